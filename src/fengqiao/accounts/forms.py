@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.password_validation import validate_password
+from django.utils.translation import gettext_lazy as _
+
+from fengqiao.accounts.models import StaffKind, User
+from fengqiao.accounts.roles import Role
+from fengqiao.core.validators import validate_id_number, validate_mobile
+from fengqiao.jurisdictions.models import Jurisdiction
+
+
+class LoginForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": _("用户名或密码不正确。连续输错多次将暂时锁定。"),
+        "inactive": _("该账号已停用，请联系管理员。"),
+    }
+
+
+class StaffForm(forms.Form):
+    """Both the new-account and the edit form; ``version`` carries the optimistic lock."""
+
+    full_name = forms.CharField(label=_("姓名"), max_length=50)
+    role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
+    staff_kind = forms.ChoiceField(label=_("人员类别"), choices=StaffKind.choices)
+    jurisdiction = forms.ModelChoiceField(label=_("所属辖区"), queryset=Jurisdiction.objects.none())
+    badge_number = forms.CharField(label=_("警号/工号"), max_length=20, required=False)
+    id_number = forms.CharField(
+        label=_("身份证号"), max_length=18, required=False, validators=[validate_id_number]
+    )
+    phone = forms.CharField(
+        label=_("手机号"), max_length=11, required=False, validators=[validate_mobile]
+    )
+    is_active = forms.BooleanField(label=_("启用"), required=False, initial=True)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, jurisdictions: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["jurisdiction"]
+        field.queryset = jurisdictions
+        field.label_from_instance = lambda node: f"{'　' * node.depth}{node.name}"
+
+
+class NewStaffForm(StaffForm):
+    username = forms.SlugField(label=_("登录名"), max_length=150)
+    password = forms.CharField(label=_("初始密码"), widget=forms.PasswordInput, min_length=10)
+
+    field_order = ["username", "password"]
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"]
+        if User.objects.filter(username=username).exists():
+            raise forms.ValidationError(_("该登录名已被使用。"))
+        return username
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("password"):
+            try:
+                validate_password(data["password"], User(username=data.get("username", "")))
+            except forms.ValidationError as error:
+                self.add_error("password", error)
+        return data

@@ -1,0 +1,49 @@
+"""Roles and what each may do: the single table the rest of the platform asks."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    STATION_CHIEF = "station_chief", _("所长")
+    COMMUNITY_OFFICER = "community_officer", _("社区民警")
+    CASE_OFFICER = "case_officer", _("办案民警")
+    COMMAND_ROOM = "command_room", _("指挥室值班员")
+    UNIT_LIAISON = "unit_liaison", _("警种联络员")
+    MEDIATOR = "mediator", _("调解员")
+    VOLUNTEER = "volunteer", _("群防群治队员")
+    ANALYST = "analyst", _("分析员")
+    ADMIN = "admin", _("管理员")
+
+
+class Capability(models.TextChoices):
+    VIEW_RECORDS = "view_records", _("查看辖区内的记录")
+    REVEAL_PERSONAL = "reveal_personal", _("查看身份证号、手机号明文")
+    EXPORT_RECORDS = "export_records", _("导出记录")
+    VIEW_AGGREGATES = "view_aggregates", _("查看统计汇总")
+    VIEW_AUDIT = "view_audit", _("查看审计日志")
+    MANAGE_STAFF = "manage_staff", _("管理人员账号")
+    MANAGE_JURISDICTIONS = "manage_jurisdictions", _("管理辖区")
+
+
+C = Capability
+CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.STATION_CHIEF: frozenset(
+        {C.VIEW_RECORDS, C.REVEAL_PERSONAL, C.EXPORT_RECORDS, C.VIEW_AGGREGATES, C.VIEW_AUDIT,
+         C.MANAGE_STAFF}
+    ),
+    Role.COMMUNITY_OFFICER: frozenset({C.VIEW_RECORDS, C.REVEAL_PERSONAL, C.VIEW_AGGREGATES}),
+    Role.CASE_OFFICER: frozenset({C.VIEW_RECORDS, C.REVEAL_PERSONAL, C.VIEW_AGGREGATES}),
+    Role.COMMAND_ROOM: frozenset(
+        {C.VIEW_RECORDS, C.REVEAL_PERSONAL, C.EXPORT_RECORDS, C.VIEW_AGGREGATES}
+    ),
+    Role.UNIT_LIAISON: frozenset({C.VIEW_RECORDS, C.VIEW_AGGREGATES}),
+    Role.MEDIATOR: frozenset({C.VIEW_RECORDS}),
+    # Volunteers report and patrol; they never browse other people's records.
+    Role.VOLUNTEER: frozenset(),
+    # Analysts read aggregates only: no record, no name.
+    Role.ANALYST: frozenset({C.VIEW_AGGREGATES}),
+    Role.ADMIN: frozenset(set(Capability)),
+}  # fmt: skip

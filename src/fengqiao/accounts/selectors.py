@@ -1,0 +1,67 @@
+"""Reads of staff records. Every selector takes the user and applies his scope."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, Q, QuerySet
+
+from fengqiao.accounts.models import User
+from fengqiao.accounts.roles import Capability
+from fengqiao.audit import services as audit
+
+M = TypeVar("M", bound=Model)
+
+
+def scoped(queryset: QuerySet[M], *, user: User, via: str = "jurisdiction") -> QuerySet[M]:
+    """Keep the rows whose jurisdiction (reached through ``via``) lies in the user's
+    subtree. An inactive user, or one without a scope, gets nothing."""
+    if not user.is_active or not user.jurisdiction_id:
+        return queryset.none()
+    return queryset.filter(**{f"{via}__path__startswith": user.jurisdiction.path})
+
+
+def require(user: User, capability: str) -> None:
+    """Refuse (403) a user whose role lacks ``capability``."""
+    if not user.can(capability):
+        raise PermissionDenied(Capability(capability).label)
+
+
+def staff_list(*, user: User, search: str = "", role: str = "") -> QuerySet[User]:
+    """工作人员名册: staff in the user's scope, optionally filtered."""
+    require(user, Capability.VIEW_RECORDS)
+    staff = scoped(User.objects.select_related("jurisdiction"), user=user)
+    if search:
+        staff = staff.filter(
+            Q(full_name__icontains=search)
+            | Q(username__icontains=search)
+            | Q(badge_number__icontains=search)
+        )
+    if role:
+        staff = staff.filter(role=role)
+    return staff.order_by("jurisdiction__path", "full_name")
+
+
+def audited_page(*, user: User, objects: Any, fields: list[str], label: str) -> None:
+    """Record that ``user`` was shown a page of personal records (a list read)."""
+    ids = [str(obj.pk) for obj in objects]
+    if ids:
+        audit.record(
+            actor=user,
+            action="view",
+            object_type=label,
+            object_id=",".join(ids)[:64],
+            object_repr=f"{len(ids)} records",
+            scope_path=user.scope_path,
+            fields=fields,
+        )
+
+
+def staff_detail(*, user: User, pk: int) -> User:
+    """One staff record in scope (``User.DoesNotExist`` otherwise), the read audited."""
+    person = staff_list(user=user).get(pk=pk)
+    audit.record(
+        actor=user, action="view", obj=person, fields=["full_name", "badge_number", "role"]
+    )
+    return person

@@ -1,0 +1,205 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from fengqiao.accounts import selectors, services
+from fengqiao.accounts.forms import LoginForm, NewStaffForm, StaffForm
+from fengqiao.accounts.models import User
+from fengqiao.accounts.roles import Capability, Role
+from fengqiao.audit import services as audit
+from fengqiao.core.concurrency import StaleEditError
+from fengqiao.core.exports import to_csv, to_xlsx
+from fengqiao.core.masking import mask_id_number, mask_phone
+from fengqiao.jurisdictions import selectors as jurisdiction_selectors
+
+MASKERS = {"id_number": mask_id_number, "phone": mask_phone}
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+def masked_fields(request: HttpRequest, obj: Any, url_name: str) -> dict[str, dict[str, Any]]:
+    """Context for ``core/_masked_field.html``: each personal field masked, with its
+    reveal link when the user may reveal."""
+    can_reveal = request.user.can(Capability.REVEAL_PERSONAL)
+    return {
+        field: {
+            "field_id": f"{field}-{obj.pk}",
+            "masked": MASKERS[field](getattr(obj, field)),
+            "can_reveal": can_reveal,
+            "reveal_url": reverse(url_name, args=[obj.pk, field]),
+        }
+        for field in obj.PERSONAL_FIELDS
+    }
+
+
+def reveal(request: HttpRequest, *, obj: Any, field: str, url_name: str) -> HttpResponse:
+    """The reveal-with-reason flow, shared by every page that shows personal data."""
+    context = {
+        "field_id": f"{field}-{obj.pk}",
+        "reveal_url": reverse(url_name, args=[obj.pk, field]),
+    }
+    if request.method == "POST":
+        reason = request.POST.get("reason", "")
+        try:
+            value = services.reveal_personal_field(
+                user=request.user, obj=obj, field=field, reason=reason
+            )
+        except ValidationError as error:
+            context |= {"error": " ".join(error.messages), "reason": reason}
+            return render(request, "core/_reveal_form.html", context, status=400)
+        return render(request, "core/_revealed_field.html", context | {"value": value})
+    if not request.user.can(Capability.REVEAL_PERSONAL):
+        raise PermissionDenied
+    return render(request, "core/_reveal_form.html", context)
+
+
+def _staff_or_404(request: HttpRequest, pk: int, *, audited: bool = False) -> User:
+    try:
+        if audited:
+            return selectors.staff_detail(user=request.user, pk=pk)
+        return selectors.staff_list(user=request.user).get(pk=pk)
+    except User.DoesNotExist:
+        raise Http404 from None
+
+
+def _filtered_staff(request: HttpRequest) -> tuple[QuerySet[User], dict[str, str]]:
+    filters = {"q": request.GET.get("q", "").strip(), "role": request.GET.get("role", "")}
+    if filters["role"] not in Role.values:
+        filters["role"] = ""
+    staff = selectors.staff_list(user=request.user, search=filters["q"], role=filters["role"])
+    return staff, filters
+
+
+@login_required
+def staff_list(request: HttpRequest) -> HttpResponse:
+    staff, filters = _filtered_staff(request)
+    page = Paginator(staff, 25).get_page(request.GET.get("page"))
+    selectors.audited_page(
+        user=request.user, objects=page, fields=["full_name", "badge_number"], label="accounts.user"
+    )
+    rows = [(person, masked_fields(request, person, "accounts:staff_reveal")) for person in page]
+    query = "&".join(f"{key}={value}" for key, value in filters.items() if value)
+    context = {
+        "rows": rows,
+        "page_obj": page,
+        "filters": filters,
+        "roles": Role.choices,
+        "query_prefix": f"{query}&" if query else "",
+        "can_export": request.user.can(Capability.EXPORT_RECORDS),
+        "can_manage": request.user.can(Capability.MANAGE_STAFF),
+    }
+    partial = request.headers.get("HX-Target") == "staff-table"
+    return render(
+        request, "accounts/_staff_table.html" if partial else "accounts/staff_list.html", context
+    )
+
+
+@login_required
+def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _staff_or_404(request, pk, audited=True)
+    return render(
+        request,
+        "accounts/staff_detail.html",
+        {
+            "person": person,
+            "personal": masked_fields(request, person, "accounts:staff_reveal"),
+            "can_manage": request.user.can(Capability.MANAGE_STAFF),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def staff_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
+    person = _staff_or_404(request, pk)
+    return reveal(request, obj=person, field=field, url_name="accounts:staff_reveal")
+
+
+@login_required
+def staff_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    selectors.require(request.user, Capability.EXPORT_RECORDS)
+    staff, filters = _filtered_staff(request)
+    headers = [_("姓名"), _("登录名"), _("角色"), _("所属辖区"), _("警号/工号"), _("手机号"), _("状态")]
+    rows = [
+        [p.full_name, p.username, p.get_role_display(), p.jurisdiction.name if p.jurisdiction else "",
+         p.badge_number, mask_phone(p.phone), _("启用") if p.is_active else _("停用")]
+        for p in staff
+    ]  # fmt: skip
+    audit.record(
+        actor=request.user, action="export", object_type="accounts.user",
+        object_repr=f"{len(rows)} records ({fmt})", scope_path=request.user.scope_path,
+        fields=["full_name", "username", "role", "jurisdiction", "badge_number", "phone"],
+        reason=" ".join(f"{k}={v}" for k, v in filters.items() if v),
+    )  # fmt: skip
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    if fmt == "csv":
+        response = HttpResponse(to_csv(headers, rows), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(
+            to_xlsx(headers, rows, title=_("工作人员")),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="staff-{stamp}.{fmt}"'
+    return response
+
+
+def _staff_form_view(request: HttpRequest, person: User | None) -> HttpResponse:
+    selectors.require(request.user, Capability.MANAGE_STAFF)
+    units = jurisdiction_selectors.police_units_for(request.user)
+    form_class = StaffForm if person else NewStaffForm
+    initial = {}
+    if person:
+        initial = {name: getattr(person, name) for name in services.EDITABLE_FIELDS}
+        initial["version"] = person.version
+    form = form_class(request.POST or None, initial=initial, jurisdictions=units)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            if person:
+                version = data.pop("version") or 0
+                person = services.update_staff(
+                    actor=request.user, user=person, expected_version=version, **data
+                )
+            else:
+                data.pop("version", None)
+                data.pop("is_active", None)
+                person = services.create_staff(actor=request.user, **data)
+        except StaleEditError:
+            form.add_error(None, _("这条记录已被他人修改，请刷新后重新编辑（您的输入仍保留在下方）。"))
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("已保存。"))
+            return redirect("accounts:staff_detail", pk=person.pk)
+    return render(request, "accounts/staff_form.html", {"form": form, "person": person})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def staff_create(request: HttpRequest) -> HttpResponse:
+    return _staff_form_view(request, None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _staff_form_view(request, _staff_or_404(request, pk))

@@ -1,0 +1,28 @@
+"""Reads of the audit log, scoped like every other record."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from fengqiao.accounts.roles import Capability, Role
+from fengqiao.accounts.selectors import require
+from fengqiao.audit.models import AuditEvent
+
+
+def events_for(*, user: Any, action: str = "", actor: str = "") -> QuerySet[AuditEvent]:
+    """Events about objects in the user's scope; an admin at the root also sees events
+    with no scope (logins, command-line work)."""
+    require(user, Capability.VIEW_AUDIT)
+    if not user.jurisdiction_id:
+        return AuditEvent.objects.none()
+    scope = Q(scope_path__startswith=user.jurisdiction.path)
+    if user.role == Role.ADMIN and user.jurisdiction.parent_id is None:
+        scope |= Q(scope_path="")
+    events = AuditEvent.objects.filter(scope)
+    if action:
+        events = events.filter(action=action)
+    if actor:
+        events = events.filter(actor_name__icontains=actor)
+    return events.order_by("-seq")

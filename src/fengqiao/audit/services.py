@@ -1,0 +1,135 @@
+"""Writing and verifying the audit chain."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from fengqiao.audit.context import current_origin
+from fengqiao.audit.models import AuditEvent
+
+GENESIS_HASH = "0" * 64
+_CHAIN_LOCK_KEY = 0x46510001  # PostgreSQL advisory lock id for appending to the chain
+
+# The hashed content, in a fixed order: changing it invalidates every existing chain.
+HASHED_FIELDS = (
+    "seq", "at", "actor_id", "actor_name", "action", "object_type", "object_id",
+    "object_repr", "scope_path", "fields", "reason", "ip_address", "user_agent",
+    "request_path", "prev_hash",
+)  # fmt: skip
+
+
+def event_hash(values: dict[str, Any]) -> str:
+    """SHA-256 of the event's canonical JSON (sorted keys, UTC microsecond timestamps)."""
+    content = {name: values[name] for name in HASHED_FIELDS}
+    content["at"] = values["at"].astimezone(dt.UTC).isoformat(timespec="microseconds")
+    payload = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _lock_chain() -> None:
+    # SQLite runs every transaction IMMEDIATE (settings), which already serialises writers.
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
+
+
+def _object_identity(obj: Any) -> tuple[str, str, str, str]:
+    if obj is None:
+        return "", "", "", ""
+    return (
+        obj._meta.label_lower,
+        str(obj.pk),
+        str(obj)[:200],
+        getattr(obj, "scope_path", "") or "",
+    )
+
+
+def record(
+    *,
+    actor: Any,
+    action: str,
+    obj: Any = None,
+    fields: Iterable[str] = (),
+    reason: str = "",
+    object_type: str = "",
+    object_id: str = "",
+    object_repr: str = "",
+    scope_path: str = "",
+    actor_name: str = "",
+) -> AuditEvent:
+    """Append one event to the chain, inside the caller's transaction if there is one,
+    so a write and its audit record land or vanish together."""
+    derived = _object_identity(obj)
+    origin = current_origin.get()
+    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    with transaction.atomic():
+        _lock_chain()
+        last = AuditEvent.objects.order_by("-seq").values("seq", "hash").first()
+        values: dict[str, Any] = {
+            "seq": (last["seq"] + 1) if last else 1,
+            "at": timezone.now(),
+            "actor_id": actor.pk if authenticated else None,
+            "actor_name": (actor.get_username() if authenticated else actor_name)[:150],
+            "action": action,
+            "object_type": object_type or derived[0],
+            "object_id": object_id or derived[1],
+            "object_repr": (object_repr or derived[2])[:200],
+            "scope_path": scope_path or derived[3],
+            "fields": sorted(set(fields)),
+            "reason": reason,
+            "ip_address": origin.ip_address,
+            "user_agent": origin.user_agent,
+            "request_path": origin.path,
+            "prev_hash": last["hash"] if last else GENESIS_HASH,
+        }
+        values["hash"] = event_hash(values)
+        return AuditEvent.objects.create(**values)
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    checked: int
+    head_hash: str
+    broken_seq: int | None = None
+    problem: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_seq is None
+
+
+def verify_chain(*, progress: Callable[[int], None] | None = None) -> ChainReport:
+    """Walk the chain in order; report the first event whose content, link or position
+    does not hold. ``progress`` is called with the number of events checked so far."""
+    names = ["hash", *HASHED_FIELDS]
+    expected_prev, expected_seq, checked = GENESIS_HASH, 1, 0
+    rows = AuditEvent.objects.order_by("seq").values_list(*names).iterator(chunk_size=5000)
+    for row in rows:
+        values = dict(zip(names, row, strict=True))
+        seq = values["seq"]
+        if seq != expected_seq:
+            return ChainReport(
+                checked, expected_prev, expected_seq, f"event #{expected_seq} is missing"
+            )
+        if values["prev_hash"] != expected_prev:
+            return ChainReport(
+                checked, expected_prev, seq, "its link does not match the previous event's hash"
+            )
+        if event_hash(values) != values["hash"]:
+            return ChainReport(
+                checked, expected_prev, seq, "its content was changed after it was written"
+            )
+        expected_prev, expected_seq, checked = values["hash"], seq + 1, checked + 1
+        if progress and checked % 1000 == 0:
+            progress(checked)
+    if progress:
+        progress(checked)
+    return ChainReport(checked, expected_prev)

@@ -1,0 +1,200 @@
+"""The `fengqiao` command: run the platform and look after its data.
+
+Every failure an operator can cause (bad configuration, unreachable database, busy
+port) ends with one line saying what is wrong and how to fix it, and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import socket
+import sys
+from collections.abc import Callable, Sequence
+
+EXIT_USAGE = 2
+
+
+class CommandError(Exception):
+    """A problem the operator can fix; printed as one line."""
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fengqiao.settings")
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        import django
+
+        django.setup()
+    except ImproperlyConfigured as error:
+        raise CommandError(str(error)) from None
+
+
+def _check_database() -> None:
+    from django.conf import settings
+    from django.db import OperationalError, connection
+
+    try:
+        connection.ensure_connection()
+    except OperationalError as error:
+        db = settings.DATABASES["default"]
+        where = db.get("HOST") or db.get("NAME")
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        raise CommandError(
+            f"cannot reach the database at {where} ({first_line}): check DATABASE_URL, "
+            "or that the database server is running"
+        ) from None
+
+
+def _migrate(verbose: bool) -> None:
+    from django.core.management import call_command
+
+    # Each migration runs in its own transaction on both SQLite and PostgreSQL.
+    call_command("migrate", interactive=False, verbosity=1 if verbose else 0)
+
+
+def _load_demo() -> list[tuple[str, str, str]]:
+    from rich.progress import Progress
+
+    from fengqiao.demo.services import DEMO_STEPS, load_demo
+
+    with Progress(transient=True) as bar:
+        task = bar.add_task("Loading the demo bureau", total=DEMO_STEPS)
+
+        def step(name: str) -> None:
+            bar.update(task, advance=1, description=f"Loading the demo bureau: {name}")
+
+        result = load_demo(progress=step)
+    print(f"Demo bureau ready ({result.created_nodes} units and {result.created_users} accounts added).")
+    return result.logins
+
+
+def _port_free(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            raise CommandError(
+                f"port {port} on {host} is already in use (is another `fengqiao serve` running?): "
+                "stop it, or choose another port with --port"
+            ) from None
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    _port_free(args.host, args.port)
+    _setup_django()
+    _check_database()
+    _migrate(args.verbose)
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+    logins = _load_demo() if args.demo else []
+    from waitress import serve
+
+    from fengqiao.demo.services import DEMO_PASSWORD
+    from fengqiao.wsgi import application
+
+    url = f"http://{args.host}:{args.port}/"
+    print(f"\nFengqiao (枫桥) is serving the staff web UI at {url}")
+    if logins:
+        print(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for username, role, unit in logins:
+            print(f"  {username:<22} {role:<10} {unit}")
+    print("Press Ctrl+C to stop.\n", flush=True)
+    serve(application, host=args.host, port=args.port, threads=args.threads, ident="fengqiao")
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    _setup_django()
+    _check_database()
+    _migrate(verbose=True)
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    _setup_django()
+    _check_database()
+    _migrate(args.verbose)
+    from fengqiao.demo.services import DEMO_PASSWORD
+
+    logins = _load_demo()
+    print(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+    for username, role, unit in logins:
+        print(f"  {username:<22} {role:<10} {unit}")
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> None:
+    _setup_django()
+    _check_database()
+    from rich.progress import Progress
+
+    from fengqiao.audit.models import AuditEvent
+    from fengqiao.audit.services import verify_chain
+
+    total = AuditEvent.objects.count()
+    with Progress(transient=True) as bar:
+        task = bar.add_task("Verifying the audit chain", total=total)
+        report = verify_chain(progress=lambda done: bar.update(task, completed=done))
+    if not report.ok:
+        raise CommandError(
+            f"audit chain BROKEN at event #{report.broken_seq}: {report.problem} "
+            f"({report.checked} events before it verified)"
+        )
+    print(f"audit chain intact: {report.checked} events, head hash {report.head_hash}")
+
+
+def cmd_secret(args: argparse.Namespace) -> None:
+    print(secrets.token_urlsafe(50))
+
+
+def cmd_manage(args: argparse.Namespace) -> None:
+    _setup_django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["fengqiao manage", *args.rest])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fengqiao",
+        description="Fengqiao (枫桥): the platform of a Fengqiao-style police station.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, handler: Callable[[argparse.Namespace], None], text: str) -> argparse.ArgumentParser:  # noqa: E501
+        command = sub.add_parser(name, help=text, description=text)
+        command.set_defaults(handler=handler)
+        return command
+
+    serve = add("serve", cmd_serve, "Migrate, optionally load the demo bureau, and serve the staff web UI.")  # noqa: E501
+    serve.add_argument("--demo", action="store_true", help="load (or complete) the demo bureau first")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    serve.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    serve.add_argument("--verbose", action="store_true", help="list each migration applied")
+
+    add("migrate", cmd_migrate, "Apply the database migrations.")
+    demo = add("demo", cmd_demo, "Load (or complete) the demo bureau and print its logins.")
+    demo.add_argument("--verbose", action="store_true", help="list each migration applied")
+    add("audit-verify", cmd_audit_verify, "Verify the audit log's hash chain; report the first broken link.")  # noqa: E501
+    add("secret", cmd_secret, "Print a new random secret key for FENGQIAO_SECRET_KEY.")
+    manage = add("manage", cmd_manage, "Run a Django management command (e.g. `manage check --deploy`).")  # noqa: E501
+    manage.add_argument("rest", nargs=argparse.REMAINDER, help="the management command and its arguments")  # noqa: E501
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.handler(args)
+    except CommandError as error:
+        print(f"fengqiao: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

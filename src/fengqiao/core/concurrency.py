@@ -1,0 +1,39 @@
+"""Optimistic locking: a save names the version it was edited from."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fengqiao.core.models import VersionedModel
+
+
+class StaleEditError(Exception):
+    """Someone else saved the record after this edit began."""
+
+    def __init__(self, instance: VersionedModel) -> None:
+        self.instance = instance
+        super().__init__(
+            _("这条记录已被他人修改，请刷新后重新编辑。")
+            + f" ({instance._meta.verbose_name} #{instance.pk})"
+        )
+
+
+def save_versioned(instance: VersionedModel, *, expected_version: int, fields: Iterable[str]) -> None:
+    """Write ``fields`` of ``instance`` only if the stored version is still
+    ``expected_version``; bump the version in the same UPDATE."""
+    fields = list(fields)
+    values = {name: getattr(instance, name) for name in fields}
+    values["updated_at"] = timezone.now()
+    updated = (
+        type(instance)
+        ._default_manager.filter(pk=instance.pk, version=expected_version)
+        .update(version=F("version") + 1, **values)
+    )
+    if updated != 1:
+        raise StaleEditError(instance)
+    instance.version = expected_version + 1
+    instance.updated_at = values["updated_at"]

@@ -1,0 +1,26 @@
+"""The navigation frame that domains plug into: one entry per page, shown to the
+roles that hold its capability."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from fengqiao.accounts.roles import Capability
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str | Promise
+    url_name: str
+    capability: str | None = None  # None: every signed-in user
+
+
+NAVIGATION: list[NavItem] = [
+    NavItem(_("首页"), "dashboards:home"),
+    NavItem(_("辖区"), "jurisdictions:tree", Capability.VIEW_AGGREGATES),
+    NavItem(_("人员"), "accounts:staff_list", Capability.VIEW_RECORDS),
+    NavItem(_("审计"), "audit:event_list", Capability.VIEW_AUDIT),
+]

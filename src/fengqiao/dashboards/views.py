@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from fengqiao.accounts.roles import CAPABILITIES, Capability
+from fengqiao.dashboards.selectors import home_summary
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    return render(
+        request,
+        "dashboards/home.html",
+        {
+            "summary": home_summary(user=user),
+            "show_figures": user.can(Capability.VIEW_AGGREGATES),
+            "capabilities": [Capability(c).label for c in sorted(CAPABILITIES.get(user.role, ()))],
+        },
+    )

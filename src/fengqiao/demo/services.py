@@ -1,0 +1,212 @@
+"""The demo station: a fictional county bureau modelled on the seed articles.
+
+Real division codes (GB/T 2260) for the province, city and district the demo sits in;
+the townships, communities, grids, stations and people below are invented. The first
+station is shaped like 南街派出所 in the seeds (5.68 km², 8 communities, 7 police
+rooms, 19 officers, 22 auxiliaries). Loading is idempotent: every node and account is
+found by its natural key before it is created, so a second run adds nothing.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+
+from fengqiao.accounts import services as account_services
+from fengqiao.accounts.models import StaffKind, User
+from fengqiao.accounts.roles import Role
+from fengqiao.core.validators import id_number_check_character
+from fengqiao.jurisdictions import services as jurisdiction_services
+from fengqiao.jurisdictions.models import Jurisdiction, Kind
+
+DEMO_PASSWORD = "fengqiao-demo"
+DEMO_REGION = "140502"  # 山西省晋城市城区 (GB/T 2260)
+
+
+@dataclass(frozen=True)
+class StationPlan:
+    key: str  # login prefix
+    name: str
+    township: str
+    communities: list[str]
+    # each police district covers these community indexes; one police room each
+    districts: list[list[int]]
+    officers: int
+    auxiliaries: int
+
+
+STATIONS = [
+    StationPlan(
+        key="nanjie",
+        name="南街派出所",
+        township="南街街道",
+        communities=["凤台社区", "书院社区", "景西社区", "泽州社区", "文昌社区", "红星社区",
+                     "新市社区", "钟楼社区"],
+        districts=[[0], [1], [2], [3], [4], [5], [6, 7]],
+        officers=19,
+        auxiliaries=22,
+    ),
+    StationPlan(
+        key="xijie",
+        name="西街派出所",
+        township="西街街道",
+        communities=["白马社区", "西巷社区", "青莲社区", "太行社区", "梨园社区"],
+        districts=[[0, 1], [2], [3, 4]],
+        officers=12,
+        auxiliaries=14,
+    ),
+    StationPlan(
+        key="beishidian",
+        name="北石店派出所",
+        township="北石店镇",
+        communities=["北石店村", "南石店村", "吕匠村", "小张村", "司徒村", "东武匠村"],
+        districts=[[0, 1], [2, 3], [4, 5]],
+        officers=9,
+        auxiliaries=8,
+    ),
+]  # fmt: skip
+
+UNITS = ["刑侦大队", "治安大队", "交警大队", "禁毒大队", "网安大队", "经侦大队"]
+GRIDS_PER_COMMUNITY = 4
+
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段"  # noqa: E501
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰志红建国晓东海燕鹏辉波宁丹斌浩凯琳雪梅亮俊峰新林文博宇晨"  # noqa: E501
+
+
+@dataclass
+class DemoResult:
+    created_nodes: int = 0
+    created_users: int = 0
+    logins: list[tuple[str, str, str]] = field(default_factory=list)  # (username, role, unit)
+
+
+class _Loader:
+    def __init__(self, progress: Callable[[str], None] | None) -> None:
+        self.random = random.Random(20201001)  # fixed seed: the same demo every time
+        self.result = DemoResult()
+        self.progress = progress or (lambda step: None)
+        self.password_hash = make_password(DEMO_PASSWORD)
+        self.badge = 100000
+
+    def node(self, kind: str, name: str, parent: Jurisdiction | None, code: str = "") -> Jurisdiction:
+        existing = Jurisdiction.objects.filter(kind=kind, name=name, parent=parent).first()
+        if existing:
+            return existing
+        self.result.created_nodes += 1
+        return jurisdiction_services.create_jurisdiction(
+            actor=None, kind=kind, name=name, parent=parent, code=code
+        )
+
+    def person_name(self) -> str:
+        given = self.random.choice(GIVEN) + (self.random.choice(GIVEN) if self.random.random() < 0.7 else "")
+        return self.random.choice(SURNAMES) + given
+
+    def id_number(self) -> str:
+        birth = f"{self.random.randint(1965, 2001)}{self.random.randint(1, 12):02d}{self.random.randint(1, 28):02d}"
+        first17 = f"{DEMO_REGION}{birth}{self.random.randint(0, 999):03d}"
+        return first17 + id_number_check_character(first17)
+
+    def phone(self) -> str:
+        return self.random.choice(["135", "138", "139", "150", "152", "158", "187", "188", "199"]) + (
+            f"{self.random.randint(0, 99_999_999):08d}"
+        )
+
+    def user(
+        self, username: str, role: str, unit: Jurisdiction, *, kind: str = StaffKind.POLICE,
+        listed: bool = False,
+    ) -> User:  # fmt: skip
+        # Draw the random fields even for existing users so reruns stay deterministic.
+        full_name, id_number, phone = self.person_name(), self.id_number(), self.phone()
+        self.badge += 1
+        if listed:
+            self.result.logins.append((username, str(Role(role).label), unit.name))
+        existing = User.objects.filter(username=username).first()
+        if existing:
+            return existing
+        self.result.created_users += 1
+        return account_services.create_staff(
+            actor=None,
+            username=username,
+            password_hash=self.password_hash,
+            full_name=full_name,
+            role=role,
+            staff_kind=kind,
+            jurisdiction=unit,
+            badge_number=f"{self.badge:06d}" if kind == StaffKind.POLICE else "",
+            id_number=id_number,
+            phone=phone,
+        )
+
+    def load(self) -> DemoResult:
+        self.progress("divisions")
+        province = self.node(Kind.PROVINCE, "山西省", None, "140000")
+        city = self.node(Kind.CITY, "晋城市", province, "140500")
+        county = self.node(Kind.COUNTY, "城区", city, DEMO_REGION)
+
+        self.progress("police")
+        department = self.node(Kind.POLICE_DEPARTMENT, "山西省公安厅（演示）", None)
+        city_bureau = self.node(Kind.CITY_BUREAU, "晋城市公安局（演示）", department)
+        bureau = self.node(Kind.COUNTY_BUREAU, "城区公安分局（演示）", city_bureau)
+        units = [self.node(Kind.UNIT, name, bureau) for name in UNITS]
+
+        self.user("admin", Role.ADMIN, department, listed=True)
+        self.user("analyst", Role.ANALYST, bureau, kind=StaffKind.CIVILIAN, listed=True)
+        for index, unit in enumerate(units):
+            self.user(f"unit{index + 1}", Role.UNIT_LIAISON, unit, listed=index == 0)
+
+        for plan in STATIONS:
+            self.progress(plan.name)
+            self.load_station(plan, county, bureau)
+        return self.result
+
+    def load_station(self, plan: StationPlan, county: Jurisdiction, bureau: Jurisdiction) -> None:
+        township = self.node(Kind.TOWNSHIP, plan.township, county)
+        communities = [self.node(Kind.COMMUNITY, name, township) for name in plan.communities]
+        grids = {
+            community.pk: [
+                self.node(Kind.GRID, f"{community.name}第{n}网格", community)
+                for n in range(1, GRIDS_PER_COMMUNITY + 1)
+            ]
+            for community in communities
+        }
+        station = self.node(Kind.STATION, plan.name, bureau)
+        districts = []
+        for number, covered in enumerate(plan.districts, start=1):
+            district = self.node(Kind.POLICE_DISTRICT, f"第{number}警务区", station)
+            areas = [communities[i] for i in covered]
+            self.node(Kind.POLICE_ROOM, f"{areas[0].name}警务室", district)
+            if not district.covers.exists():
+                jurisdiction_services.set_coverage(
+                    actor=None, district=district,
+                    areas=areas + [grid for area in areas for grid in grids[area.pk]],
+                )  # fmt: skip
+            districts.append(district)
+
+        key, first = plan.key, plan is STATIONS[0]
+        # Officers: the chief, one community officer per district, the rest split between
+        # the case team and the command room.
+        self.user(f"{key}.chief", Role.STATION_CHIEF, station, listed=True)
+        for number, district in enumerate(districts, start=1):
+            self.user(f"{key}.community{number}", Role.COMMUNITY_OFFICER, district, listed=first and number == 1)  # noqa: E501
+        remaining = plan.officers - 1 - len(districts)
+        for number in range(1, remaining + 1):
+            role = Role.CASE_OFFICER if number % 2 else Role.COMMAND_ROOM
+            self.user(f"{key}.officer{number}", role, station, listed=first and number <= 2)
+        for number in range(1, plan.auxiliaries + 1):
+            district = districts[(number - 1) % len(districts)]
+            self.user(f"{key}.aux{number}", Role.COMMUNITY_OFFICER, district, kind=StaffKind.AUXILIARY)  # noqa: E501
+        self.user(f"{key}.mediator", Role.MEDIATOR, station, kind=StaffKind.CIVILIAN, listed=first)
+        self.user(f"{key}.volunteer", Role.VOLUNTEER, districts[0], kind=StaffKind.VOLUNTEER, listed=first)  # noqa: E501
+
+
+def load_demo(*, progress: Callable[[str], None] | None = None) -> DemoResult:
+    """Create (or complete) the demo bureau in one transaction: all of it or nothing."""
+    with transaction.atomic():
+        return _Loader(progress).load()
+
+
+DEMO_STEPS = 3 + len(STATIONS)

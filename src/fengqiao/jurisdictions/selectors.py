@@ -1,0 +1,54 @@
+"""Reads of the jurisdiction tree. Each one is a single query on the materialised path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from fengqiao.jurisdictions.models import POLICE_KINDS, Jurisdiction
+
+
+def subtree(node: Jurisdiction, *, include_self: bool = True) -> QuerySet[Jurisdiction]:
+    """The node and everything under it, in tree order."""
+    nodes = Jurisdiction.objects.filter(path__startswith=node.path)
+    return nodes if include_self else nodes.exclude(pk=node.pk)
+
+
+def ancestors(node: Jurisdiction) -> QuerySet[Jurisdiction]:
+    """From the root down to the node's parent: the breadcrumb."""
+    return Jurisdiction.objects.filter(pk__in=node.ancestor_ids).order_by("depth")
+
+
+def _in_scope(user: Any) -> QuerySet[Jurisdiction]:
+    if not user.is_active or user.jurisdiction is None:
+        return Jurisdiction.objects.none()
+    return subtree(user.jurisdiction)
+
+
+def police_units_for(user: Any) -> QuerySet[Jurisdiction]:
+    """Police bodies in the user's scope: where he may place staff."""
+    return _in_scope(user).filter(kind__in=POLICE_KINDS)
+
+
+def jurisdiction_for(user: Any, pk: int) -> Jurisdiction:
+    """A node inside the user's scope (``Jurisdiction.DoesNotExist`` otherwise)."""
+    return _in_scope(user).get(pk=pk)
+
+
+def children_for(user: Any, node: Jurisdiction) -> QuerySet[Jurisdiction]:
+    """The node's children with their own child and staff counts, for the tree browser."""
+    return (
+        _in_scope(user)
+        .filter(parent=node)
+        .annotate(
+            child_count=Count("children", distinct=True),
+            staff_count=Count("staff", filter=Q(staff__is_active=True), distinct=True),
+        )
+        .order_by("kind", "code", "name")
+    )
+
+
+def coverage_of(node: Jurisdiction) -> QuerySet[Jurisdiction]:
+    """Communities and grids a police district covers."""
+    return node.covers.order_by("path")

@@ -1,0 +1,74 @@
+"""Writes to the jurisdiction tree."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Length, Substr
+from django.utils.translation import gettext as _
+
+from fengqiao.audit import services as audit
+from fengqiao.jurisdictions.models import ALLOWED_PARENTS, Jurisdiction, Kind
+
+
+def _check_parent(kind: str, parent: Jurisdiction | None) -> None:
+    allowed = ALLOWED_PARENTS[kind]
+    if (parent.kind if parent else None) not in allowed:
+        raise ValidationError(
+            _("%(kind)s 不能设在 %(parent)s 之下。")
+            % {
+                "kind": Kind(kind).label,
+                "parent": Kind(parent.kind).label if parent else _("顶层"),
+            }
+        )
+
+
+@transaction.atomic
+def create_jurisdiction(
+    *, actor: Any, kind: str, name: str, parent: Jurisdiction | None = None, code: str = ""
+) -> Jurisdiction:
+    """Add a node under ``parent`` (or a root), with its materialised path."""
+    _check_parent(kind, parent)
+    node = Jurisdiction(kind=kind, name=name.strip(), code=code.strip(), parent=parent)
+    node.depth = parent.depth + 1 if parent else 0
+    node.path = f"~new~{id(node)}"  # unique placeholder until the id is known
+    node.full_clean(exclude=["path"])
+    node.save()
+    node.path = f"{parent.path if parent else '/'}{node.pk}/"
+    Jurisdiction.objects.filter(pk=node.pk).update(path=node.path)
+    audit.record(actor=actor, action="create", obj=node, fields=["kind", "name", "code", "parent"])
+    return node
+
+
+@transaction.atomic
+def move_jurisdiction(*, actor: Any, node: Jurisdiction, new_parent: Jurisdiction) -> Jurisdiction:
+    """Hang ``node`` and its whole subtree under ``new_parent`` (区划调整) in two UPDATEs."""
+    _check_parent(node.kind, new_parent)
+    if new_parent.path.startswith(node.path):
+        raise ValidationError(_("不能把辖区移到它自己的下级之下。"))
+    old_path, new_path = node.path, f"{new_parent.path}{node.pk}/"
+    depth_shift = new_parent.depth + 1 - node.depth
+    subtree = Jurisdiction.objects.filter(path__startswith=old_path)
+    subtree.update(
+        path=Concat(Value(new_path), Substr("path", len(old_path) + 1, Length("path"))),
+        depth=F("depth") + depth_shift,
+    )
+    Jurisdiction.objects.filter(pk=node.pk).update(parent=new_parent)
+    node.refresh_from_db()
+    audit.record(actor=actor, action="update", obj=node, fields=["parent"])
+    return node
+
+
+@transaction.atomic
+def set_coverage(*, actor: Any, district: Jurisdiction, areas: list[Jurisdiction]) -> None:
+    """Record which communities/villages/grids a police district (警务区) covers."""
+    if district.kind != Kind.POLICE_DISTRICT:
+        raise ValidationError(_("只有警务区可以设置覆盖的社区和网格。"))
+    wrong = [area.name for area in areas if area.kind not in {Kind.COMMUNITY, Kind.GRID}]
+    if wrong:
+        raise ValidationError(_("警务区只能覆盖社区、村或网格：%s") % "、".join(wrong))
+    district.covers.set(areas)
+    audit.record(actor=actor, action="update", obj=district, fields=["covers"])

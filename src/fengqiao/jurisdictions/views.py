@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from fengqiao.accounts.roles import Capability
+from fengqiao.accounts.selectors import require
+from fengqiao.jurisdictions import selectors
+from fengqiao.jurisdictions.models import Jurisdiction, Kind
+
+
+def _node_or_404(request: HttpRequest, pk: int) -> Jurisdiction:
+    try:
+        return selectors.jurisdiction_for(request.user, pk)
+    except Jurisdiction.DoesNotExist:
+        raise Http404 from None
+
+
+@login_required
+def tree(request: HttpRequest) -> HttpResponse:
+    require(request.user, Capability.VIEW_AGGREGATES)
+    root = request.user.jurisdiction
+    if root is None:
+        raise Http404
+    return render(
+        request,
+        "jurisdictions/tree.html",
+        {
+            "root": root,
+            "ancestors": selectors.ancestors(root),
+            "children": selectors.children_for(request.user, root),
+            "subtree_size": selectors.subtree(root).count(),
+        },
+    )
+
+
+@login_required
+def children(request: HttpRequest, pk: int) -> HttpResponse:
+    """The htmx partial that expands one node of the tree."""
+    require(request.user, Capability.VIEW_AGGREGATES)
+    node = _node_or_404(request, pk)
+    covers = selectors.coverage_of(node) if node.kind == Kind.POLICE_DISTRICT else None
+    return render(
+        request,
+        "jurisdictions/_children.html",
+        {"node": node, "children": selectors.children_for(request.user, node), "covers": covers},
+    )

@@ -1,0 +1,20 @@
+from django.http import HttpRequest, JsonResponse
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from fengqiao.api.api import api
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"status": "ok"})
+
+
+urlpatterns = [
+    path("", include("fengqiao.dashboards.urls")),
+    path("accounts/", include("fengqiao.accounts.urls")),
+    path("jurisdictions/", include("fengqiao.jurisdictions.urls")),
+    path("audit/", include("fengqiao.audit.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("api/v1/", api.urls),
+    path("healthz", healthz, name="healthz"),
+]
