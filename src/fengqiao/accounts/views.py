@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -95,7 +96,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
         user=request.user, objects=page, fields=["full_name", "badge_number"], label="accounts.user"
     )
     rows = [(person, masked_fields(request, person, "accounts:staff_reveal")) for person in page]
-    query = "&".join(f"{key}={value}" for key, value in filters.items() if value)
+    query = urlencode({key: value for key, value in filters.items() if value})
     context = {
         "rows": rows,
         "page_obj": page,

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.http import urlencode
 
 from fengqiao.audit import selectors
 from fengqiao.audit.models import Action
@@ -16,7 +17,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
         filters["action"] = ""
     events = selectors.events_for(user=request.user, **filters)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    query = "&".join(f"{key}={value}" for key, value in filters.items() if value)
+    query = urlencode({key: value for key, value in filters.items() if value})
     return render(
         request,
         "audit/event_list.html",

@@ -8,13 +8,13 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fengqiao.core.models import VersionedModel
+from django.db.models import Model
 
 
 class StaleEditError(Exception):
     """Someone else saved the record after this edit began."""
 
-    def __init__(self, instance: VersionedModel) -> None:
+    def __init__(self, instance: Model) -> None:
         self.instance = instance
         super().__init__(
             _("这条记录已被他人修改，请刷新后重新编辑。")
@@ -22,12 +22,13 @@ class StaleEditError(Exception):
         )
 
 
-def save_versioned(instance: VersionedModel, *, expected_version: int, fields: Iterable[str]) -> None:
+def save_versioned(instance: Model, *, expected_version: int, fields: Iterable[str]) -> None:
     """Write ``fields`` of ``instance`` only if the stored version is still
-    ``expected_version``; bump the version in the same UPDATE."""
-    fields = list(fields)
+    ``expected_version``; bump the version in the same UPDATE. The model carries a
+    ``version`` field (see :class:`fengqiao.core.models.VersionedModel`)."""
     values = {name: getattr(instance, name) for name in fields}
-    values["updated_at"] = timezone.now()
+    if hasattr(instance, "updated_at"):
+        values["updated_at"] = instance.updated_at = timezone.now()
     updated = (
         type(instance)
         ._default_manager.filter(pk=instance.pk, version=expected_version)
@@ -35,5 +36,4 @@ def save_versioned(instance: VersionedModel, *, expected_version: int, fields: I
     )
     if updated != 1:
         raise StaleEditError(instance)
-    instance.version = expected_version + 1
-    instance.updated_at = values["updated_at"]
+    instance.version = expected_version + 1  # type: ignore[attr-defined]

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.hashers import make_password
+
+from fengqiao.accounts import services as account_services
+from fengqiao.accounts.models import StaffKind, User
+from fengqiao.accounts.roles import Role
+from fengqiao.jurisdictions import services as jurisdiction_services
+from fengqiao.jurisdictions.models import Jurisdiction, Kind
+
+PASSWORD = "correct-horse-42"
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_plain(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+def make_node(kind: str, name: str, parent: Jurisdiction | None = None, code: str = "") -> Jurisdiction:
+    return jurisdiction_services.create_jurisdiction(
+        actor=None, kind=kind, name=name, parent=parent, code=code
+    )
+
+
+_counter = iter(range(1, 10_000))
+
+
+def make_user(role: str, unit: Jurisdiction, *, username: str = "", **extra) -> User:
+    number = next(_counter)
+    extra.setdefault("phone", f"1380000{number:04d}")
+    extra.setdefault("id_number", "11010519491231002X")
+    return account_services.create_staff(
+        actor=None,
+        username=username or f"{role}{number}",
+        password_hash=make_password(PASSWORD),
+        full_name=extra.pop("full_name", f"{Role(role).label}{number:04d}号"),
+        role=role,
+        jurisdiction=unit,
+        staff_kind=extra.pop("staff_kind", StaffKind.POLICE),
+        **extra,
+    )
+
+
+class World:
+    """A bureau with two stations, A and B, each with one police district, and a user
+    of every role at station A (plus a chief at B)."""
+
+    def __init__(self) -> None:
+        self.department = make_node(Kind.POLICE_DEPARTMENT, "测试省公安厅")
+        self.bureau = make_node(
+            Kind.COUNTY_BUREAU, "测试分局", make_node(Kind.CITY_BUREAU, "测试市局", self.department)
+        )
+        self.unit = make_node(Kind.UNIT, "刑侦大队", self.bureau)
+        self.station_a = make_node(Kind.STATION, "甲派出所", self.bureau)
+        self.station_b = make_node(Kind.STATION, "乙派出所", self.bureau)
+        self.district_a = make_node(Kind.POLICE_DISTRICT, "甲一警务区", self.station_a)
+        self.district_b = make_node(Kind.POLICE_DISTRICT, "乙一警务区", self.station_b)
+        self.a = {
+            Role.STATION_CHIEF: make_user(Role.STATION_CHIEF, self.station_a, username="a.chief"),
+            Role.COMMUNITY_OFFICER: make_user(Role.COMMUNITY_OFFICER, self.district_a),
+            Role.CASE_OFFICER: make_user(Role.CASE_OFFICER, self.station_a),
+            Role.COMMAND_ROOM: make_user(Role.COMMAND_ROOM, self.station_a),
+            Role.MEDIATOR: make_user(Role.MEDIATOR, self.station_a),
+            Role.VOLUNTEER: make_user(Role.VOLUNTEER, self.district_a),
+        }
+        self.b_chief = make_user(
+            Role.STATION_CHIEF, self.station_b, username="b.chief", full_name="乙所所长赵六"
+        )
+        self.b_officer = make_user(
+            Role.COMMUNITY_OFFICER, self.district_b, username="b.officer", phone="13912345678",
+            full_name="乙所民警王五",
+        )
+        self.liaison = make_user(Role.UNIT_LIAISON, self.unit)
+        self.analyst = make_user(Role.ANALYST, self.bureau)
+        self.admin = make_user(Role.ADMIN, self.department, username="root.admin")
+
+
+@pytest.fixture
+def world(db) -> World:
+    return World()
