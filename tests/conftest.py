@@ -21,7 +21,9 @@ def _fast_and_plain(settings):
     }
 
 
-def make_node(kind: str, name: str, parent: Jurisdiction | None = None, code: str = "") -> Jurisdiction:
+def make_node(
+    kind: str, name: str, parent: Jurisdiction | None = None, code: str = ""
+) -> Jurisdiction:
     return jurisdiction_services.create_jurisdiction(
         actor=None, kind=kind, name=name, parent=parent, code=code
     )
@@ -72,7 +74,10 @@ class World:
             Role.STATION_CHIEF, self.station_b, username="b.chief", full_name="乙所所长赵六"
         )
         self.b_officer = make_user(
-            Role.COMMUNITY_OFFICER, self.district_b, username="b.officer", phone="13912345678",
+            Role.COMMUNITY_OFFICER,
+            self.district_b,
+            username="b.officer",
+            phone="13912345678",
             full_name="乙所民警王五",
         )
         self.liaison = make_user(Role.UNIT_LIAISON, self.unit)

@@ -113,7 +113,9 @@ def test_exports_hold_only_own_scope_and_masked_phones(client, world, fmt):
         text = response.content.decode("utf-8-sig")
     else:
         sheet = load_workbook(io.BytesIO(response.content)).active
-        text = "\n".join(",".join(str(c or "") for c in row) for row in sheet.iter_rows(values_only=True))  # noqa: E501
+        text = "\n".join(
+            ",".join(str(c or "") for c in row) for row in sheet.iter_rows(values_only=True)
+        )
     assert world.a[Role.CASE_OFFICER].full_name in text
     assert world.b_officer.full_name not in text
     assert world.b_chief.full_name not in text
@@ -127,7 +129,9 @@ def test_export_is_refused_to_roles_without_export(client, world):
 
 def test_jurisdiction_tree_is_scoped(client, world):
     client.force_login(world.a[Role.STATION_CHIEF])
-    assert client.get(reverse("jurisdictions:children", args=[world.station_b.pk])).status_code == 404  # noqa: E501
+    assert (
+        client.get(reverse("jurisdictions:children", args=[world.station_b.pk])).status_code == 404
+    )
     assert client.get(f"/api/v1/jurisdictions/{world.station_b.pk}/children").status_code == 404
     own = client.get(reverse("jurisdictions:children", args=[world.station_a.pk]))
     assert "甲一警务区" in own.content.decode()

@@ -67,8 +67,17 @@ def _load_demo() -> list[tuple[str, str, str]]:
             bar.update(task, advance=1, description=f"Loading the demo bureau: {name}")
 
         result = load_demo(progress=step)
-    print(f"Demo bureau ready ({result.created_nodes} units and {result.created_users} accounts added).")
+    added = f"{result.created_nodes} units and {result.created_users} accounts added"
+    print(f"Demo bureau ready ({added}).")
     return result.logins
+
+
+def _print_logins(logins: list[tuple[str, str, str]]) -> None:
+    from fengqiao.demo.services import DEMO_PASSWORD
+
+    print(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+    for username, role, unit in logins:
+        print(f"  {username:<20} {role}  {unit}")
 
 
 def _port_free(host: str, port: int) -> None:
@@ -93,15 +102,12 @@ def cmd_serve(args: argparse.Namespace) -> None:
     logins = _load_demo() if args.demo else []
     from waitress import serve
 
-    from fengqiao.demo.services import DEMO_PASSWORD
     from fengqiao.wsgi import application
 
     url = f"http://{args.host}:{args.port}/"
     print(f"\nFengqiao (枫桥) is serving the staff web UI at {url}")
     if logins:
-        print(f"Demo logins (password for all: {DEMO_PASSWORD}):")
-        for username, role, unit in logins:
-            print(f"  {username:<22} {role:<10} {unit}")
+        _print_logins(logins)
     print("Press Ctrl+C to stop.\n", flush=True)
     serve(application, host=args.host, port=args.port, threads=args.threads, ident="fengqiao")
 
@@ -116,12 +122,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
     _setup_django()
     _check_database()
     _migrate(args.verbose)
-    from fengqiao.demo.services import DEMO_PASSWORD
-
-    logins = _load_demo()
-    print(f"Demo logins (password for all: {DEMO_PASSWORD}):")
-    for username, role, unit in logins:
-        print(f"  {username:<22} {role:<10} {unit}")
+    _print_logins(_load_demo())
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> None:
@@ -162,14 +163,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def add(name: str, handler: Callable[[argparse.Namespace], None], text: str) -> argparse.ArgumentParser:  # noqa: E501
+    def add(
+        name: str, handler: Callable[[argparse.Namespace], None], text: str
+    ) -> argparse.ArgumentParser:
         command = sub.add_parser(name, help=text, description=text)
         command.set_defaults(handler=handler)
         return command
 
-    serve = add("serve", cmd_serve, "Migrate, optionally load the demo bureau, and serve the staff web UI.")  # noqa: E501
-    serve.add_argument("--demo", action="store_true", help="load (or complete) the demo bureau first")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve = add(
+        "serve", cmd_serve, "Migrate, optionally load the demo bureau, and serve the staff web UI."
+    )
+    serve.add_argument(
+        "--demo", action="store_true", help="load (or complete) the demo bureau first"
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
     serve.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
     serve.add_argument("--verbose", action="store_true", help="list each migration applied")
@@ -177,10 +186,18 @@ def build_parser() -> argparse.ArgumentParser:
     add("migrate", cmd_migrate, "Apply the database migrations.")
     demo = add("demo", cmd_demo, "Load (or complete) the demo bureau and print its logins.")
     demo.add_argument("--verbose", action="store_true", help="list each migration applied")
-    add("audit-verify", cmd_audit_verify, "Verify the audit log's hash chain; report the first broken link.")  # noqa: E501
+    add(
+        "audit-verify",
+        cmd_audit_verify,
+        "Verify the audit log's hash chain; report the first broken link.",
+    )
     add("secret", cmd_secret, "Print a new random secret key for FENGQIAO_SECRET_KEY.")
-    manage = add("manage", cmd_manage, "Run a Django management command (e.g. `manage check --deploy`).")  # noqa: E501
-    manage.add_argument("rest", nargs=argparse.REMAINDER, help="the management command and its arguments")  # noqa: E501
+    manage = add(
+        "manage", cmd_manage, "Run a Django management command (e.g. `manage check --deploy`)."
+    )
+    manage.add_argument(
+        "rest", nargs=argparse.REMAINDER, help="the management command and its arguments"
+    )
     return parser
 
 

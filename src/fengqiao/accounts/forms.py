@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils.translation import gettext_lazy as _
 
 from fengqiao.accounts.models import StaffKind, User
@@ -45,7 +46,9 @@ class StaffForm(forms.Form):
 
 
 class NewStaffForm(StaffForm):
-    username = forms.SlugField(label=_("登录名"), max_length=150)
+    username = forms.CharField(
+        label=_("登录名"), max_length=150, validators=[UnicodeUsernameValidator()]
+    )
     password = forms.CharField(label=_("初始密码"), widget=forms.PasswordInput, min_length=10)
 
     field_order = ["username", "password"]

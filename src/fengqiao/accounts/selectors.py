@@ -17,9 +17,10 @@ M = TypeVar("M", bound=Model)
 def scoped(queryset: QuerySet[M], *, user: User, via: str = "jurisdiction") -> QuerySet[M]:
     """Keep the rows whose jurisdiction (reached through ``via``) lies in the user's
     subtree. An inactive user, or one without a scope, gets nothing."""
-    if not user.is_active or not user.jurisdiction_id:
+    scope = user.jurisdiction if user.is_active else None
+    if scope is None:
         return queryset.none()
-    return queryset.filter(**{f"{via}__path__startswith": user.jurisdiction.path})
+    return queryset.filter(**{f"{via}__path__startswith": scope.path})
 
 
 def require(user: User, capability: str) -> None:

@@ -36,8 +36,10 @@ def reveal_personal_field(*, user: User, obj: Any, field: str, reason: str) -> s
 
 def _check_assignable(*, actor: User, role: str, jurisdiction: Jurisdiction | None) -> None:
     require(actor, Capability.MANAGE_STAFF)
-    if jurisdiction is None or not actor.jurisdiction or not actor.jurisdiction.contains(
-        jurisdiction
+    if (
+        jurisdiction is None
+        or not actor.jurisdiction
+        or not actor.jurisdiction.contains(jurisdiction)
     ):
         raise PermissionDenied(_("只能在本人辖区内设置人员。"))
     if role == Role.ADMIN and actor.role != Role.ADMIN:

@@ -137,9 +137,17 @@ def staff_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
 def staff_export(request: HttpRequest, fmt: str) -> HttpResponse:
     selectors.require(request.user, Capability.EXPORT_RECORDS)
     staff, filters = _filtered_staff(request)
-    headers = [_("姓名"), _("登录名"), _("角色"), _("所属辖区"), _("警号/工号"), _("手机号"), _("状态")]
+    headers = [
+        _("姓名"),
+        _("登录名"),
+        _("角色"),
+        _("所属辖区"),
+        _("警号/工号"),
+        _("手机号"),
+        _("状态"),
+    ]
     rows = [
-        [p.full_name, p.username, p.get_role_display(), p.jurisdiction.name if p.jurisdiction else "",
+        [p.full_name, p.username, p.get_role_display(), p.jurisdiction.name,
          p.badge_number, mask_phone(p.phone), _("启用") if p.is_active else _("停用")]
         for p in staff
     ]  # fmt: skip
@@ -183,7 +191,9 @@ def _staff_form_view(request: HttpRequest, person: User | None) -> HttpResponse:
                 data.pop("is_active", None)
                 person = services.create_staff(actor=request.user, **data)
         except StaleEditError:
-            form.add_error(None, _("这条记录已被他人修改，请刷新后重新编辑（您的输入仍保留在下方）。"))
+            form.add_error(
+                None, _("这条记录已被他人修改，请刷新后重新编辑（您的输入仍保留在下方）。")
+            )
         except ValidationError as error:
             form.add_error(None, error.messages)
         except PermissionDenied as error:

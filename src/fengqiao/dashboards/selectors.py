@@ -32,6 +32,6 @@ def home_summary(*, user: Any) -> HomeSummary:
         .annotate(n=Count("id"))
         .values_list("kind", "n")
     )
-    units = [(kind.label, counts[kind.value]) for kind in Kind if counts.get(kind.value)]
+    units = [(str(kind.label), counts[kind.value]) for kind in Kind if counts.get(kind.value)]
     staff = scoped(User.objects.filter(is_active=True), user=user).count()
     return HomeSummary(root, list(jurisdiction_selectors.ancestors(root)), units, staff)

@@ -17,6 +17,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "summary": home_summary(user=user),
             "show_figures": user.can(Capability.VIEW_AGGREGATES),
+            "can_view_records": user.can(Capability.VIEW_RECORDS),
             "capabilities": [Capability(c).label for c in sorted(CAPABILITIES.get(user.role, ()))],
         },
     )

@@ -23,7 +23,7 @@ from fengqiao.core.validators import id_number_check_character
 from fengqiao.jurisdictions import services as jurisdiction_services
 from fengqiao.jurisdictions.models import Jurisdiction, Kind
 
-DEMO_PASSWORD = "fengqiao-demo"
+DEMO_PASSWORD = "fengqiao-demo"  # noqa: S105  (printed by the run command; demo data only)
 DEMO_REGION = "140502"  # 山西省晋城市城区 (GB/T 2260)
 
 
@@ -92,7 +92,9 @@ class _Loader:
         self.password_hash = make_password(DEMO_PASSWORD)
         self.badge = 100000
 
-    def node(self, kind: str, name: str, parent: Jurisdiction | None, code: str = "") -> Jurisdiction:
+    def node(
+        self, kind: str, name: str, parent: Jurisdiction | None, code: str = ""
+    ) -> Jurisdiction:
         existing = Jurisdiction.objects.filter(kind=kind, name=name, parent=parent).first()
         if existing:
             return existing
@@ -102,18 +104,20 @@ class _Loader:
         )
 
     def person_name(self) -> str:
-        given = self.random.choice(GIVEN) + (self.random.choice(GIVEN) if self.random.random() < 0.7 else "")
+        given = self.random.choice(GIVEN) + (
+            self.random.choice(GIVEN) if self.random.random() < 0.7 else ""
+        )
         return self.random.choice(SURNAMES) + given
 
     def id_number(self) -> str:
-        birth = f"{self.random.randint(1965, 2001)}{self.random.randint(1, 12):02d}{self.random.randint(1, 28):02d}"
-        first17 = f"{DEMO_REGION}{birth}{self.random.randint(0, 999):03d}"
+        year, month, day = (self.random.randint(*span) for span in ((1965, 2001), (1, 12), (1, 28)))
+        first17 = f"{DEMO_REGION}{year}{month:02d}{day:02d}{self.random.randint(0, 999):03d}"
         return first17 + id_number_check_character(first17)
 
     def phone(self) -> str:
-        return self.random.choice(["135", "138", "139", "150", "152", "158", "187", "188", "199"]) + (
-            f"{self.random.randint(0, 99_999_999):08d}"
-        )
+        return self.random.choice(
+            ["135", "138", "139", "150", "152", "158", "187", "188", "199"]
+        ) + (f"{self.random.randint(0, 99_999_999):08d}")
 
     def user(
         self, username: str, role: str, unit: Jurisdiction, *, kind: str = StaffKind.POLICE,
@@ -191,16 +195,25 @@ class _Loader:
         # the case team and the command room.
         self.user(f"{key}.chief", Role.STATION_CHIEF, station, listed=True)
         for number, district in enumerate(districts, start=1):
-            self.user(f"{key}.community{number}", Role.COMMUNITY_OFFICER, district, listed=first and number == 1)  # noqa: E501
+            self.user(
+                f"{key}.community{number}",
+                Role.COMMUNITY_OFFICER,
+                district,
+                listed=first and number == 1,
+            )
         remaining = plan.officers - 1 - len(districts)
         for number in range(1, remaining + 1):
             role = Role.CASE_OFFICER if number % 2 else Role.COMMAND_ROOM
             self.user(f"{key}.officer{number}", role, station, listed=first and number <= 2)
         for number in range(1, plan.auxiliaries + 1):
             district = districts[(number - 1) % len(districts)]
-            self.user(f"{key}.aux{number}", Role.COMMUNITY_OFFICER, district, kind=StaffKind.AUXILIARY)  # noqa: E501
+            self.user(
+                f"{key}.aux{number}", Role.COMMUNITY_OFFICER, district, kind=StaffKind.AUXILIARY
+            )
         self.user(f"{key}.mediator", Role.MEDIATOR, station, kind=StaffKind.CIVILIAN, listed=first)
-        self.user(f"{key}.volunteer", Role.VOLUNTEER, districts[0], kind=StaffKind.VOLUNTEER, listed=first)  # noqa: E501
+        self.user(
+            f"{key}.volunteer", Role.VOLUNTEER, districts[0], kind=StaffKind.VOLUNTEER, listed=first
+        )
 
 
 def load_demo(*, progress: Callable[[str], None] | None = None) -> DemoResult:

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
+from fengqiao.accounts.roles import Capability
 from fengqiao.jurisdictions.models import POLICE_KINDS, Jurisdiction
 
 
@@ -20,10 +21,29 @@ def ancestors(node: Jurisdiction) -> QuerySet[Jurisdiction]:
     return Jurisdiction.objects.filter(pk__in=node.ancestor_ids).order_by("depth")
 
 
+def _sees_every_tree(user: Any) -> bool:
+    """An administrator at a root (the provincial department) also keeps the
+    administrative divisions, which hang from a root of their own."""
+    return bool(user.can(Capability.MANAGE_JURISDICTIONS) and user.jurisdiction.parent_id is None)
+
+
 def _in_scope(user: Any) -> QuerySet[Jurisdiction]:
     if not user.is_active or user.jurisdiction is None:
         return Jurisdiction.objects.none()
+    if _sees_every_tree(user):
+        return Jurisdiction.objects.all()
     return subtree(user.jurisdiction)
+
+
+def roots_for(user: Any) -> list[Jurisdiction]:
+    """The top nodes of the tree browser: the user's own node, and for a root-level
+    administrator every other root too."""
+    if not user.is_active or user.jurisdiction is None:
+        return []
+    if _sees_every_tree(user):
+        others = Jurisdiction.objects.filter(parent=None).exclude(pk=user.jurisdiction_id)
+        return [user.jurisdiction, *others.order_by("path")]
+    return [user.jurisdiction]
 
 
 def police_units_for(user: Any) -> QuerySet[Jurisdiction]:

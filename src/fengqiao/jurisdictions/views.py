@@ -20,18 +20,21 @@ def _node_or_404(request: HttpRequest, pk: int) -> Jurisdiction:
 @login_required
 def tree(request: HttpRequest) -> HttpResponse:
     require(request.user, Capability.VIEW_AGGREGATES)
-    root = request.user.jurisdiction
-    if root is None:
+    roots = selectors.roots_for(request.user)
+    if not roots:
         raise Http404
+    trees = [
+        {
+            "root": root,
+            "children": selectors.children_for(request.user, root),
+            "size": selectors.subtree(root).count(),
+        }
+        for root in roots
+    ]
     return render(
         request,
         "jurisdictions/tree.html",
-        {
-            "root": root,
-            "ancestors": selectors.ancestors(root),
-            "children": selectors.children_for(request.user, root),
-            "subtree_size": selectors.subtree(root).count(),
-        },
+        {"ancestors": selectors.ancestors(roots[0]), "trees": trees},
     )
 
 

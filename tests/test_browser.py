@@ -1,0 +1,162 @@
+"""In the real browser (Debian's Chromium through Playwright), against the real run
+command (`fengqiao serve --demo`: waitress, collected static files, the CSP): every demo
+role logs in, sees his home page in Chinese, and can switch to English; htmx partials
+work. Screenshots go to test-artifacts/ for a human to look at."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from fengqiao.demo.services import DEMO_PASSWORD
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)"
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """`fengqiao serve --demo` on a free port with its own SQLite database; yields its
+    URL and the demo logins it printed."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FENGQIAO_", "DATABASE_URL"))}
+    env["FENGQIAO_VAR"] = str(tmp_path_factory.mktemp("var"))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "fengqiao.cli", "serve", "--demo", "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+    )  # fmt: skip
+    logins, output = [], []
+    for line in process.stdout:
+        output.append(line)
+        if line.startswith("  ") and line.split()[0].replace(".", "").isalnum():
+            username, role, unit = line.split()
+            logins.append((username, role, unit))
+        if line.startswith("Press Ctrl+C"):
+            break
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(url + "/healthz", timeout=2)
+            break
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                pytest.fail("fengqiao serve did not start:\n" + "".join(output))
+            time.sleep(0.2)
+    yield url, logins
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )  # fmt: skip
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.base = server[0]
+    yield page
+    context.close()
+    assert errors == [], errors  # CSP violations and missing files show up here
+
+
+def log_in(page, username: str) -> None:
+    page.goto(page.base + "/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", DEMO_PASSWORD)
+    page.click("button.primary")
+    page.wait_for_selector("[data-testid=jurisdiction-name]")
+
+
+def shoot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_every_demo_role_logs_in_to_a_chinese_home_and_switches_to_english(server, page):
+    logins = server[1]
+    assert {role for _username, role, _unit in logins} >= {
+        "所长", "社区民警", "办案民警", "指挥室值班员", "警种联络员", "调解员", "群防群治队员",
+        "分析员", "管理员",
+    }  # fmt: skip
+    for username, _role, unit in logins:
+        log_in(page, username)
+        # Chinese although the browser asks for English: the platform speaks Chinese first.
+        assert page.get_attribute("html", "lang") == "zh-hans"
+        assert page.inner_text("[data-testid=jurisdiction-name]") == unit
+        assert "首页" in page.inner_text("nav.mainnav")
+        shoot(page, f"home-{username}")
+        page.click("button[name=language][value=en]")
+        page.wait_for_selector("html[lang=en]")
+        assert "Home" in page.inner_text("nav.mainnav")
+        assert "Hello" in page.inner_text("main")
+        shoot(page, f"home-{username}-en")
+        page.click("button[name=language][value=zh-hans]")
+        page.wait_for_selector("html[lang=zh-hans]")
+        page.click("text=退出")
+        page.wait_for_selector("#id_username")
+
+
+def expect(locator):
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(locator)
+
+
+def test_chief_reveals_a_phone_with_a_reason_through_htmx(page):
+    log_in(page, "nanjie.chief")
+    page.click("nav.mainnav >> text=人员")
+    first_row = page.locator("#staff-table tbody tr").first
+    masked = first_row.locator(".masked code").inner_text()
+    assert "****" in masked
+    first_row.locator(".reveal-link").click()
+    page.fill(".reveal-form input[name=reason]", "联系本人核实排班")
+    page.click(".reveal-form button")
+    revealed = first_row.locator(".revealed code").inner_text()
+    assert revealed[:3] == masked[:3] and "*" not in revealed
+    shoot(page, "staff-revealed")
+    page.fill("input[name=q]", "nanjie.chief")
+    expect(page.locator("#staff-table tbody tr")).to_have_count(1)
+    page.click("nav.mainnav >> text=审计")
+    assert "联系本人核实排班" in page.inner_text("table.audit")
+    shoot(page, "audit-log")
+
+
+def test_tree_expands_lazily(page):
+    log_in(page, "nanjie.chief")
+    page.click("nav.mainnav >> text=辖区")
+    page.click("details summary >> nth=0")
+    page.wait_for_selector("text=凤台社区警务室")
+    shoot(page, "tree")

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from django.db.models import Count
+
+from fengqiao.accounts.models import StaffKind, User
+from fengqiao.accounts.roles import Role
+from fengqiao.audit.services import verify_chain
+from fengqiao.demo.services import load_demo
+from fengqiao.jurisdictions import selectors
+from fengqiao.jurisdictions.models import Jurisdiction, Kind
+
+
+def test_demo_has_a_user_of_every_role_and_is_idempotent(db):
+    first = load_demo()
+    assert {role for _u, role, _unit in first.logins} == {str(role.label) for role in Role}
+    counts = (Jurisdiction.objects.count(), User.objects.count())
+    second = load_demo()
+    assert (second.created_nodes, second.created_users) == (0, 0)
+    assert (Jurisdiction.objects.count(), User.objects.count()) == counts
+    assert second.logins == first.logins
+    assert verify_chain().ok
+
+
+def test_nanjie_station_has_the_shape_of_the_seed(db):
+    load_demo()
+    station = Jurisdiction.objects.get(kind=Kind.STATION, name="南街派出所")
+    nodes = selectors.subtree(station)
+    assert nodes.filter(kind=Kind.POLICE_ROOM).count() == 7
+    covered = Jurisdiction.objects.filter(covered_by__in=nodes, kind=Kind.COMMUNITY).distinct()
+    assert covered.count() == 8
+    staff = User.objects.filter(jurisdiction__path__startswith=station.path)
+    kinds = dict(
+        staff.values_list("staff_kind").annotate(n=Count("id")).values_list("staff_kind", "n")
+    )
+    assert kinds[StaffKind.POLICE] == 19
+    assert kinds[StaffKind.AUXILIARY] == 22
+
+
+def test_demo_divisions_carry_real_gbt2260_codes(db):
+    load_demo()
+    codes = dict(Jurisdiction.objects.exclude(code="").values_list("name", "code"))
+    assert codes == {"山西省": "140000", "晋城市": "140500", "城区": "140502"}
+
+
+def test_demo_personal_data_is_valid(db):
+    load_demo()
+    for person in User.objects.all():
+        person.full_clean(exclude=["password"])
