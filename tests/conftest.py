@@ -5,7 +5,7 @@ from django.contrib.auth.hashers import make_password
 
 from fengqiao.accounts import services as account_services
 from fengqiao.accounts.models import StaffKind, User
-from fengqiao.accounts.roles import Role
+from fengqiao.core.roles import Role
 from fengqiao.jurisdictions import services as jurisdiction_services
 from fengqiao.jurisdictions.models import Jurisdiction, Kind
 

@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from fengqiao.accounts import services
 from fengqiao.accounts.models import User
-from fengqiao.accounts.roles import CAPABILITIES, Capability, Role
 from fengqiao.core.concurrency import StaleEditError
+from fengqiao.core.roles import CAPABILITIES, Capability, Role
 
 
 def test_production_hasher_is_argon2():

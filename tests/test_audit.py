@@ -9,9 +9,9 @@ from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
 from fengqiao.accounts import services as account_services
-from fengqiao.accounts.roles import Role
 from fengqiao.audit import services as audit
 from fengqiao.audit.models import AppendOnlyError, AuditEvent
+from fengqiao.core.roles import Role
 
 TRIGGERS = {
     "sqlite": ["DROP TRIGGER audit_event_no_update", "DROP TRIGGER audit_event_no_delete"],

@@ -3,8 +3,8 @@ from __future__ import annotations
 from django.db.models import Count
 
 from fengqiao.accounts.models import StaffKind, User
-from fengqiao.accounts.roles import Role
 from fengqiao.audit.services import verify_chain
+from fengqiao.core.roles import Role
 from fengqiao.demo.services import load_demo
 from fengqiao.jurisdictions import selectors
 from fengqiao.jurisdictions.models import Jurisdiction, Kind

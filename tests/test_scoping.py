@@ -11,7 +11,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from fengqiao.accounts import selectors
-from fengqiao.accounts.roles import Role
+from fengqiao.core.roles import Role
 
 A_ROLES_WITH_RECORDS = [
     Role.STATION_CHIEF, Role.COMMUNITY_OFFICER, Role.CASE_OFFICER, Role.COMMAND_ROOM,

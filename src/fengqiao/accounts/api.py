@@ -8,8 +8,8 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from fengqiao.accounts import selectors
 from fengqiao.accounts.models import User
-from fengqiao.accounts.roles import CAPABILITIES
 from fengqiao.core.masking import mask_phone
+from fengqiao.core.roles import CAPABILITIES
 
 router = Router(tags=["staff"])
 

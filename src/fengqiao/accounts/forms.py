@@ -9,7 +9,7 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils.translation import gettext_lazy as _
 
 from fengqiao.accounts.models import StaffKind, User
-from fengqiao.accounts.roles import Role
+from fengqiao.core.roles import Role
 from fengqiao.core.validators import validate_id_number, validate_mobile
 from fengqiao.jurisdictions.models import Jurisdiction
 

@@ -6,7 +6,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from fengqiao.accounts.roles import CAPABILITIES, Role
+from fengqiao.core.roles import CAPABILITIES, Role
 from fengqiao.core.validators import validate_id_number, validate_mobile
 
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
 
 from fengqiao.accounts.models import User
-from fengqiao.accounts.roles import Capability
 from fengqiao.audit import services as audit
+from fengqiao.core.roles import Capability, require
 
 M = TypeVar("M", bound=Model)
 
@@ -21,12 +20,6 @@ def scoped(queryset: QuerySet[M], *, user: User, via: str = "jurisdiction") -> Q
     if scope is None:
         return queryset.none()
     return queryset.filter(**{f"{via}__path__startswith": scope.path})
-
-
-def require(user: User, capability: str) -> None:
-    """Refuse (403) a user whose role lacks ``capability``."""
-    if not user.can(capability):
-        raise PermissionDenied(Capability(capability).label)
 
 
 def staff_list(*, user: User, search: str = "", role: str = "") -> QuerySet[User]:

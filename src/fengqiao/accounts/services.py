@@ -9,10 +9,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from fengqiao.accounts.models import StaffKind, User
-from fengqiao.accounts.roles import Capability, Role
-from fengqiao.accounts.selectors import require
 from fengqiao.audit import services as audit
 from fengqiao.core.concurrency import save_versioned
+from fengqiao.core.roles import Capability, Role, require
 from fengqiao.core.validators import normalise_id_number
 from fengqiao.jurisdictions.models import Jurisdiction
 

@@ -19,11 +19,11 @@ from django.views.decorators.http import require_http_methods
 from fengqiao.accounts import selectors, services
 from fengqiao.accounts.forms import LoginForm, NewStaffForm, StaffForm
 from fengqiao.accounts.models import User
-from fengqiao.accounts.roles import Capability, Role
 from fengqiao.audit import services as audit
 from fengqiao.core.concurrency import StaleEditError
 from fengqiao.core.exports import to_csv, to_xlsx
 from fengqiao.core.masking import mask_id_number, mask_phone
+from fengqiao.core.roles import Capability, Role, require
 from fengqiao.jurisdictions import selectors as jurisdiction_selectors
 
 MASKERS = {"id_number": mask_id_number, "phone": mask_phone}
@@ -135,7 +135,7 @@ def staff_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
 
 @login_required
 def staff_export(request: HttpRequest, fmt: str) -> HttpResponse:
-    selectors.require(request.user, Capability.EXPORT_RECORDS)
+    require(request.user, Capability.EXPORT_RECORDS)
     staff, filters = _filtered_staff(request)
     headers = [
         _("姓名"),
@@ -170,7 +170,7 @@ def staff_export(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 def _staff_form_view(request: HttpRequest, person: User | None) -> HttpResponse:
-    selectors.require(request.user, Capability.MANAGE_STAFF)
+    require(request.user, Capability.MANAGE_STAFF)
     units = jurisdiction_selectors.police_units_for(request.user)
     form_class = StaffForm if person else NewStaffForm
     initial = {}

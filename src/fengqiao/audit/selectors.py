@@ -6,9 +6,8 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from fengqiao.accounts.roles import Capability, Role
-from fengqiao.accounts.selectors import require
 from fengqiao.audit.models import AuditEvent
+from fengqiao.core.roles import Capability, Role, require
 
 
 def events_for(*, user: Any, action: str = "", actor: str = "") -> QuerySet[AuditEvent]:

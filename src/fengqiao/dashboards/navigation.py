@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from fengqiao.accounts.roles import Capability
+from fengqiao.core.roles import Capability
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from fengqiao.accounts.roles import CAPABILITIES, Capability
+from fengqiao.core.roles import CAPABILITIES, Capability
 from fengqiao.dashboards.selectors import home_summary
 
 

@@ -18,7 +18,7 @@ from django.db import transaction
 
 from fengqiao.accounts import services as account_services
 from fengqiao.accounts.models import StaffKind, User
-from fengqiao.accounts.roles import Role
+from fengqiao.core.roles import Role
 from fengqiao.core.validators import id_number_check_character
 from fengqiao.jurisdictions import services as jurisdiction_services
 from fengqiao.jurisdictions.models import Jurisdiction, Kind

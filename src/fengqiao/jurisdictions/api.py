@@ -3,8 +3,7 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest
 from ninja import Router, Schema
 
-from fengqiao.accounts.roles import Capability
-from fengqiao.accounts.selectors import require
+from fengqiao.core.roles import Capability, require
 from fengqiao.jurisdictions import selectors
 from fengqiao.jurisdictions.models import Jurisdiction
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
-from fengqiao.accounts.roles import Capability
+from fengqiao.core.roles import Capability
 from fengqiao.jurisdictions.models import POLICE_KINDS, Jurisdiction
 
 

@@ -4,8 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from fengqiao.accounts.roles import Capability
-from fengqiao.accounts.selectors import require
+from fengqiao.core.roles import Capability, require
 from fengqiao.jurisdictions import selectors
 from fengqiao.jurisdictions.models import Jurisdiction, Kind
 

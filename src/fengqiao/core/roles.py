@@ -1,7 +1,13 @@
-"""Roles and what each may do: the single table the rest of the platform asks."""
+"""Roles and what each may do: the single table the rest of the platform asks.
+
+It lives in the kernel so every app can ask ``require(user, capability)`` without
+depending on the accounts app."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -47,3 +53,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.ANALYST: frozenset({C.VIEW_AGGREGATES}),
     Role.ADMIN: frozenset(set(Capability)),
 }  # fmt: skip
+
+
+def require(user: Any, capability: str) -> None:
+    """Refuse (403) a user whose role lacks ``capability``."""
+    if not user.can(capability):
+        raise PermissionDenied(Capability(capability).label)
