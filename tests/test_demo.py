@@ -28,7 +28,7 @@ def test_nanjie_station_has_the_shape_of_the_seed(db):
     assert nodes.filter(kind=Kind.POLICE_ROOM).count() == 7
     covered = Jurisdiction.objects.filter(covered_by__in=nodes, kind=Kind.COMMUNITY).distinct()
     assert covered.count() == 8
-    staff = User.objects.filter(jurisdiction__path__startswith=station.path)
+    staff = User.objects.filter(jurisdiction__path__within=station.path)
     kinds = dict(
         staff.values_list("staff_kind").annotate(n=Count("id")).values_list("staff_kind", "n")
     )

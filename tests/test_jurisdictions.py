@@ -2,11 +2,14 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from fengqiao.accounts.selectors import staff_list
 from fengqiao.jurisdictions import selectors, services
-from fengqiao.jurisdictions.models import ALLOWED_PARENTS, Kind
+from fengqiao.jurisdictions.models import ALLOWED_PARENTS, Jurisdiction, Kind
 from tests.conftest import make_node
 
 
@@ -97,3 +100,44 @@ def test_root_admin_browses_both_hierarchies_others_only_their_own(client, world
     client.force_login(world.analyst)
     assert "测试省</h1>" not in client.get(reverse("jurisdictions:tree")).content.decode()
     assert client.get(reverse("jurisdictions:children", args=[province.pk])).status_code == 404
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    ids=st.lists(st.integers(min_value=1, max_value=120), min_size=1, max_size=40, unique=True),
+    picks=st.lists(st.integers(min_value=0, max_value=1000), min_size=40, max_size=40),
+)
+def test_within_returns_exactly_the_descendants(db, ids, picks):
+    """For any tree, ``path__within`` agrees with walking parent links in Python. Ids are
+    drawn small so prefixes collide (4 vs 40 vs 41): a range or LIKE that forgets the
+    closing slash is caught. Each example rolls back, so ids can repeat across examples."""
+    with transaction.atomic():
+        nodes: list[Jurisdiction] = []
+        for index, pk in enumerate(ids):
+            parent = nodes[picks[index] % len(nodes)] if nodes else None
+            prefix = parent.path if parent else "/"
+            nodes.append(
+                Jurisdiction.objects.create(
+                    id=pk,
+                    kind=Kind.STATION,
+                    name=str(pk),
+                    parent=parent,
+                    path=f"{prefix}{pk}/",
+                    depth=parent.depth + 1 if parent else 0,
+                )
+            )
+        parents = {node.pk: node.parent_id for node in nodes}
+
+        def descends(pk: int | None, ancestor: int) -> bool:
+            while pk is not None:
+                if pk == ancestor:
+                    return True
+                pk = parents[pk]
+            return False
+
+        for node in nodes:
+            expected = {pk for pk in parents if descends(pk, node.pk)}
+            assert set(selectors.subtree(node).values_list("pk", flat=True)) == expected
+        transaction.set_rollback(True)

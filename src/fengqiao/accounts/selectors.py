@@ -19,7 +19,7 @@ def scoped(queryset: QuerySet[M], *, user: User, via: str = "jurisdiction") -> Q
     scope = user.jurisdiction if user.is_active else None
     if scope is None:
         return queryset.none()
-    return queryset.filter(**{f"{via}__path__startswith": scope.path})
+    return queryset.filter(**{f"{via}__path__within": scope.path})
 
 
 def staff_list(*, user: User, search: str = "", role: str = "") -> QuerySet[User]:

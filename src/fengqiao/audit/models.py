@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from fengqiao.core.fields import MaterialisedPathField
+
 
 class AppendOnlyError(Exception):
     """The audit log is never updated or deleted."""
@@ -55,7 +57,7 @@ class AuditEvent(models.Model):
     object_type = models.CharField(_("对象类型"), max_length=60, blank=True)
     object_id = models.CharField(_("对象编号"), max_length=64, blank=True)
     object_repr = models.CharField(_("对象"), max_length=200, blank=True)
-    scope_path = models.CharField(_("所属辖区路径"), max_length=255, blank=True, db_index=True)
+    scope_path = MaterialisedPathField(_("所属辖区路径"), max_length=255, blank=True, db_index=True)
     fields = models.JSONField(_("字段"), default=list)
     reason = models.TextField(_("事由"), blank=True)
     ip_address = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)

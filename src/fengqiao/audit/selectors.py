@@ -16,7 +16,7 @@ def events_for(*, user: Any, action: str = "", actor: str = "") -> QuerySet[Audi
     require(user, Capability.VIEW_AUDIT)
     if not user.jurisdiction_id:
         return AuditEvent.objects.none()
-    scope = Q(scope_path__startswith=user.jurisdiction.path)
+    scope = Q(scope_path__within=user.jurisdiction.path)
     if user.role == Role.ADMIN and user.jurisdiction.parent_id is None:
         scope |= Q(scope_path="")
     events = AuditEvent.objects.filter(scope)

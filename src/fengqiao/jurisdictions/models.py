@@ -1,7 +1,7 @@
 """辖区: the administrative and the police hierarchies, one tree table.
 
-Each node keeps a materialised path of ancestor ids (``/1/4/17/``) so a subtree is
-one indexed ``LIKE 'prefix%'`` query on SQLite and PostgreSQL alike.
+Each node keeps a materialised path of ancestor ids (``/1/4/17/``) so a subtree is one
+indexed query (``path__within``, see :mod:`fengqiao.core.fields`) on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from fengqiao.core.fields import MaterialisedPathField
 from fengqiao.core.models import TimeStampedModel
 
 
@@ -73,7 +74,7 @@ class Jurisdiction(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="children",
     )
-    path = models.CharField(_("路径"), max_length=255, unique=True, editable=False)
+    path = MaterialisedPathField(_("路径"), max_length=255, unique=True, editable=False)
     depth = models.PositiveSmallIntegerField(_("层级"), editable=False)
     covers = models.ManyToManyField(
         "self",

@@ -12,7 +12,7 @@ from fengqiao.jurisdictions.models import POLICE_KINDS, Jurisdiction
 
 def subtree(node: Jurisdiction, *, include_self: bool = True) -> QuerySet[Jurisdiction]:
     """The node and everything under it, in tree order."""
-    nodes = Jurisdiction.objects.filter(path__startswith=node.path)
+    nodes = Jurisdiction.objects.filter(path__within=node.path)
     return nodes if include_self else nodes.exclude(pk=node.pk)
 
 

@@ -51,7 +51,7 @@ def move_jurisdiction(*, actor: Any, node: Jurisdiction, new_parent: Jurisdictio
         raise ValidationError(_("不能把辖区移到它自己的下级之下。"))
     old_path, new_path = node.path, f"{new_parent.path}{node.pk}/"
     depth_shift = new_parent.depth + 1 - node.depth
-    subtree = Jurisdiction.objects.filter(path__startswith=old_path)
+    subtree = Jurisdiction.objects.filter(path__within=old_path)
     subtree.update(
         path=Concat(Value(new_path), Substr("path", len(old_path) + 1, Length("path"))),
         depth=F("depth") + depth_shift,

@@ -1,0 +1,41 @@
+"""The materialised-path field and its ``within`` lookup: a subtree as one index range."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.db.models import Lookup
+
+
+class MaterialisedPathField(models.CharField):
+    """Ancestor ids joined by slashes (``/1/4/17/``). Only digits and ``/`` appear, so a
+    subtree is a contiguous range of the index in byte order."""
+
+
+@MaterialisedPathField.register_lookup
+class Within(Lookup):
+    """``path__within="/1/4/"``: the node ``/1/4/`` and everything below it.
+
+    PostgreSQL answers ``LIKE 'prefix%'`` from the ``varchar_pattern_ops`` index Django
+    creates beside a unique or indexed CharField. SQLite will not use an index for
+    ``LIKE … ESCAPE`` (Django's ``startswith``), so there the lookup is the equivalent
+    range ``prefix <= path < prefix-with-its-final-slash-bumped``, which it does."""
+
+    lookup_name = "within"
+
+    def _parts(self, compiler: Any, connection: Any) -> tuple[str, list[Any], str]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        prefix = str(self.rhs)
+        if not prefix.endswith("/") or any(c not in "0123456789/" for c in prefix):
+            raise ValueError(f"not a materialised path: {prefix!r}")
+        return lhs, list(lhs_params), prefix
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, params, prefix = self._parts(compiler, connection)
+        return f"{lhs} LIKE %s", [*params, prefix + "%"]
+
+    def as_sqlite(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, params, prefix = self._parts(compiler, connection)
+        upper = prefix[:-1] + chr(ord("/") + 1)  # "/1/4/" → "/1/40": just past every child
+        return f"({lhs} >= %s AND {lhs} < %s)", [*params, prefix, *params, upper]
