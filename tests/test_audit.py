@@ -168,9 +168,21 @@ def test_reads_of_personal_data_are_audited(client, world):
     client.get(reverse("accounts:staff_detail", args=[target.pk]))
     assert AuditEvent.objects.filter(action="view", object_id=str(target.pk)).exists()
     client.get(reverse("accounts:staff_list"))
-    assert AuditEvent.objects.filter(action="view", object_repr__endswith="records").exists()
+    listed = AuditEvent.objects.filter(action="view", object_repr__endswith="records").first()
+    assert str(target.pk) in listed.object_ids
     client.get(f"/api/v1/accounts/staff/{target.pk}")
     assert AuditEvent.objects.filter(action="view", object_id=str(target.pk)).count() == 2
+    client.get("/api/v1/accounts/staff", {"q": target.full_name})
+    api_list = AuditEvent.objects.filter(action="view", object_repr__endswith="records").first()
+    assert api_list.object_ids == [str(target.pk)]
+
+
+def test_exports_are_audited_with_every_row(client, world):
+    client.force_login(world.a[Role.STATION_CHIEF])
+    client.get(reverse("accounts:staff_export", args=["csv"]))
+    event = AuditEvent.objects.get(action="export")
+    assert str(world.a[Role.CASE_OFFICER].pk) in event.object_ids
+    assert str(world.b_officer.pk) not in event.object_ids
 
 
 def test_logins_and_failed_logins_are_audited(client, world):

@@ -87,6 +87,7 @@ def test_roles_without_record_access_get_403(client, world, role):
 def test_api_list_and_detail_are_scoped(client, world):
     client.force_login(world.a[Role.CASE_OFFICER])
     listing = client.get("/api/v1/accounts/staff", {"page": 1}).json()
+    assert listing["count"] == len(listing["items"]) == 6
     usernames = {item["username"] for item in listing["items"]}
     assert "a.chief" in usernames
     assert "b.officer" not in usernames and "b.chief" not in usernames

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest
 from ninja import Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
 
 from fengqiao.accounts import selectors
 from fengqiao.accounts.models import User
@@ -12,6 +12,7 @@ from fengqiao.core.masking import mask_phone
 from fengqiao.core.roles import CAPABILITIES
 
 router = Router(tags=["staff"])
+API_PAGE_SIZE = 50
 
 
 class JurisdictionRef(Schema):
@@ -58,10 +59,27 @@ def me(request: HttpRequest) -> dict:
     }
 
 
-@router.get("/staff", response=list[StaffOut], summary="Staff in the user's scope")
-@paginate(PageNumberPagination, page_size=50)
-def list_staff(request: HttpRequest, q: str = "", role: str = "") -> object:
-    return selectors.staff_list(user=request.user, search=q, role=role)
+class StaffPage(Schema):
+    count: int
+    page: int
+    pages: int
+    items: list[StaffOut]
+
+
+@router.get("/staff", response=StaffPage, summary="Staff in the user's scope (audited read)")
+def list_staff(request: HttpRequest, q: str = "", role: str = "", page: int = 1) -> dict:
+    staff = selectors.staff_list(user=request.user, search=q, role=role)
+    shown = Paginator(staff, API_PAGE_SIZE).get_page(page)
+    selectors.audited_page(
+        user=request.user, objects=shown, fields=["full_name", "badge_number", "phone"],
+        label="accounts.user",
+    )  # fmt: skip
+    return {
+        "count": shown.paginator.count,
+        "page": shown.number,
+        "pages": shown.paginator.num_pages,
+        "items": list(shown),
+    }
 
 
 @router.get("/staff/{staff_id}", response=StaffOut, summary="One staff record (audited read)")

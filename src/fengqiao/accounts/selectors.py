@@ -39,13 +39,13 @@ def staff_list(*, user: User, search: str = "", role: str = "") -> QuerySet[User
 
 def audited_page(*, user: User, objects: Any, fields: list[str], label: str) -> None:
     """Record that ``user`` was shown a page of personal records (a list read)."""
-    ids = [str(obj.pk) for obj in objects]
+    ids = [obj.pk for obj in objects]
     if ids:
         audit.record(
             actor=user,
             action="view",
             object_type=label,
-            object_id=",".join(ids)[:64],
+            object_ids=ids,
             object_repr=f"{len(ids)} records",
             scope_path=user.scope_path,
             fields=fields,

@@ -136,7 +136,8 @@ def staff_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
 @login_required
 def staff_export(request: HttpRequest, fmt: str) -> HttpResponse:
     require(request.user, Capability.EXPORT_RECORDS)
-    staff, filters = _filtered_staff(request)
+    queryset, filters = _filtered_staff(request)
+    staff = list(queryset)
     headers = [
         _("姓名"),
         _("登录名"),
@@ -153,7 +154,8 @@ def staff_export(request: HttpRequest, fmt: str) -> HttpResponse:
     ]  # fmt: skip
     audit.record(
         actor=request.user, action="export", object_type="accounts.user",
-        object_repr=f"{len(rows)} records ({fmt})", scope_path=request.user.scope_path,
+        object_ids=[p.pk for p in staff], object_repr=f"{len(rows)} records ({fmt})",
+        scope_path=request.user.scope_path,
         fields=["full_name", "username", "role", "jurisdiction", "badge_number", "phone"],
         reason=" ".join(f"{k}={v}" for k, v in filters.items() if v),
     )  # fmt: skip

@@ -55,7 +55,9 @@ class AuditEvent(models.Model):
     actor_name = models.CharField(_("操作人账号"), max_length=150, blank=True)
     action = models.CharField(_("操作"), max_length=20, choices=Action.choices, db_index=True)
     object_type = models.CharField(_("对象类型"), max_length=60, blank=True)
-    object_id = models.CharField(_("对象编号"), max_length=64, blank=True)
+    object_id = models.CharField(_("对象编号"), max_length=64, blank=True, db_index=True)
+    # A list, search or export reads many records at once: their ids, in the order shown.
+    object_ids = models.JSONField(_("涉及记录"), default=list, blank=True)
     object_repr = models.CharField(_("对象"), max_length=200, blank=True)
     scope_path = MaterialisedPathField(_("所属辖区路径"), max_length=255, blank=True, db_index=True)
     fields = models.JSONField(_("字段"), default=list)

@@ -21,7 +21,7 @@ _CHAIN_LOCK_KEY = 0x46510001  # PostgreSQL advisory lock id for appending to the
 # The hashed content, in a fixed order: changing it invalidates every existing chain.
 HASHED_FIELDS = (
     "seq", "at", "actor_id", "actor_name", "action", "object_type", "object_id",
-    "object_repr", "scope_path", "fields", "reason", "ip_address", "user_agent",
+    "object_ids", "object_repr", "scope_path", "fields", "reason", "ip_address", "user_agent",
     "request_path", "prev_hash",
 )  # fmt: skip
 
@@ -61,12 +61,14 @@ def record(
     reason: str = "",
     object_type: str = "",
     object_id: str = "",
+    object_ids: Iterable[object] = (),
     object_repr: str = "",
     scope_path: str = "",
     actor_name: str = "",
 ) -> AuditEvent:
     """Append one event to the chain, inside the caller's transaction if there is one,
-    so a write and its audit record land or vanish together."""
+    so a write and its audit record land or vanish together. ``obj`` is the one object
+    acted on; ``object_ids`` the records a list, search or export showed."""
     derived = _object_identity(obj)
     origin = current_origin.get()
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
@@ -81,6 +83,7 @@ def record(
             "action": action,
             "object_type": object_type or derived[0],
             "object_id": object_id or derived[1],
+            "object_ids": [str(pk) for pk in object_ids],
             "object_repr": (object_repr or derived[2])[:200],
             "scope_path": scope_path or derived[3],
             "fields": sorted(set(fields)),
