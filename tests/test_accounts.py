@@ -123,3 +123,10 @@ def test_only_an_admin_makes_admins(world):
             actor=world.a[Role.STATION_CHIEF], user=world.a[Role.CASE_OFFICER],
             expected_version=world.a[Role.CASE_OFFICER].version, role=Role.ADMIN,
         )  # fmt: skip
+
+
+def test_new_staff_form_offers_admin_only_to_admins(client, world):
+    client.force_login(world.a[Role.STATION_CHIEF])
+    assert 'value="admin"' not in client.get(reverse("accounts:staff_create")).content.decode()
+    client.force_login(world.admin)
+    assert 'value="admin"' in client.get(reverse("accounts:staff_create")).content.decode()

@@ -38,8 +38,13 @@ class StaffForm(forms.Form):
     is_active = forms.BooleanField(label=_("启用"), required=False, initial=True)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args: Any, jurisdictions: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, jurisdictions: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Only an administrator may make administrators: don't offer what will be refused.
+        self.fields["role"].choices = [("", "---------")] + [
+            (value, label) for value, label in Role.choices
+            if value != Role.ADMIN or actor.role == Role.ADMIN
+        ]  # fmt: skip
         field = self.fields["jurisdiction"]
         field.queryset = jurisdictions
         field.label_from_instance = lambda node: f"{'　' * node.depth}{node.name}"
@@ -49,7 +54,11 @@ class NewStaffForm(StaffForm):
     username = forms.CharField(
         label=_("登录名"), max_length=150, validators=[UnicodeUsernameValidator()]
     )
-    password = forms.CharField(label=_("初始密码"), widget=forms.PasswordInput, min_length=10)
+    password = forms.CharField(
+        label=_("初始密码"),
+        min_length=10,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
 
     field_order = ["username", "password"]
 

@@ -85,10 +85,7 @@ def create_staff(
         user.set_password(password)
     user.full_clean()
     user.save()
-    audit.record(
-        actor=actor, actor_name="command line", action="create", obj=user,
-        fields=["username", *EDITABLE_FIELDS],
-    )  # fmt: skip
+    audit.record(actor=actor, action="create", obj=user, fields=["username", *EDITABLE_FIELDS])
     return user
 
 

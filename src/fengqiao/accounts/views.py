@@ -179,7 +179,9 @@ def _staff_form_view(request: HttpRequest, person: User | None) -> HttpResponse:
     if person:
         initial = {name: getattr(person, name) for name in services.EDITABLE_FIELDS}
         initial["version"] = person.version
-    form = form_class(request.POST or None, initial=initial, jurisdictions=units)
+    form = form_class(
+        request.POST or None, initial=initial, jurisdictions=units, actor=request.user
+    )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
