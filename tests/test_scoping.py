@@ -139,9 +139,9 @@ def test_jurisdiction_tree_is_scoped(client, world):
 
 
 def test_audit_log_page_is_scoped(client, world):
-    from fengqiao.accounts import services
+    from fengqiao.audit.services import reveal_personal_field
 
-    services.reveal_personal_field(
+    reveal_personal_field(
         user=world.b_chief, obj=world.b_officer, field="phone", reason="核实联系方式"
     )
     client.force_login(world.a[Role.STATION_CHIEF])

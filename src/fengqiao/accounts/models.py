@@ -43,7 +43,8 @@ class User(AbstractUser):
     phone = models.CharField(_("手机号"), max_length=11, blank=True, validators=[validate_mobile])
     version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
 
-    PERSONAL_FIELDS = ("id_number", "phone")
+    # field → kind of identifier (core.masking): masked everywhere, revealed with a reason
+    PERSONAL_FIELDS = {"id_number": "id_number", "phone": "phone"}
     REQUIRED_FIELDS = ["full_name"]
 
     class Meta:

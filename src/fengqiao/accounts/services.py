@@ -15,22 +15,8 @@ from fengqiao.core.roles import Capability, Role, require
 from fengqiao.core.validators import normalise_id_number
 from fengqiao.jurisdictions.models import Jurisdiction
 
-MIN_REASON_LENGTH = 4
 EDITABLE_FIELDS = ("full_name", "role", "staff_kind", "jurisdiction", "badge_number",
                    "id_number", "phone", "is_active")  # fmt: skip
-
-
-def reveal_personal_field(*, user: User, obj: Any, field: str, reason: str) -> str:
-    """查看明文: return the unmasked value of one personal field; the reason is required
-    and the reveal is written to the audit log before the value leaves the server."""
-    require(user, Capability.REVEAL_PERSONAL)
-    if field not in getattr(obj, "PERSONAL_FIELDS", ()):
-        raise ValidationError(_("该字段不可查看明文。"))
-    reason = (reason or "").strip()
-    if len(reason) < MIN_REASON_LENGTH:
-        raise ValidationError(_("请填写查看事由（至少%(n)d个字）。") % {"n": MIN_REASON_LENGTH})
-    audit.record(actor=user, action="reveal", obj=obj, fields=[field], reason=reason)
-    return str(getattr(obj, field) or "")
 
 
 def _check_assignable(*, actor: User, role: str, jurisdiction: Jurisdiction | None) -> None:

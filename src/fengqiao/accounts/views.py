@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -10,7 +8,6 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -20,55 +17,18 @@ from fengqiao.accounts import selectors, services
 from fengqiao.accounts.forms import LoginForm, NewStaffForm, StaffForm
 from fengqiao.accounts.models import User
 from fengqiao.audit import services as audit
+from fengqiao.audit.personal import masked_fields, reveal
 from fengqiao.core.concurrency import StaleEditError
 from fengqiao.core.exports import to_csv, to_xlsx
-from fengqiao.core.masking import mask_id_number, mask_phone
+from fengqiao.core.masking import mask_phone
 from fengqiao.core.roles import Capability, Role, require
 from fengqiao.jurisdictions import selectors as jurisdiction_selectors
-
-MASKERS = {"id_number": mask_id_number, "phone": mask_phone}
 
 
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
-
-
-def masked_fields(request: HttpRequest, obj: Any, url_name: str) -> dict[str, dict[str, Any]]:
-    """Context for ``core/_masked_field.html``: each personal field masked, with its
-    reveal link when the user may reveal."""
-    can_reveal = request.user.can(Capability.REVEAL_PERSONAL)
-    return {
-        field: {
-            "field_id": f"{field}-{obj.pk}",
-            "masked": MASKERS[field](getattr(obj, field)),
-            "can_reveal": can_reveal,
-            "reveal_url": reverse(url_name, args=[obj.pk, field]),
-        }
-        for field in obj.PERSONAL_FIELDS
-    }
-
-
-def reveal(request: HttpRequest, *, obj: Any, field: str, url_name: str) -> HttpResponse:
-    """The reveal-with-reason flow, shared by every page that shows personal data."""
-    context = {
-        "field_id": f"{field}-{obj.pk}",
-        "reveal_url": reverse(url_name, args=[obj.pk, field]),
-    }
-    if request.method == "POST":
-        reason = request.POST.get("reason", "")
-        try:
-            value = services.reveal_personal_field(
-                user=request.user, obj=obj, field=field, reason=reason
-            )
-        except ValidationError as error:
-            context |= {"error": " ".join(error.messages), "reason": reason}
-            return render(request, "core/_reveal_form.html", context, status=400)
-        return render(request, "core/_revealed_field.html", context | {"value": value})
-    if not request.user.can(Capability.REVEAL_PERSONAL):
-        raise PermissionDenied
-    return render(request, "core/_reveal_form.html", context)
 
 
 def _staff_or_404(request: HttpRequest, pk: int, *, audited: bool = False) -> User:

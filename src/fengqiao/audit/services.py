@@ -9,11 +9,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from fengqiao.audit.context import current_origin
 from fengqiao.audit.models import AuditEvent
+from fengqiao.core.roles import Capability, require
 
 GENESIS_HASH = "0" * 64
 _CHAIN_LOCK_KEY = 0x46510001  # PostgreSQL advisory lock id for appending to the chain
@@ -95,6 +98,23 @@ def record(
         }
         values["hash"] = event_hash(values)
         return AuditEvent.objects.create(**values)
+
+
+MIN_REASON_LENGTH = 4
+
+
+def reveal_personal_field(*, user: Any, obj: Any, field: str, reason: str) -> str:
+    """查看明文: return the unmasked value of one personal field of a record the caller
+    has already fetched through its scoped selector. The reason is required, and the
+    reveal is in the chain before the value leaves the server."""
+    require(user, Capability.REVEAL_PERSONAL)
+    if field not in getattr(obj, "PERSONAL_FIELDS", {}):
+        raise ValidationError(_("该字段不可查看明文。"))
+    reason = (reason or "").strip()
+    if len(reason) < MIN_REASON_LENGTH:
+        raise ValidationError(_("请填写查看事由（至少%(n)d个字）。") % {"n": MIN_REASON_LENGTH})
+    record(actor=user, action="reveal", obj=obj, fields=[field], reason=reason)
+    return str(getattr(obj, field) or "")
 
 
 @dataclass(frozen=True)

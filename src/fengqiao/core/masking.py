@@ -30,3 +30,12 @@ def mask_phone(value: str) -> str:
 def mask_name(value: str) -> str:
     """张三丰 → 张** : for pages that may show that a person exists but not who."""
     return value[:1] + MASK * (len(value) - 1) if value else ""
+
+
+MASKS = {"id_number": mask_id_number, "phone": mask_phone, "name": mask_name}
+
+
+def mask(kind: str, value: str) -> str:
+    """Mask ``value`` as the personal-identifier ``kind`` a model declares for the field
+    in its ``PERSONAL_FIELDS`` (field name → kind)."""
+    return MASKS[kind](value or "")
