@@ -35,7 +35,7 @@ def assert_one_line_error(result: subprocess.CompletedProcess, *fragments: str) 
 def test_help_for_every_subcommand(tmp_path):
     top = run("--help", tmp_path=tmp_path)
     assert top.returncode == 0
-    for command in ("serve", "migrate", "demo", "audit-verify", "secret", "manage"):
+    for command in ("serve", "migrate", "demo", "divisions", "audit-verify", "secret", "manage"):
         assert command in top.stdout
         sub = run(command, "--help", tmp_path=tmp_path)
         assert sub.returncode == 0 and "usage: fengqiao " + command in sub.stdout

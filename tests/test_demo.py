@@ -38,8 +38,13 @@ def test_nanjie_station_has_the_shape_of_the_seed(db):
 
 def test_demo_divisions_carry_real_gbt2260_codes(db):
     load_demo()
-    codes = dict(Jurisdiction.objects.exclude(code="").values_list("name", "code"))
-    assert codes == {"山西省": "140000", "晋城市": "140500", "城区": "140502"}
+    county = Jurisdiction.objects.get(kind=Kind.COUNTY, code="140502")
+    assert [node.name for node in selectors.ancestors(county)] == ["山西省", "晋城市"]
+    assert county.name == "城区"
+    # every node with a code is a real division; the invented ones below carry none
+    coded = Jurisdiction.objects.exclude(code="")
+    assert set(coded.values_list("kind", flat=True)) == {Kind.PROVINCE, Kind.CITY, Kind.COUNTY}
+    assert coded.count() == 1 + 11 + 117  # 山西省 in the 2024 list
 
 
 def test_demo_personal_data_is_valid(db):

@@ -141,3 +141,34 @@ def test_within_returns_exactly_the_descendants(db, ids, picks):
             expected = {pk for pk in parents if descends(pk, node.pk)}
             assert set(selectors.subtree(node).values_list("pk", flat=True)) == expected
         transaction.set_rollback(True)
+
+
+def test_shipped_divisions_are_the_2024_list():
+    rows = services.division_rows()
+    levels = [row["level"] for row in rows]
+    assert (levels.count("province"), levels.count("city"), levels.count("county")) == (
+        34,
+        333,
+        2846,
+    )
+    codes = {row["code"] for row in rows}
+    assert all(row["parent_code"] in codes for row in rows if row["parent_code"])
+    assert {"140502", "330702", "350981", "350206", "620102"} <= codes  # the seeds' places
+
+
+def test_loading_divisions_builds_the_tree_once(db):
+    first = services.load_divisions(actor=None, provinces=["35"])  # 福建省
+    assert first.created == len(services.division_rows(["35"]))
+    fuan = Jurisdiction.objects.get(kind=Kind.COUNTY, code="350981")
+    assert fuan.name == "福安市"
+    assert [a.name for a in selectors.ancestors(fuan)] == ["福建省", "宁德市"]
+    again = services.load_divisions(actor=None, provinces=["35"])
+    assert (again.created, again.renamed) == (0, 0)
+
+
+def test_a_renamed_division_is_renamed_not_duplicated(db):
+    services.load_divisions(actor=None, provinces=["14"])
+    Jurisdiction.objects.filter(code="140502").update(name="旧名")
+    result = services.load_divisions(actor=None, provinces=["14"])
+    assert result.renamed == 1
+    assert Jurisdiction.objects.get(kind=Kind.COUNTY, code="140502").name == "城区"

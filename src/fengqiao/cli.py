@@ -145,6 +145,28 @@ def cmd_audit_verify(args: argparse.Namespace) -> None:
     print(f"audit chain intact: {report.checked} events, head hash {report.head_hash}")
 
 
+def cmd_divisions(args: argparse.Namespace) -> None:
+    _setup_django()
+    _check_database()
+    _migrate(args.verbose)
+    from rich.progress import Progress
+
+    from fengqiao.jurisdictions.services import division_rows, load_divisions
+
+    provinces = args.province or None
+    with Progress(transient=True) as bar:
+        task = bar.add_task(
+            "Loading divisions (GB/T 2260, 2024)", total=len(division_rows(provinces))
+        )
+        result = load_divisions(
+            actor=None, provinces=provinces, progress=lambda n: bar.update(task, completed=n)
+        )
+    print(
+        f"Divisions: {result.created} added, {result.renamed} renamed, "
+        f"{result.unchanged} already current."
+    )
+
+
 def cmd_secret(args: argparse.Namespace) -> None:
     print(secrets.token_urlsafe(50))
 
@@ -191,6 +213,12 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_audit_verify,
         "Verify the audit log's hash chain; report the first broken link.",
     )
+    divisions = add(
+        "divisions", cmd_divisions, "Load the provinces, cities and counties of GB/T 2260 (2024)."
+    )
+    divisions.add_argument("--province", action="append", metavar="CODE",
+                           help="only this province (e.g. 140000); repeatable")  # fmt: skip
+    divisions.add_argument("--verbose", action="store_true", help="list each migration applied")
     add("secret", cmd_secret, "Print a new random secret key for FENGQIAO_SECRET_KEY.")
     manage = add(
         "manage", cmd_manage, "Run a Django management command (e.g. `manage check --deploy`)."

@@ -1,7 +1,8 @@
 """The demo station: a fictional county bureau modelled on the seed articles.
 
-Real division codes (GB/T 2260) for the province, city and district the demo sits in;
-the townships, communities, grids, stations and people below are invented. The first
+The province the demo sits in (山西省) comes with its real cities and counties from the
+shipped GB/T 2260 list; the townships, communities, grids, stations and people below the
+district 城区 (140502) are invented. The first
 station is shaped like 南街派出所 in the seeds (5.68 km², 8 communities, 7 police
 rooms, 19 officers, 22 auxiliaries). Loading is idempotent: every node and account is
 found by its natural key before it is created, so a second run adds nothing.
@@ -147,9 +148,9 @@ class _Loader:
 
     def load(self) -> DemoResult:
         self.progress("divisions")
-        province = self.node(Kind.PROVINCE, "山西省", None, "140000")
-        city = self.node(Kind.CITY, "晋城市", province, "140500")
-        county = self.node(Kind.COUNTY, "城区", city, DEMO_REGION)
+        loaded = jurisdiction_services.load_divisions(actor=None, provinces=[DEMO_REGION])
+        self.result.created_nodes += loaded.created
+        county = Jurisdiction.objects.get(kind=Kind.COUNTY, code=DEMO_REGION)
 
         self.progress("police")
         department = self.node(Kind.POLICE_DEPARTMENT, "山西省公安厅（演示）", None)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -72,3 +76,62 @@ def set_coverage(*, actor: Any, district: Jurisdiction, areas: list[Jurisdiction
         raise ValidationError(_("警务区只能覆盖社区、村或网格：%s") % "、".join(wrong))
     district.covers.set(areas)
     audit.record(actor=actor, action="update", obj=district, fields=["covers"])
+
+
+DIVISIONS_FILE = Path(__file__).resolve().parent / "data" / "divisions-2024.csv"
+_DIVISION_KINDS = {"province": Kind.PROVINCE, "city": Kind.CITY, "county": Kind.COUNTY}
+
+
+@dataclass(frozen=True)
+class DivisionLoad:
+    created: int
+    renamed: int
+    unchanged: int
+
+
+def division_rows(provinces: Collection[str] | None = None) -> list[dict[str, str]]:
+    """The shipped GB/T 2260 list (2024), parents before children; ``provinces`` keeps
+    only those provinces (two-digit prefixes or six-digit codes)."""
+    with DIVISIONS_FILE.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    if provinces:
+        prefixes = {code[:2] for code in provinces}
+        rows = [row for row in rows if row["code"][:2] in prefixes]
+    return rows
+
+
+@transaction.atomic
+def load_divisions(
+    *,
+    actor: Any,
+    provinces: Collection[str] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> DivisionLoad:
+    """Create the provinces, cities and counties of GB/T 2260 that are missing, by code;
+    rename those whose official name changed. Idempotent, all or nothing."""
+    existing = {
+        (node.kind, node.code): node
+        for node in Jurisdiction.objects.filter(kind__in=_DIVISION_KINDS.values()).exclude(code="")
+    }
+    by_code = {code: node for (_kind, code), node in existing.items()}
+    created = renamed = unchanged = 0
+    for number, row in enumerate(division_rows(provinces), start=1):
+        kind = _DIVISION_KINDS[row["level"]]
+        node = existing.get((kind, row["code"]))
+        if node is None:
+            parent = by_code.get(row["parent_code"]) if row["parent_code"] else None
+            node = create_jurisdiction(
+                actor=actor, kind=kind, name=row["name"], parent=parent, code=row["code"]
+            )
+            created += 1
+        elif node.name != row["name"]:
+            node.name = row["name"]
+            node.save(update_fields=["name", "updated_at"])
+            audit.record(actor=actor, action="update", obj=node, fields=["name"])
+            renamed += 1
+        else:
+            unchanged += 1
+        by_code[row["code"]] = node
+        if progress:
+            progress(number)
+    return DivisionLoad(created, renamed, unchanged)
