@@ -1,4 +1,9 @@
-"""Validators of Chinese standard identifiers, tested against the standards."""
+"""Validators of Chinese standard identifiers, tested against the standards.
+
+Written here rather than taken from python-stdnum on purpose: its ``cn.ric`` rejects
+valid numbers whose region code was created after the holder's birth year (numbers carry
+the region of issue, not of birth), and its ``cn.uscc`` requires the first two characters
+to be digits, while GB 32100 uses letters too (登记管理部门 ``Y``, …)."""
 
 from __future__ import annotations
 
