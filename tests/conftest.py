@@ -88,3 +88,30 @@ class World:
 @pytest.fixture
 def world(db) -> World:
     return World()
+
+
+class Places:
+    """Divisions under a real county code, with community A covered by station A's
+    police district and community B by station B's."""
+
+    def __init__(self, world: World) -> None:
+        province = make_node(Kind.PROVINCE, "山西省", code="140000")
+        county = make_node(
+            Kind.COUNTY, "城区", make_node(Kind.CITY, "晋城市", province, "140500"), "140502"
+        )
+        township = make_node(Kind.TOWNSHIP, "南街街道", county)
+        self.community_a = make_node(Kind.COMMUNITY, "凤台社区", township)
+        self.community_b = make_node(Kind.COMMUNITY, "书院社区", township)
+        self.grid_a = make_node(Kind.GRID, "凤台社区第1网格", self.community_a)
+        self.room_a = make_node(Kind.POLICE_ROOM, "凤台社区警务室", world.district_a)
+        jurisdiction_services.set_coverage(
+            actor=None, district=world.district_a, areas=[self.community_a, self.grid_a]
+        )
+        jurisdiction_services.set_coverage(
+            actor=None, district=world.district_b, areas=[self.community_b]
+        )
+
+
+@pytest.fixture
+def places(world) -> Places:
+    return Places(world)

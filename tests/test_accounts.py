@@ -23,7 +23,7 @@ def test_production_hasher_is_argon2():
 
 def test_every_role_has_a_capability_row():
     assert set(CAPABILITIES) == set(Role)
-    assert CAPABILITIES[Role.VOLUNTEER] == frozenset()
+    assert CAPABILITIES[Role.VOLUNTEER] == {Capability.REGISTER_TENANTS}
     assert CAPABILITIES[Role.ANALYST] == {Capability.VIEW_AGGREGATES}
 
 

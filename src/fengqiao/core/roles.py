@@ -26,6 +26,9 @@ class Role(models.TextChoices):
 
 class Capability(models.TextChoices):
     VIEW_RECORDS = "view_records", _("查看辖区内的记录")
+    EDIT_RECORDS = "edit_records", _("维护辖区内的基础信息")
+    REGISTER_TENANTS = "register_tenants", _("登记本人房屋的租户")
+    REVIEW_TENANTS = "review_tenants", _("核实、确认租户登记")
     REVEAL_PERSONAL = "reveal_personal", _("查看身份证号、手机号明文")
     EXPORT_RECORDS = "export_records", _("导出记录")
     VIEW_AGGREGATES = "view_aggregates", _("查看统计汇总")
@@ -37,18 +40,21 @@ class Capability(models.TextChoices):
 C = Capability
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.STATION_CHIEF: frozenset(
-        {C.VIEW_RECORDS, C.REVEAL_PERSONAL, C.EXPORT_RECORDS, C.VIEW_AGGREGATES, C.VIEW_AUDIT,
-         C.MANAGE_STAFF}
+        {C.VIEW_RECORDS, C.EDIT_RECORDS, C.REVIEW_TENANTS, C.REVEAL_PERSONAL, C.EXPORT_RECORDS,
+         C.VIEW_AGGREGATES, C.VIEW_AUDIT, C.MANAGE_STAFF}
     ),
-    Role.COMMUNITY_OFFICER: frozenset({C.VIEW_RECORDS, C.REVEAL_PERSONAL, C.VIEW_AGGREGATES}),
+    Role.COMMUNITY_OFFICER: frozenset(
+        {C.VIEW_RECORDS, C.EDIT_RECORDS, C.REVIEW_TENANTS, C.REVEAL_PERSONAL, C.VIEW_AGGREGATES}
+    ),
     Role.CASE_OFFICER: frozenset({C.VIEW_RECORDS, C.REVEAL_PERSONAL, C.VIEW_AGGREGATES}),
     Role.COMMAND_ROOM: frozenset(
         {C.VIEW_RECORDS, C.REVEAL_PERSONAL, C.EXPORT_RECORDS, C.VIEW_AGGREGATES}
     ),
     Role.UNIT_LIAISON: frozenset({C.VIEW_RECORDS, C.VIEW_AGGREGATES}),
     Role.MEDIATOR: frozenset({C.VIEW_RECORDS}),
-    # Volunteers report and patrol; they never browse other people's records.
-    Role.VOLUNTEER: frozenset(),
+    # Volunteers report and patrol; they never browse other people's records. A landlord
+    # acting as 守户员 registers his own tenants, which an officer then confirms.
+    Role.VOLUNTEER: frozenset({C.REGISTER_TENANTS}),
     # Analysts read aggregates only: no record, no name.
     Role.ANALYST: frozenset({C.VIEW_AGGREGATES}),
     Role.ADMIN: frozenset(set(Capability)),

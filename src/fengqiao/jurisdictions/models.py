@@ -76,6 +76,12 @@ class Jurisdiction(TimeStampedModel):
     )
     path = MaterialisedPathField(_("路径"), max_length=255, unique=True, editable=False)
     depth = models.PositiveSmallIntegerField(_("层级"), editable=False)
+    duty_phone = models.CharField(
+        _("值班电话"),
+        max_length=20,
+        blank=True,
+        help_text=_("对外公开的值班电话（警务室、派出所），显示在二维码门牌页面上"),
+    )
     covers = models.ManyToManyField(
         "self",
         verbose_name=_("覆盖社区/网格"),
