@@ -49,6 +49,11 @@ class House(VersionedModel):
         related_name="let_houses",
     )  # fmt: skip
     landlord_is_guardian = models.BooleanField(_("房东为守户员"), default=False)
+    # The landlord's own volunteer account: he may register this house's tenants.
+    guardian_account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("守户员账号"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="guarded_houses",
+    )  # fmt: skip
 
     PERSONAL_FIELDS = {"owner_phone": "phone"}
 
@@ -146,7 +151,7 @@ class Residence(VersionedModel):
     )  # fmt: skip
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT,
-        null=True, related_name="+",
+        null=True, blank=True, related_name="+",
     )  # fmt: skip
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("审核人"), on_delete=models.PROTECT,
