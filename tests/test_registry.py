@@ -12,10 +12,12 @@ from fengqiao.addresses import services as address_services
 from fengqiao.audit.models import AuditEvent
 from fengqiao.core.concurrency import StaleEditError
 from fengqiao.core.roles import Role
+from fengqiao.core.validators import id_number_check_character
 from fengqiao.registry import selectors, services
 from fengqiao.registry.models import HouseUse, Industry, Relation, ResidenceStatus
 
 TODAY = dt.date(2026, 11, 1)
+NEW_ID = "11010519800101123" + id_number_check_character("11010519800101123")
 
 
 @pytest.fixture
@@ -247,3 +249,146 @@ def test_history_lists_every_write(world, homes):
     assert AuditEvent.objects.filter(action="view").count() == 0
     selectors.house_detail(user=world.a[Role.STATION_CHIEF], pk=homes.a.pk)
     assert AuditEvent.objects.filter(action="view", object_id=str(homes.a.pk)).exists()
+
+
+def test_pages_of_another_station_are_404(client, world, homes):
+    from django.urls import reverse
+
+    client.force_login(world.a[Role.STATION_CHIEF])
+    stay_b = homes.resident_b.residences.get()
+    for url in (
+        reverse("registry:house", args=[homes.b.pk]),
+        reverse("registry:person", args=[homes.resident_b.pk]),
+        reverse("registry:person_reveal", args=[homes.resident_b.pk, "phone"]),
+        reverse("registry:house_reveal", args=[homes.b.pk, "owner_phone"]),
+        reverse("registry:person_create", args=[homes.b.pk]),
+        reverse("registry:community", args=[homes.b.address.community_id]),
+    ):
+        assert client.get(url).status_code == 404, url
+    assert (
+        client.post(
+            reverse("registry:move_out", args=[stay_b.pk]), {"moved_out": "2026-11-02"}
+        ).status_code
+        == 404
+    )
+    assert "赵大海" not in client.get(reverse("registry:people")).content.decode()
+    assert "赵大海" not in client.get(reverse("registry:overview"), {"q": "赵"}).content.decode()
+
+
+def test_record_pages_mask_identifiers_and_audit_the_read(client, world, homes):
+    from django.urls import reverse
+
+    client.force_login(world.a[Role.COMMUNITY_OFFICER])
+    body = client.get(reverse("registry:person", args=[homes.resident_a.pk])).content.decode()
+    assert "11010519491231002X" not in body and "13912345678" not in body
+    assert "110***********002X" in body and "139****5678" in body
+    house_body = client.get(reverse("registry:house", args=[homes.a.pk])).content.decode()
+    assert "13800001111" not in house_body and "王秀英" in house_body
+    assert AuditEvent.objects.filter(action="view", object_id=str(homes.resident_a.pk)).exists()
+    shown = client.post(
+        reverse("registry:person_reveal", args=[homes.resident_a.pk, "id_number"]),
+        {"reason": "核实身份信息"},
+    )
+    assert "11010519491231002X" in shown.content.decode()
+
+
+def test_people_list_pages_by_keyset(client, world, homes):
+    from django.urls import reverse
+
+    for n in range(30):
+        services.register_person(
+            actor=None, house=homes.a, name=f"测试{n:02d}", relation=Relation.FAMILY, moved_in=TODAY
+        )
+    client.force_login(world.a[Role.STATION_CHIEF])
+    first = client.get(reverse("registry:people")).context["page"]
+    assert len(first.items) == 25 and first.next_cursor
+    second = client.get(reverse("registry:people"), {"after": first.next_cursor}).context["page"]
+    assert len(second.items) == 6 and not second.next_cursor
+    assert not {p.pk for p in first.items} & {p.pk for p in second.items}
+    garbage = client.get(reverse("registry:people"), {"after": "!!not-a-cursor"})
+    assert garbage.status_code == 200
+
+
+def test_officer_registers_an_address_and_a_person_through_the_forms(client, world, places):
+    from django.urls import reverse
+
+    client.force_login(world.a[Role.COMMUNITY_OFFICER])
+    response = client.post(
+        reverse("registry:address_create"),
+        {
+            "community": places.community_a.pk,
+            "road": "阳头路",
+            "door_number": "８",
+            "with_house": "on",
+            "use": HouseUse.SELF,
+        },
+    )
+    assert response.status_code == 302
+    house_url = response["Location"]
+    house_pk = int(house_url.rstrip("/").split("/")[-1])
+    bad = client.post(
+        reverse("registry:person_create", args=[house_pk]),
+        {
+            "name": "刘洋",
+            "id_number": "110105194912310021",
+            "household_type": "registered",
+            "relation": "owner",
+            "moved_in": "2026-11-01",
+        },
+    )
+    assert bad.status_code == 200 and "校验位不正确" in bad.content.decode()
+    assert 'value="刘洋"' in bad.content.decode()
+    good = client.post(
+        reverse("registry:person_create", args=[house_pk]),
+        {
+            "name": "刘洋",
+            "id_number": "11010519491231002X",
+            "household_type": "registered",
+            "relation": "owner",
+            "moved_in": "2026-11-01",
+        },
+    )
+    assert good.status_code == 302
+    assert "刘洋" in client.get(house_url).content.decode()
+
+
+def test_landlord_page_and_review_queue(client, world, homes):
+    from django.urls import reverse
+
+    landlord = world.a[Role.VOLUNTEER]
+    services.update_house(
+        actor=None, house=homes.a, expected_version=homes.a.version, guardian_account=landlord
+    )
+    client.force_login(landlord)
+    assert client.get(reverse("registry:people")).status_code == 403
+    registered = client.post(
+        reverse("registry:my_houses"),
+        {
+            "house": homes.a.pk,
+            "name": "陈小明",
+            "id_number": NEW_ID,
+            "phone": "13600003333",
+            "moved_in": "2026-11-01",
+        },
+    )
+    assert registered.status_code == 302
+    assert (
+        client.post(
+            reverse("registry:my_houses"),
+            {
+                "house": homes.b.pk,
+                "name": "x",
+                "id_number": "",
+                "phone": "",
+                "moved_in": "2026-11-01",
+            },
+        ).status_code
+        == 404
+    )
+    client.force_login(world.a[Role.COMMUNITY_OFFICER])
+    queue = client.get(reverse("registry:tenant_reviews"))
+    assert "陈小明" in queue.content.decode()
+    stay = queue.context["waiting"][0]
+    client.post(reverse("registry:tenant_review", args=[stay.pk]), {"to": "approved"})
+    stay.refresh_from_db()
+    assert stay.status == ResidenceStatus.APPROVED

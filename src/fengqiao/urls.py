@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("fengqiao.dashboards.urls")),
     path("accounts/", include("fengqiao.accounts.urls")),
     path("jurisdictions/", include("fengqiao.jurisdictions.urls")),
+    path("registry/", include("fengqiao.registry.urls")),
     path("audit/", include("fengqiao.audit.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api.urls),

@@ -20,6 +20,9 @@ class NavItem:
 
 NAVIGATION: list[NavItem] = [
     NavItem(_("首页"), "dashboards:home"),
+    NavItem(_("一标三实"), "registry:overview", Capability.VIEW_RECORDS),
+    NavItem(_("租户审核"), "registry:tenant_reviews", Capability.REVIEW_TENANTS),
+    NavItem(_("我的房屋"), "registry:my_houses", Capability.REGISTER_TENANTS),
     NavItem(_("辖区"), "jurisdictions:tree", Capability.VIEW_AGGREGATES),
     NavItem(_("人员"), "accounts:staff_list", Capability.VIEW_RECORDS),
     NavItem(_("审计"), "audit:event_list", Capability.VIEW_AUDIT),

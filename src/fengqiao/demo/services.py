@@ -10,6 +10,7 @@ found by its natural key before it is created, so a second run adds nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,10 +20,14 @@ from django.db import transaction
 
 from fengqiao.accounts import services as account_services
 from fengqiao.accounts.models import StaffKind, User
+from fengqiao.addresses import services as address_services
+from fengqiao.addresses.models import StandardAddress
 from fengqiao.core.roles import Role
 from fengqiao.core.validators import id_number_check_character
 from fengqiao.jurisdictions import services as jurisdiction_services
 from fengqiao.jurisdictions.models import Jurisdiction, Kind
+from fengqiao.registry import services as registry_services
+from fengqiao.registry.models import HouseholdType, HouseUse, Industry, Relation
 
 DEMO_PASSWORD = "fengqiao-demo"  # noqa: S105  (printed by the run command; demo data only)
 DEMO_REGION = "140502"  # 山西省晋城市城区 (GB/T 2260)
@@ -45,8 +50,16 @@ STATIONS = [
         key="nanjie",
         name="南街派出所",
         township="南街街道",
-        communities=["凤台社区", "书院社区", "景西社区", "泽州社区", "文昌社区", "红星社区",
-                     "新市社区", "钟楼社区"],
+        communities=[
+            "凤台社区",
+            "书院社区",
+            "景西社区",
+            "泽州社区",
+            "文昌社区",
+            "红星社区",
+            "新市社区",
+            "钟楼社区",
+        ],
         districts=[[0], [1], [2], [3], [4], [5], [6, 7]],
         officers=19,
         auxiliaries=22,
@@ -69,7 +82,7 @@ STATIONS = [
         officers=9,
         auxiliaries=8,
     ),
-]  # fmt: skip
+]
 
 UNITS = ["刑侦大队", "治安大队", "交警大队", "禁毒大队", "网安大队", "经侦大队"]
 GRIDS_PER_COMMUNITY = 4
@@ -121,9 +134,14 @@ class _Loader:
         ) + (f"{self.random.randint(0, 99_999_999):08d}")
 
     def user(
-        self, username: str, role: str, unit: Jurisdiction, *, kind: str = StaffKind.POLICE,
+        self,
+        username: str,
+        role: str,
+        unit: Jurisdiction,
+        *,
+        kind: str = StaffKind.POLICE,
         listed: bool = False,
-    ) -> User:  # fmt: skip
+    ) -> User:
         # Draw the random fields even for existing users so reruns stay deterministic.
         full_name, id_number, phone = self.person_name(), self.id_number(), self.phone()
         self.badge += 1
@@ -145,6 +163,72 @@ class _Loader:
             id_number=id_number,
             phone=phone,
         )
+
+    def load_registry(
+        self, plan: StationPlan, communities: list[Jurisdiction], districts: list[Jurisdiction]
+    ) -> None:
+        """一标三实 for the station: a few roads per community, houses on them, people in the
+        houses, some rented out under the demo landlord, a few shops and a guesthouse."""
+        if StandardAddress.objects.filter(community__in=communities).exists():
+            return
+        landlord = User.objects.get(username=f"{plan.key}.volunteer")
+        for number, district in enumerate(districts, start=1):
+            for room in district.children.filter(kind=Kind.POLICE_ROOM):
+                room.duty_phone = f"0356-20{self.random.randint(10, 99)}{number:03d}"
+                room.save(update_fields=["duty_phone"])
+        moved_in = dt.date(2026, 1, 1)
+        for c_index, community in enumerate(communities):
+            road = ROADS[(c_index + len(plan.key)) % len(ROADS)]
+            compound = COMPOUNDS[c_index % len(COMPOUNDS)]
+            for door in range(1, 5):
+                for building in ["1", "2"] if compound else [""]:
+                    for room in ["101", "201", "301"] if building else [""]:
+                        address = address_services.create_address(
+                            actor=None,
+                            community=community,
+                            road=road,
+                            door_number=str(door * 2),
+                            compound=compound,
+                            building=building,
+                            unit="1" if room else "",
+                            room=room,
+                        )
+                        rental = self.random.random() < 0.3
+                        house = registry_services.register_house(
+                            actor=None,
+                            address=address,
+                            owner_name=self.person_name(),
+                            owner_phone=self.phone(),
+                            use=HouseUse.RENTAL if rental else HouseUse.SELF,
+                            rental_rooms=2 if rental else None,
+                            guardian_account=landlord if rental and c_index == 0 else None,
+                            landlord_is_guardian=rental and c_index == 0,
+                        )
+                        for n in range(self.random.randint(1, 4)):
+                            registry_services.register_person(
+                                actor=None,
+                                house=house,
+                                name=self.person_name(),
+                                id_number=self.id_number(),
+                                phone=self.phone(),
+                                relation=Relation.TENANT
+                                if rental
+                                else (Relation.OWNER if n == 0 else Relation.FAMILY),
+                                household_type=HouseholdType.FLOATING
+                                if rental
+                                else HouseholdType.REGISTERED,
+                                moved_in=moved_in,
+                            )
+                        if door == 1 and room in ("", "101") and c_index < len(ORGANISATIONS):
+                            name, industry = ORGANISATIONS[c_index]
+                            registry_services.register_organisation(
+                                actor=None,
+                                address=address,
+                                name=community.name.removesuffix("社区").removesuffix("村") + name,
+                                industry=industry,
+                                responsible_name=self.person_name(),
+                                responsible_phone=self.phone(),
+                            )
 
     def load(self) -> DemoResult:
         self.progress("divisions")
@@ -186,9 +270,10 @@ class _Loader:
             self.node(Kind.POLICE_ROOM, f"{areas[0].name}警务室", district)
             if not district.covers.exists():
                 jurisdiction_services.set_coverage(
-                    actor=None, district=district,
+                    actor=None,
+                    district=district,
                     areas=areas + [grid for area in areas for grid in grids[area.pk]],
-                )  # fmt: skip
+                )
             districts.append(district)
 
         key, first = plan.key, plan is STATIONS[0]
@@ -215,6 +300,33 @@ class _Loader:
         self.user(
             f"{key}.volunteer", Role.VOLUNTEER, districts[0], kind=StaffKind.VOLUNTEER, listed=first
         )
+        self.load_registry(plan, communities, districts)
+
+
+ROADS = [
+    "阳头路",
+    "凤台街",
+    "书院巷",
+    "泽州路",
+    "文昌街",
+    "红星路",
+    "新市街",
+    "钟楼巷",
+    "太行路",
+    "白马街",
+    "青莲路",
+    "梨园巷",
+    "建设路",
+    "迎宾街",
+]
+COMPOUNDS = ["", "", "富春花园", "锦绣苑", "书香小区", ""]
+ORGANISATIONS = [
+    ("宾馆", Industry.HOTEL),
+    ("便民超市", Industry.SMALL_SHOP),
+    ("小吃店", Industry.SMALL_RESTAURANT),
+    ("快递驿站", Industry.DELIVERY),
+    ("网吧", Industry.SMALL_INTERNET_CAFE),
+]
 
 
 def load_demo(*, progress: Callable[[str], None] | None = None) -> DemoResult:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from fengqiao.accounts.selectors import scoped
 from fengqiao.audit import services as audit
 from fengqiao.audit.models import AuditEvent
 from fengqiao.core.roles import Capability, require
 from fengqiao.core.validators import normalise_id_number
-from fengqiao.jurisdictions.models import Jurisdiction
+from fengqiao.jurisdictions.models import Jurisdiction, Kind
 from fengqiao.registry.models import (
     KEY_INDUSTRIES,
     NINE_SMALL_VENUES,
@@ -108,3 +108,43 @@ def history_of(*, user: Any, obj: Any) -> QuerySet[Any]:
         object_type=obj._meta.label_lower, object_id=str(obj.pk),
         action__in=["create", "update", "delete"],
     ).order_by("-seq")  # fmt: skip
+
+
+def communities_for(*, user: Any) -> QuerySet[Jurisdiction]:
+    """Communities and villages covered by the police districts in the user's scope, with
+    how many addresses, houses and current residents each holds."""
+    require(user, Capability.VIEW_RECORDS)
+    if not user.is_active or user.jurisdiction is None:
+        return Jurisdiction.objects.none()
+    return (
+        Jurisdiction.objects.filter(
+            kind=Kind.COMMUNITY, covered_by__path__within=user.jurisdiction.path
+        )
+        .distinct()
+        .annotate(
+            address_count=Count("addresses", distinct=True),
+            house_count=Count("addresses__house", distinct=True),
+        )
+        .order_by("name")
+    )
+
+
+def buildings_of(*, user: Any, community: Jurisdiction) -> list[dict[str, Any]]:
+    """A community's addresses grouped by building (road + door number + compound +
+    building): the second level of the 社区 → 楼栋 → 房屋 → 人员 browse."""
+    houses = houses_for(user=user, community=community).annotate(
+        residents=Count("residences", filter=Q(residences__moved_out__isnull=True))
+    )
+    buildings: dict[tuple[str, ...], dict[str, Any]] = {}
+    for house in houses:
+        a = house.address
+        key = (a.road, a.door_number, a.compound, a.building)
+        entry = buildings.setdefault(key, {"label": _building_label(a), "houses": []})
+        entry["houses"].append(house)
+    return list(buildings.values())
+
+
+def _building_label(address: Any) -> str:
+    parts = [address.road, f"{address.door_number}号" if address.door_number else "",
+             address.compound, f"{address.building}栋" if address.building else ""]  # fmt: skip
+    return "".join(parts)
