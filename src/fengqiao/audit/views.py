@@ -1,30 +1,13 @@
 from __future__ import annotations
 
-from django.apps import apps
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import urlencode
 
 from fengqiao.audit import selectors
-from fengqiao.audit.models import Action, AuditEvent
-
-
-def field_labels(event: AuditEvent) -> list[str]:
-    """The fields an event touched, by the names people know (姓名, 手机号…)."""
-    try:
-        meta = apps.get_model(event.object_type)._meta
-    except (LookupError, ValueError):
-        return list(event.fields)
-    labels = []
-    for name in event.fields:
-        try:
-            labels.append(str(meta.get_field(name).verbose_name))
-        except FieldDoesNotExist:
-            labels.append(name)
-    return labels
+from fengqiao.audit.models import Action
 
 
 @login_required
@@ -40,7 +23,6 @@ def event_list(request: HttpRequest) -> HttpResponse:
         "audit/event_list.html",
         {
             "page_obj": page,
-            "rows": [(event, field_labels(event)) for event in page],
             "filters": filters,
             "actions": Action.choices,
             "query_prefix": f"{query}&" if query else "",

@@ -12,14 +12,16 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = request.user
     if not user.is_authenticated:
         return {}
-    namespace = request.resolver_match.namespace if request.resolver_match else ""
     items = [
-        {
-            "label": item.label,
-            "url": reverse(item.url_name),
-            "active": item.url_name.split(":")[0] == namespace,
-        }
+        {"label": item.label, "url": reverse(item.url_name), "active": False}
         for item in NAVIGATION
         if item.capability is None or user.can(item.capability)
     ]
+    # The entry whose URL is the longest prefix of this page's is the current one.
+    matching = [i for i in items if request.path.startswith(i["url"]) and i["url"] != "/"]
+    current = max(matching, key=lambda i: len(i["url"]), default=None)
+    if current is None and request.path == "/" and items:
+        current = items[0]
+    if current is not None:
+        current["active"] = True
     return {"nav_items": items}

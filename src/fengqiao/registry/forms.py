@@ -10,7 +10,7 @@ from fengqiao.core.validators import validate_id_number, validate_mobile, valida
 from fengqiao.jurisdictions.models import Jurisdiction
 from fengqiao.registry.models import HouseholdType, HouseUse, Industry, Relation
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class AddressForm(forms.Form):

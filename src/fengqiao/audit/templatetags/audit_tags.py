@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from django import template
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+
+from fengqiao.audit.models import AuditEvent
+
+register = template.Library()
+
+
+@register.filter
+def field_labels(event: AuditEvent) -> str:
+    """The fields an event touched, by the names people know (姓名, 手机号…)."""
+    try:
+        meta = apps.get_model(event.object_type)._meta
+    except (LookupError, ValueError):
+        return ", ".join(event.fields)
+    labels = []
+    for name in event.fields:
+        try:
+            labels.append(str(meta.get_field(name).verbose_name))
+        except FieldDoesNotExist:
+            labels.append(name)
+    return ", ".join(labels)
