@@ -392,3 +392,17 @@ def test_landlord_page_and_review_queue(client, world, homes):
     client.post(reverse("registry:tenant_review", args=[stay.pk]), {"to": "approved"})
     stay.refresh_from_db()
     assert stay.status == ResidenceStatus.APPROVED
+
+
+def test_api_is_scoped_and_masked(client, world, homes):
+    client.force_login(world.a[Role.CASE_OFFICER])
+    listing = client.get("/api/v1/registry/people").json()
+    assert [p["name"] for p in listing["items"]] == ["王秀英"]
+    assert listing["items"][0]["phone_masked"] == "139****5678"
+    assert "13912345678" not in str(listing)
+    assert client.get(f"/api/v1/registry/people/{homes.resident_b.pk}").status_code == 404
+    assert client.get(f"/api/v1/registry/houses/{homes.b.pk}").status_code == 404
+    detail = client.get(f"/api/v1/registry/people/{homes.resident_a.pk}").json()
+    assert detail["stays"][0]["house_id"] == homes.a.pk
+    client.force_login(world.analyst)
+    assert client.get("/api/v1/registry/people").status_code == 403

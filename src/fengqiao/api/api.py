@@ -10,6 +10,7 @@ from ninja.security import django_auth
 
 from fengqiao.accounts.api import router as accounts_router
 from fengqiao.jurisdictions.api import router as jurisdictions_router
+from fengqiao.registry.api import router as registry_router
 
 api = NinjaAPI(
     title="Fengqiao API",
@@ -20,6 +21,7 @@ api = NinjaAPI(
 )
 api.add_router("/accounts", accounts_router)
 api.add_router("/jurisdictions", jurisdictions_router)
+api.add_router("/registry", registry_router)
 
 
 @api.exception_handler(PermissionDenied)
