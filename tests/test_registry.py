@@ -406,3 +406,24 @@ def test_api_is_scoped_and_masked(client, world, homes):
     assert detail["stays"][0]["house_id"] == homes.a.pk
     client.force_login(world.analyst)
     assert client.get("/api/v1/registry/people").status_code == 403
+
+
+def test_prefix_lookup_uses_the_index_on_sqlite_and_is_exact(world, homes):
+    from django.db import connection
+
+    from fengqiao.registry.models import Person
+
+    services.register_person(
+        actor=None, house=homes.a, name="王秀", relation=Relation.FAMILY, moved_in=TODAY
+    )
+    services.register_person(
+        actor=None, house=homes.a, name="汪秀英", relation=Relation.FAMILY, moved_in=TODAY
+    )
+    names = set(Person.objects.filter(name__prefix="王秀").values_list("name", flat=True))
+    assert names == {"王秀英", "王秀"}
+    assert not Person.objects.filter(name__prefix="%").exists()  # LIKE wildcards are literal
+    if connection.vendor == "sqlite":
+        sql, params = Person.objects.filter(name__prefix="王").query.sql_with_params()
+        with connection.cursor() as cursor:
+            plan = str(cursor.execute("EXPLAIN QUERY PLAN " + sql, params).fetchall())
+        assert "USING INDEX" in plan and "name>?" in plan

@@ -48,8 +48,10 @@ class StandardAddress(VersionedModel):
     unit = models.CharField(_("单元"), max_length=10, blank=True)
     floor = models.CharField(_("楼层"), max_length=10, blank=True)
     room = models.CharField(_("户室"), max_length=20, blank=True)
-    # The printed form of the whole address, kept for search and display.
+    # The printed form of the whole address, and of the part below the community (what a
+    # person types: 阳头路12号3栋…), both kept for prefix search from their indexes.
     full_text = models.CharField(_("标准地址"), max_length=300, db_index=True)
+    local_key = models.CharField(_("门牌地址"), max_length=160, db_index=True, editable=False)
     latitude = models.DecimalField(
         _("纬度（WGS-84）"), max_digits=9, decimal_places=6, null=True, blank=True
     )

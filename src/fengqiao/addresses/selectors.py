@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from fengqiao.accounts.selectors import scoped
 from fengqiao.addresses import codes
@@ -25,10 +25,11 @@ def addresses_for(
         found = found.filter(community=community)
     if search:
         code = codes.normalise(search)
+        text = search.strip()
         found = (
             found.filter(code=code)
             if codes.is_valid(code)
-            else found.filter(full_text__contains=search.strip())
+            else found.filter(Q(local_key__prefix=text) | Q(full_text__prefix=text))
         )
     return found.select_related("community", "police_district").order_by("full_text", "pk")
 

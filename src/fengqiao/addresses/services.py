@@ -99,6 +99,7 @@ def create_address(
     if not (address.road or address.compound):
         raise ValidationError(_("地址至少需要街路巷或小区名称。"))
     address.full_text = printed_form(community, address)
+    address.local_key = address.local_text
     address.code = _next_code(county_of(community).code)
     address.full_clean()
     address.save()

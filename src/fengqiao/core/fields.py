@@ -39,3 +39,25 @@ class Within(Lookup):
         lhs, params, prefix = self._parts(compiler, connection)
         upper = prefix[:-1] + chr(ord("/") + 1)  # "/1/4/" → "/1/40": just past every child
         return f"({lhs} >= %s AND {lhs} < %s)", [*params, prefix, *params, upper]
+
+
+@models.CharField.register_lookup
+class Prefix(Lookup):
+    """``name__prefix="王"``: the values that start with the text, from the column's index.
+
+    Django's ``startswith`` is ``LIKE … ESCAPE`` on SQLite, which SQLite answers by
+    scanning the whole table; at a million people that is the difference between 1 ms and
+    200 ms. On SQLite this is the range ``prefix <= v < prefix + U+10FFFF`` (byte order of
+    UTF-8 is code-point order); elsewhere ``LIKE 'prefix%'`` on the pattern index."""
+
+    lookup_name = "prefix"
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, params = self.process_lhs(compiler, connection)
+        pattern = connection.ops.prep_for_like_query(str(self.rhs)) + "%"
+        return f"{lhs} LIKE %s", [*params, pattern]
+
+    def as_sqlite(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, params = self.process_lhs(compiler, connection)
+        prefix = str(self.rhs)
+        return f"({lhs} >= %s AND {lhs} < %s)", [*params, prefix, *params, prefix + "\U0010ffff"]

@@ -35,7 +35,7 @@ def people_for(*, user: Any, search: str = "") -> QuerySet[Person]:
         elif term.isdigit() and len(term) == 11:
             people = people.filter(phone=term)
         else:
-            people = people.filter(name__startswith=term)
+            people = people.filter(name__prefix=term)
     return people.select_related("police_district").order_by("name", "pk")
 
 
@@ -48,7 +48,7 @@ def houses_for(
     if community is not None:
         houses = houses.filter(address__community=community)
     if search.strip():
-        houses = houses.filter(address__full_text__contains=search.strip())
+        houses = houses.filter(address__local_key__prefix=search.strip())
     return houses.select_related("address").order_by("address__full_text", "pk")
 
 
@@ -60,7 +60,7 @@ def organisations_for(
     found = scoped(Organisation.objects.all(), user=user, via="address__police_district")
     if search.strip():
         term = search.strip().upper()
-        found = found.filter(Q(name__contains=search.strip()) | Q(credit_code=term))
+        found = found.filter(Q(name__prefix=search.strip()) | Q(credit_code=term))
     if key_only:
         found = found.filter(industry__in=[*KEY_INDUSTRIES, *NINE_SMALL_VENUES])
     return found.select_related("address").order_by("name", "pk")
