@@ -9,16 +9,32 @@ from django.db.models import Model, Q, QuerySet
 from fengqiao.accounts.models import User
 from fengqiao.audit import services as audit
 from fengqiao.core.roles import Capability, require
+from fengqiao.jurisdictions.models import Jurisdiction
 
 M = TypeVar("M", bound=Model)
 
 
+SCOPE_AS_ID_LIST = 1000  # up to a county bureau's worth of units
+
+
 def scoped(queryset: QuerySet[M], *, user: User, via: str = "jurisdiction") -> QuerySet[M]:
     """Keep the rows whose jurisdiction (reached through ``via``) lies in the user's
-    subtree. An inactive user, or one without a scope, gets nothing."""
+    subtree. An inactive user, or one without a scope, gets nothing.
+
+    A station's subtree is a handful of units: naming their ids lets the database walk
+    the index the page is sorted by and stop at the page's end, instead of joining and
+    sorting every row in scope (2 ms instead of 80 ms at 100,000 people). A province's
+    subtree is too big to list, so there it joins on the path."""
     scope = user.jurisdiction if user.is_active else None
     if scope is None:
         return queryset.none()
+    units = list(
+        Jurisdiction.objects.filter(path__within=scope.path).values_list("id", flat=True)[
+            : SCOPE_AS_ID_LIST + 1
+        ]
+    )
+    if len(units) <= SCOPE_AS_ID_LIST:
+        return queryset.filter(**{f"{via}__in": units})
     return queryset.filter(**{f"{via}__path__within": scope.path})
 
 

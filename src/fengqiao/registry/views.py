@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from fengqiao.accounts.selectors import audited_page
 from fengqiao.addresses import selectors as address_selectors
 from fengqiao.addresses import services as address_services
 from fengqiao.audit.personal import masked_fields, reveal
@@ -55,6 +56,9 @@ def overview(request: HttpRequest) -> HttpResponse:
         )
         addresses = address_selectors.addresses_for(user=request.user, search=query)[:20]
         context |= {"people": people.items, "addresses": list(addresses)}
+        audited_page(
+            user=request.user, objects=people.items, fields=["name"], label="registry.person"
+        )
     return render(request, "registry/overview.html", context)
 
 
@@ -67,6 +71,7 @@ def people(request: HttpRequest) -> HttpResponse:
         order=("name", "pk"),
         cursor=request.GET.get("after", ""),
     )
+    audited_page(user=request.user, objects=page.items, fields=["name"], label="registry.person")
     return render(
         request,
         "registry/people.html",
