@@ -275,3 +275,6 @@ LOGGING = {
 }
 
 FENGQIAO_PAGE_SIZE = 25
+# The public address printed into QR doorplates (e.g. https://fq.example.gov.cn); empty
+# means the address the staff page was opened at.
+FENGQIAO_PUBLIC_BASE_URL = os.environ.get("FENGQIAO_PUBLIC_BASE_URL", "")

@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("fengqiao.accounts.urls")),
     path("jurisdictions/", include("fengqiao.jurisdictions.urls")),
     path("registry/", include("fengqiao.registry.urls")),
+    path("addresses/", include("fengqiao.addresses.urls")),
     path("audit/", include("fengqiao.audit.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api.urls),

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 
 from fengqiao.accounts.selectors import scoped
 from fengqiao.addresses import codes
 from fengqiao.addresses.models import AddressStatus, StandardAddress
+from fengqiao.addresses.resolver import AddressIndex, AddressRecord, Resolution
 from fengqiao.core.roles import Capability, require
 from fengqiao.jurisdictions.models import Jurisdiction, Kind
 
@@ -69,3 +70,65 @@ def public_contacts(address: StandardAddress) -> dict[str, Any]:
         "station": station,
         "duty_phone": phone,
     }
+
+
+# One resolver index per scope, rebuilt when the scope's addresses change (count and
+# latest edit). A station's index builds in milliseconds; a province's in seconds, once.
+_INDEXES: dict[str, tuple[tuple[int, Any], AddressIndex]] = {}
+
+
+def _index_for(user: Any) -> AddressIndex:
+    addresses = addresses_for(user=user).filter(status=AddressStatus.ACTIVE)
+    stamp = (addresses.count(), addresses.aggregate(latest=Max("updated_at"))["latest"])
+    key = user.jurisdiction.path
+    cached = _INDEXES.get(key)
+    if cached and cached[0] == stamp:
+        return cached[1]
+    rows = addresses.select_related(None).select_related("community__parent").only(*_RECORD_FIELDS)
+    index = AddressIndex(_record(address) for address in rows.iterator(chunk_size=5000))
+    _INDEXES[key] = (stamp, index)
+    return index
+
+
+_RECORD_FIELDS = (
+    "code",
+    "community__name",
+    "community__parent__name",
+    "road",
+    "door_number",
+    "compound",
+    "building",
+    "unit",
+    "floor",
+    "room",
+    "full_text",
+)
+
+
+def _record(address: StandardAddress) -> AddressRecord:
+    return AddressRecord(
+        code=address.code,
+        township=address.community.parent.name if address.community.parent else "",
+        community=address.community.name,
+        road=address.road,
+        door_number=address.door_number,
+        compound=address.compound,
+        building=address.building,
+        unit=address.unit,
+        floor=address.floor,
+        room=address.room,
+    )
+
+
+def resolve_text(
+    *, user: Any, text: str, limit: int = 5
+) -> tuple[Resolution, list[StandardAddress]]:
+    """The free-text resolver over the user's addresses: what the text says, the best
+    registry matches with their score and explanation, and those addresses."""
+    require(user, Capability.VIEW_RECORDS)
+    resolution = _index_for(user).resolve(text[:200], limit=limit)
+    found = {
+        a.code: a
+        for a in StandardAddress.objects.filter(code__in=[m.code for m in resolution.matches])
+    }
+    return resolution, [found[m.code] for m in resolution.matches if m.code in found]

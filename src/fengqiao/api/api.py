@@ -9,6 +9,7 @@ from ninja import NinjaAPI
 from ninja.security import django_auth
 
 from fengqiao.accounts.api import router as accounts_router
+from fengqiao.addresses.api import router as addresses_router
 from fengqiao.jurisdictions.api import router as jurisdictions_router
 from fengqiao.registry.api import router as registry_router
 
@@ -22,6 +23,7 @@ api = NinjaAPI(
 api.add_router("/accounts", accounts_router)
 api.add_router("/jurisdictions", jurisdictions_router)
 api.add_router("/registry", registry_router)
+api.add_router("/addresses", addresses_router)
 
 
 @api.exception_handler(PermissionDenied)

@@ -173,9 +173,9 @@ class _Loader:
             return
         landlord = User.objects.get(username=f"{plan.key}.volunteer")
         for number, district in enumerate(districts, start=1):
-            for room in district.children.filter(kind=Kind.POLICE_ROOM):
-                room.duty_phone = f"0356-20{self.random.randint(10, 99)}{number:03d}"
-                room.save(update_fields=["duty_phone"])
+            for police_room in district.children.filter(kind=Kind.POLICE_ROOM):
+                police_room.duty_phone = f"0356-20{self.random.randint(10, 99)}{number:03d}"
+                police_room.save(update_fields=["duty_phone"])
         moved_in = dt.date(2026, 1, 1)
         for c_index, community in enumerate(communities):
             road = ROADS[(c_index + len(plan.key)) % len(ROADS)]
