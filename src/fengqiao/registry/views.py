@@ -184,25 +184,39 @@ def address_create(request: HttpRequest) -> HttpResponse:
     return render(request, "registry/form.html", {"form": form, "title": _("登记标准地址")})
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def person_create(request: HttpRequest, house_pk: int) -> HttpResponse:
-    """登记实有人口 living at a house."""
+def _register_at_house(
+    request: HttpRequest,
+    house_pk: int,
+    form_class: type[Any],
+    title: str,
+    register: Callable[[House, dict[str, Any]], Any],
+) -> HttpResponse:
+    """The shared form flow for what is registered at a house (people, organisations)."""
     record = _get_or_404(lambda: selectors.houses_for(user=request.user).get(pk=house_pk))
     require(request.user, Capability.EDIT_RECORDS)
-    form = PersonForm(request.POST or None)
+    form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.register_person(actor=request.user, house=record, **form.cleaned_data)
+            register(record, form.cleaned_data)
         except (ValidationError, PermissionDenied) as error:
             _form_error(form, error)
         else:
             messages.success(request, _("已登记。"))
             return redirect("registry:house", pk=record.pk)
-    return render(
+    context = {"form": form, "title": title, "subtitle": record.address}
+    return render(request, "registry/form.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_create(request: HttpRequest, house_pk: int) -> HttpResponse:
+    """登记实有人口 living at a house."""
+    return _register_at_house(
         request,
-        "registry/form.html",
-        {"form": form, "title": _("登记居住人员"), "subtitle": record.address},
+        house_pk,
+        PersonForm,
+        _("登记居住人员"),
+        lambda house, data: services.register_person(actor=request.user, house=house, **data),
     )
 
 
@@ -210,23 +224,14 @@ def person_create(request: HttpRequest, house_pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def organisation_create(request: HttpRequest, house_pk: int) -> HttpResponse:
     """登记实有单位 at a house's address."""
-    record = _get_or_404(lambda: selectors.houses_for(user=request.user).get(pk=house_pk))
-    require(request.user, Capability.EDIT_RECORDS)
-    form = OrganisationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.register_organisation(
-                actor=request.user, address=record.address, **form.cleaned_data
-            )
-        except (ValidationError, PermissionDenied) as error:
-            _form_error(form, error)
-        else:
-            messages.success(request, _("已登记。"))
-            return redirect("registry:house", pk=record.pk)
-    return render(
+    return _register_at_house(
         request,
-        "registry/form.html",
-        {"form": form, "title": _("登记单位"), "subtitle": record.address},
+        house_pk,
+        OrganisationForm,
+        _("登记单位"),
+        lambda house, data: services.register_organisation(
+            actor=request.user, address=house.address, **data
+        ),
     )
 
 
