@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.hashers import make_password
+from django.utils import translation
 
 from fengqiao.accounts import services as account_services
 from fengqiao.accounts.models import StaffKind, User
@@ -14,6 +15,8 @@ PASSWORD = "correct-horse-42"
 
 @pytest.fixture(autouse=True)
 def _fast_and_plain(settings):
+    # A request in English leaves English active in this thread; every test starts Chinese.
+    translation.activate(settings.LANGUAGE_CODE)
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
         **settings.STORAGES,

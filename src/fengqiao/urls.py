@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("fengqiao.dashboards.urls")),
     path("accounts/", include("fengqiao.accounts.urls")),
     path("jurisdictions/", include("fengqiao.jurisdictions.urls")),
+    path("registry/import/", include("fengqiao.registry.import_urls")),
     path("registry/", include("fengqiao.registry.urls")),
     path("addresses/", include("fengqiao.addresses.urls")),
     path("audit/", include("fengqiao.audit.urls")),

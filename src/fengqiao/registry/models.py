@@ -252,3 +252,6 @@ class Organisation(VersionedModel):
     @property
     def is_nine_small_venue(self) -> bool:
         return self.industry in NINE_SMALL_VENUES
+
+
+from fengqiao.registry.import_models import ImportJob  # noqa: E402, F401
