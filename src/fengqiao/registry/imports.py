@@ -209,35 +209,24 @@ def _message(error: ValidationError) -> str:
 def id_number_value(value: Any) -> str:
     if isinstance(value, float):  # Excel keeps 15 significant digits: the number is lost
         raise CellError(_("身份证号被存为数字，已失真，请将该列设为文本格式后重新填写。"))
-    text = normalise_id_number(_text(value))
-    if not text:
-        return ""
-    try:
-        validate_id_number(text)
-    except ValidationError as error:
-        raise CellError(_message(error)) from None
-    return text
+    return _checked(normalise_id_number(_text(value)), validate_id_number)
 
 
 def mobile_value(value: Any) -> str:
-    text = _text(value).replace(" ", "").replace("-", "")
-    if not text:
-        return ""
-    try:
-        validate_mobile(text)
-    except ValidationError as error:
-        raise CellError(_message(error)) from None
-    return text
+    return _checked(_text(value).replace(" ", "").replace("-", ""), validate_mobile)
 
 
 def uscc_value(value: Any) -> str:
-    text = _text(value).upper()
-    if not text:
-        return ""
-    try:
-        validate_uscc(text)
-    except ValidationError as error:
-        raise CellError(_message(error)) from None
+    return _checked(_text(value).upper(), validate_uscc)
+
+
+def _checked(text: str, validator: Callable[[str], None]) -> str:
+    """An optional identifier: empty stays empty, anything else must pass ``validator``."""
+    if text:
+        try:
+            validator(text)
+        except ValidationError as error:
+            raise CellError(_message(error)) from None
     return text
 
 
