@@ -48,7 +48,8 @@ class Prefix(Lookup):
     Django's ``startswith`` is ``LIKE … ESCAPE`` on SQLite, which SQLite answers by
     scanning the whole table; at a million people that is the difference between 1 ms and
     200 ms. On SQLite this is the range ``prefix <= v < prefix + U+10FFFF`` (byte order of
-    UTF-8 is code-point order); elsewhere ``LIKE 'prefix%'`` on the pattern index."""
+    UTF-8 is code-point order); on PostgreSQL ``LIKE 'prefix%'``, which the plain index
+    answers for the name columns given the "C" collation (:mod:`fengqiao.core.collation`)."""
 
     lookup_name = "prefix"
 
