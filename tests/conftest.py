@@ -118,3 +118,33 @@ class Places:
 @pytest.fixture
 def places(world) -> Places:
     return Places(world)
+
+
+@pytest.fixture(autouse=True)
+def _audit_log_flushable(request, django_db_blocker):
+    """A ``django_db(transaction=True)`` test really commits (other connections and threads
+    see its data) and is cleaned up by a flush, which the append-only audit log refuses on
+    PostgreSQL: its trigger is off from the end of such a test until the flush is done
+    (the flush ends with ``post_migrate``)."""
+    marker = request.node.get_closest_marker("django_db")
+    if not (marker and marker.kwargs.get("transaction")):
+        yield
+        return
+    request.getfixturevalue("_django_db_helper")  # set up first, so torn down after this
+    yield
+    from django.db import connection
+    from django.db.models.signals import post_migrate
+
+    if connection.vendor != "postgresql":
+        return
+
+    def audit_trigger(state: str) -> None:
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute(f"ALTER TABLE audit_auditevent {state} TRIGGER audit_event_append_only")
+
+    def enable(**kwargs: object) -> None:
+        post_migrate.disconnect(dispatch_uid="audit-log-flushed")
+        audit_trigger("ENABLE")
+
+    audit_trigger("DISABLE")
+    post_migrate.connect(enable, weak=False, dispatch_uid="audit-log-flushed")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 from pathlib import Path
 
 import pytest
@@ -391,3 +392,66 @@ def test_the_command_prints_the_report_and_commits(chief, addresses, tmp_path, c
     call_command("import_registry", "people", str(path), "--user", chief.username, "--commit")
     assert Person.objects.count() == 3
     assert "3" in capsys.readouterr().out
+
+
+# --- The writer thread (a second connection: PostgreSQL or file SQLite) ----------------------
+
+thread_only = pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="the in-memory SQLite test database cannot be shared with a writer thread",
+)
+
+
+@thread_only
+@pytest.mark.django_db(transaction=True)
+def test_the_writer_thread_commits_a_valid_file_once(chief, addresses, tmp_path, monkeypatch):
+    monkeypatch.setattr(imports, "BATCH_SIZE", 2)
+    assert imports._can_use_thread()
+    path = write_csv(tmp_path / "people.csv", people_rows(addresses, 7))
+    seen = []
+    report = imports.commit_file(
+        kind="people",
+        path=path,
+        user=chief,
+        progress=seen.append,
+        mapping=imports.propose_mapping("people", PEOPLE_HEADERS),
+    )
+    assert report.committed and report.created == 7 and seen == [2, 4, 6, 7]
+    assert Person.objects.count() == 7 and Residence.objects.count() == 7
+    assert AuditEvent.objects.filter(object_type="registry.person", action="create").count() == 1
+
+
+@thread_only
+@pytest.mark.django_db(transaction=True)
+def test_the_writer_thread_rolls_back_when_a_late_row_fails(chief, addresses, tmp_path,
+                                                            monkeypatch):  # fmt: skip
+    monkeypatch.setattr(imports, "BATCH_SIZE", 2)
+    rows = people_rows(addresses, 7)
+    rows[7][6] = "2024/2/30"  # the last row: its batch comes after three were written
+    path = write_csv(tmp_path / "people.csv", rows)
+    report = imports.commit_file(
+        kind="people",
+        path=path,
+        user=chief,
+        mapping=imports.propose_mapping("people", PEOPLE_HEADERS),
+    )
+    assert not report.committed and report.created == 0
+    assert (report.errors[0].row, report.errors[0].column) == (8, "迁入日期")
+    assert Person.objects.count() == 0 and Residence.objects.count() == 0
+
+
+@thread_only
+@pytest.mark.django_db(transaction=True)
+def test_a_crash_while_validating_rolls_the_writer_back(chief, addresses, tmp_path,
+                                                        monkeypatch):  # fmt: skip
+    monkeypatch.setattr(imports, "BATCH_SIZE", 2)
+    path = write_csv(tmp_path / "people.csv", people_rows(addresses, 7))
+
+    def progress(rows):
+        if rows > 4:
+            raise RuntimeError("the worker was stopped")
+
+    with pytest.raises(RuntimeError):
+        imports.commit_file(kind="people", path=path, user=chief, progress=progress,
+                            mapping=imports.propose_mapping("people", PEOPLE_HEADERS))  # fmt: skip
+    assert Person.objects.count() == 0

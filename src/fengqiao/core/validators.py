@@ -8,7 +8,10 @@ to be digits, while GB 32100 uses letters too (登记管理部门 ``Y``, …).""
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
+import time
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -21,8 +24,21 @@ _MOBILE_PATTERN = re.compile(r"^1[3-9][0-9]{9}$")
 
 
 def id_number_check_character(first17: str) -> str:
-    total = sum(int(digit) * weight for digit, weight in zip(first17, _ID_WEIGHTS, strict=True))
+    if len(first17) != 17:
+        raise ValueError("the check character is computed from 17 digits")
+    total = sum(map(operator.mul, map(int, first17), _ID_WEIGHTS))  # a million a minute
     return _ID_CHECK[total % 11]
+
+
+def _today() -> dt.date:
+    """Today, re-read at most once a minute (``date.today()`` is slow for bulk imports)."""
+    now = time.monotonic()
+    if now - _TODAY[0] > 60:
+        _TODAY[:] = [now, dt.date.today()]
+    return _TODAY[1]
+
+
+_TODAY: list[Any] = [-1e9, None]
 
 
 def normalise_id_number(value: str) -> str:
@@ -38,7 +54,7 @@ def validate_id_number(value: str) -> None:
         birth = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
         raise ValidationError(_("身份证号中的出生日期不存在。"), code="id_birth_date") from None
-    if birth < dt.date(1900, 1, 1) or birth > dt.date.today():
+    if birth < dt.date(1900, 1, 1) or birth > _today():
         raise ValidationError(_("身份证号中的出生日期不在合理范围内。"), code="id_birth_date")
     if id_number_check_character(value[:17]) != value[17]:
         raise ValidationError(_("身份证号校验位不正确，请核对是否输错。"), code="id_checksum")
