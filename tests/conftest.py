@@ -148,3 +148,22 @@ def _audit_log_flushable(request, django_db_blocker):
 
     audit_trigger("DISABLE")
     post_migrate.connect(enable, weak=False, dispatch_uid="audit-log-flushed")
+
+
+@pytest.fixture
+def make_incident(world, settings):
+    """Register an incident through the intake service (defaults: a 110 call taken by
+    station A's command room, in district A)."""
+    from fengqiao.incidents import services as incident_services
+
+    settings.FENGQIAO_SMS_BACKEND = "fengqiao.incidents.sms.MemoryBackend"
+
+    def make(**values):
+        values.setdefault("actor", world.a[Role.COMMAND_ROOM])
+        values.setdefault("source", "110")
+        values.setdefault("description", "报警人称其停放在楼下的电动车被盗。")
+        values.setdefault("location_text", "阳头路12号")
+        values.setdefault("jurisdiction", world.district_a)
+        return incident_services.intake(**values)
+
+    return make

@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "fengqiao.accounts",
     "fengqiao.addresses",
     "fengqiao.registry",
+    "fengqiao.incidents",
     "fengqiao.portal",
     "fengqiao.audit",
     "fengqiao.dashboards",

@@ -3,13 +3,14 @@ one router per domain, each as thin as the pages and calling the same selectors.
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.security import django_auth
 
 from fengqiao.accounts.api import router as accounts_router
 from fengqiao.addresses.api import router as addresses_router
+from fengqiao.incidents.api import router as incidents_router
 from fengqiao.jurisdictions.api import router as jurisdictions_router
 from fengqiao.registry.api import router as registry_router
 
@@ -24,8 +25,17 @@ api.add_router("/accounts", accounts_router)
 api.add_router("/jurisdictions", jurisdictions_router)
 api.add_router("/registry", registry_router)
 api.add_router("/addresses", addresses_router)
+api.add_router("/incidents", incidents_router)
 
 
 @api.exception_handler(PermissionDenied)
 def permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
     return api.create_response(request, {"detail": str(exc) or "forbidden"}, status=403)
+
+
+@api.exception_handler(ValidationError)
+def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    """A refused write: 422 with the reasons by field, in the user's language."""
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
+    detail = "; ".join(m for messages in errors.values() for m in messages)
+    return api.create_response(request, {"detail": detail, "errors": errors}, status=422)

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Model, Q, QuerySet
 
 M = TypeVar("M", bound=Model)
@@ -19,7 +20,8 @@ class KeysetPage(Generic[M]):
 
 
 def _encode(values: list[Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(values, ensure_ascii=False).encode()).decode()
+    text = json.dumps(values, ensure_ascii=False, cls=DjangoJSONEncoder)  # dates as ISO text
+    return base64.urlsafe_b64encode(text.encode()).decode()
 
 
 def _decode(cursor: str, width: int) -> list[Any] | None:
@@ -32,14 +34,19 @@ def _decode(cursor: str, width: int) -> list[Any] | None:
 
 def keyset_page(queryset: QuerySet[M], *, order: tuple[str, str], cursor: str = "",
                 size: int = 25) -> KeysetPage[M]:  # fmt: skip
-    """``order`` is (a column, a unique tie-breaker), both ascending and indexed together.
-    A malformed cursor starts from the beginning rather than failing."""
+    """``order`` is (a column, a unique tie-breaker), indexed together, both ascending or
+    both descending (``("-received_at", "-pk")``). A malformed cursor starts from the
+    beginning rather than failing."""
     first, tie = order
-    rows = queryset.order_by(first, tie)
+    descending = first.startswith("-")
+    first, tie = first.lstrip("-"), tie.lstrip("-")
+    rows = queryset.order_by(*order)
     after = _decode(cursor, 2) if cursor else None
     if after is not None:
+        beyond = "lt" if descending else "gt"
         rows = rows.filter(
-            Q(**{f"{first}__gt": after[0]}) | Q(**{first: after[0], f"{tie}__gt": after[1]})
+            Q(**{f"{first}__{beyond}": after[0]})
+            | Q(**{first: after[0], f"{tie}__{beyond}": after[1]})
         )
     items = list(rows[: size + 1])
     more = len(items) > size

@@ -35,22 +35,32 @@ class Capability(models.TextChoices):
     VIEW_AUDIT = "view_audit", _("查看审计日志")
     MANAGE_STAFF = "manage_staff", _("管理人员账号")
     MANAGE_JURISDICTIONS = "manage_jurisdictions", _("管理辖区")
+    RECEIVE_INCIDENTS = "receive_incidents", _("接警登记")
+    HANDLE_INCIDENTS = "handle_incidents", _("处置警情")
+    RAISE_WHISTLES = "raise_whistles", _("吹哨：向警种或其他单位提出协作请求")
+    ANSWER_WHISTLES = "answer_whistles", _("报到：接收并反馈协作请求")
 
 
 C = Capability
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.STATION_CHIEF: frozenset(
         {C.VIEW_RECORDS, C.EDIT_RECORDS, C.REVIEW_TENANTS, C.REVEAL_PERSONAL, C.EXPORT_RECORDS,
-         C.VIEW_AGGREGATES, C.VIEW_AUDIT, C.MANAGE_STAFF}
+         C.VIEW_AGGREGATES, C.VIEW_AUDIT, C.MANAGE_STAFF, C.RECEIVE_INCIDENTS,
+         C.HANDLE_INCIDENTS, C.RAISE_WHISTLES, C.ANSWER_WHISTLES}
     ),
     Role.COMMUNITY_OFFICER: frozenset(
-        {C.VIEW_RECORDS, C.EDIT_RECORDS, C.REVIEW_TENANTS, C.REVEAL_PERSONAL, C.VIEW_AGGREGATES}
+        {C.VIEW_RECORDS, C.EDIT_RECORDS, C.REVIEW_TENANTS, C.REVEAL_PERSONAL, C.VIEW_AGGREGATES,
+         C.RECEIVE_INCIDENTS, C.HANDLE_INCIDENTS, C.RAISE_WHISTLES}
     ),
-    Role.CASE_OFFICER: frozenset({C.VIEW_RECORDS, C.REVEAL_PERSONAL, C.VIEW_AGGREGATES}),
+    Role.CASE_OFFICER: frozenset(
+        {C.VIEW_RECORDS, C.REVEAL_PERSONAL, C.VIEW_AGGREGATES, C.HANDLE_INCIDENTS,
+         C.RAISE_WHISTLES}
+    ),
     Role.COMMAND_ROOM: frozenset(
-        {C.VIEW_RECORDS, C.REVEAL_PERSONAL, C.EXPORT_RECORDS, C.VIEW_AGGREGATES}
+        {C.VIEW_RECORDS, C.REVEAL_PERSONAL, C.EXPORT_RECORDS, C.VIEW_AGGREGATES,
+         C.RECEIVE_INCIDENTS, C.HANDLE_INCIDENTS, C.RAISE_WHISTLES}
     ),
-    Role.UNIT_LIAISON: frozenset({C.VIEW_RECORDS, C.VIEW_AGGREGATES}),
+    Role.UNIT_LIAISON: frozenset({C.VIEW_RECORDS, C.VIEW_AGGREGATES, C.ANSWER_WHISTLES}),
     Role.MEDIATOR: frozenset({C.VIEW_RECORDS}),
     # Volunteers report and patrol; they never browse other people's records. A landlord
     # acting as 守户员 registers his own tenants, which an officer then confirms.

@@ -1,0 +1,183 @@
+"""Reads of incidents, always through the user's scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from fengqiao.accounts.selectors import scoped
+from fengqiao.audit import services as audit
+from fengqiao.core.roles import Capability, require
+from fengqiao.incidents import codes
+from fengqiao.incidents.models import (
+    Category,
+    Deadline,
+    Incident,
+    IncidentEvent,
+    Status,
+)
+from fengqiao.incidents.workflow import TERMINAL
+
+OPEN = "open"  # a status filter meaning every status that is not final
+AMBER_SHARE = 0.25  # a clock turns amber when less than a quarter of its time is left
+
+
+@dataclass(frozen=True)
+class IncidentFilter:
+    """The list's filters, as a duty officer sets them. Dates are local (Asia/Shanghai)
+    calendar days, inclusive."""
+
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    category: str = ""  # a category code: a top level takes its sub-types too
+    status: str = ""  # a status, or OPEN
+    source: str = ""
+    grid: int | None = None
+    code: str = ""  # a tracking code
+
+
+def local_day_start(day: dt.date) -> dt.datetime:
+    """Midnight of a local calendar day, as an aware datetime."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def incidents_for(*, user: Any, filters: IncidentFilter | None = None) -> QuerySet[Incident]:
+    """警情 in the user's scope, filtered, newest first."""
+    require(user, Capability.VIEW_RECORDS)
+    found = scoped(Incident.objects.all(), user=user, via="jurisdiction")
+    f = filters or IncidentFilter()
+    if f.date_from:
+        found = found.filter(received_at__gte=local_day_start(f.date_from))
+    if f.date_to:
+        found = found.filter(received_at__lt=local_day_start(f.date_to + dt.timedelta(days=1)))
+    if f.category:
+        found = found.filter(Q(category__code=f.category) | Q(category__parent__code=f.category))
+    if f.status == OPEN:
+        found = found.exclude(status__in=TERMINAL)
+    elif f.status:
+        found = found.filter(status=f.status)
+    if f.source:
+        found = found.filter(source=f.source)
+    if f.grid:
+        found = found.filter(grid_id=f.grid)
+    if f.code:
+        found = found.filter(tracking_code=codes.normalise(f.code))
+    return found.select_related("category__parent", "jurisdiction", "grid").order_by(
+        "-received_at", "-pk"
+    )
+
+
+def incident_detail(*, user: Any, pk: int) -> Incident:
+    """One incident in scope with its timeline, clocks, whistles and the reporter's
+    additions; the read is audited (the reporter's name and phone are on the page,
+    masked)."""
+    events = IncidentEvent.objects.select_related("actor").order_by("at", "pk")
+    incident = (
+        incidents_for(user=user)
+        .select_related("address", "suggested_category", "received_by", "transferred_to")
+        .prefetch_related(
+            Prefetch("events", queryset=events),
+            Prefetch("deadlines", queryset=Deadline.objects.select_related("rule")),
+            "additions",
+        )
+        .get(pk=pk)
+    )
+    audit.record(
+        actor=user, action="view", obj=incident, fields=["reporter_name", "reporter_phone"]
+    )
+    return incident
+
+
+@dataclass(frozen=True)
+class ClockState:
+    deadline: Deadline
+    remaining: dt.timedelta
+    level: str  # "ok", "amber" or "red"
+
+
+def clock_state(deadline: Deadline, *, now: dt.datetime | None = None) -> ClockState:
+    """How a running clock stands: red once breached, amber in its last quarter."""
+    now = now or timezone.now()
+    end = deadline.met_at or now
+    remaining = deadline.due_at - end
+    total = dt.timedelta(minutes=deadline.rule.minutes)
+    if remaining <= dt.timedelta(0):
+        level = "red"
+    elif remaining < total * AMBER_SHARE:
+        level = "amber"
+    else:
+        level = "ok"
+    return ClockState(deadline, remaining, level)
+
+
+def duty_list(
+    *, user: Any, within: dt.timedelta = dt.timedelta(hours=2), limit: int = 100
+) -> list[ClockState]:
+    """值班提醒: running clocks in scope that are breached or due within ``within``,
+    most urgent first — one range of the partial index on open clocks."""
+    require(user, Capability.VIEW_RECORDS)
+    now = timezone.now()
+    running = scoped(
+        Deadline.objects.filter(met_at__isnull=True, due_at__lt=now + within),
+        user=user,
+        via="jurisdiction",
+    )
+    rows = running.select_related("rule", "incident__category").order_by("due_at", "pk")[:limit]
+    return [clock_state(d, now=now) for d in rows]
+
+
+def categories() -> list[Category]:
+    """The active taxonomy, tops followed by their sub-types, for pickers."""
+    return list(Category.objects.filter(active=True).select_related("parent"))
+
+
+def repeat_addresses(
+    *,
+    user: Any,
+    day: dt.date,
+    days: int = 30,
+    minimum: int = 2,
+    unit: Any = None,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """重复报警地址: standard addresses in scope that called ``minimum`` times or more in
+    the ``days`` local calendar days ending with ``day``, most calls (then the latest
+    call) first, at most ``limit`` of them. ``unit`` (a Jurisdiction) narrows the user's
+    scope to that unit's subtree. Rows: ``address_id``, ``address__code``,
+    ``address__full_text``, ``calls``, ``last_at``. One grouped query on the scope and
+    time index."""
+    require(user, Capability.VIEW_RECORDS)
+    from django.db.models import Count, Max
+
+    start = local_day_start(day - dt.timedelta(days=days - 1))
+    end = local_day_start(day + dt.timedelta(days=1))
+    found = scoped(Incident.objects.all(), user=user, via="jurisdiction")
+    if unit is not None:
+        found = found.filter(jurisdiction__path__within=unit.path)
+    rows = (
+        found.filter(address__isnull=False, received_at__gte=start, received_at__lt=end)
+        .values("address_id", "address__code", "address__full_text")
+        .annotate(calls=Count("pk"), last_at=Max("received_at"))
+        .filter(calls__gte=minimum)
+        .order_by("-calls", "-last_at", "address_id")
+    )
+    return [dict(row) for row in (rows[:limit] if limit is not None else rows)]
+
+
+__all__ = [
+    "OPEN",
+    "ClockState",
+    "IncidentFilter",
+    "Status",
+    "categories",
+    "clock_state",
+    "duty_list",
+    "incident_detail",
+    "incidents_for",
+    "local_day_start",
+    "repeat_addresses",
+]

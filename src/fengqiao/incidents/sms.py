@@ -1,0 +1,79 @@
+"""SMS to citizens through a pluggable gateway.
+
+``settings.FENGQIAO_SMS_BACKEND`` names a class with ``send(phone, text)``; the default
+console backend prints the message (nothing leaves the machine), which is what a
+station without a contract with an SMS provider needs. A provider's backend raises
+:class:`SmsError` on failure; the message stays in the outbox with the reason."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, Protocol
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+
+from fengqiao.incidents import codes
+
+
+class SmsError(Exception):
+    pass
+
+
+class Backend(Protocol):
+    def send(self, phone: str, text: str) -> None: ...
+
+
+class ConsoleBackend:
+    """Writes each message to standard output."""
+
+    def send(self, phone: str, text: str) -> None:
+        sys.stdout.write(f"[SMS to {phone}] {text}\n")
+
+
+class MemoryBackend:
+    """Keeps messages in ``outbox`` (tests)."""
+
+    outbox: list[tuple[str, str]] = []
+
+    def send(self, phone: str, text: str) -> None:
+        self.outbox.append((phone, text))
+
+
+def backend() -> Backend:
+    path = getattr(settings, "FENGQIAO_SMS_BACKEND", "fengqiao.incidents.sms.ConsoleBackend")
+    return import_string(path)()
+
+
+def tracking_text(incident: Any) -> str:
+    base = getattr(settings, "FENGQIAO_PUBLIC_BASE_URL", "").rstrip("/")
+    return _(
+        "【枫桥】您的报警已登记，查询码 %(code)s。凭查询码和手机号后四位可在 %(url)s "
+        "查看办理进度、补充线索。"
+    ) % {"code": codes.grouped(incident.tracking_code), "url": f"{base}/track/"}
+
+
+def prepare_tracking_message(incident: Any) -> Any:
+    """Write the tracking SMS to the outbox; it is sent once the intake has committed
+    (a gateway is never called from inside a transaction that may still roll back)."""
+    from fengqiao.incidents.models import SmsMessage
+
+    message = SmsMessage.objects.create(
+        incident=incident, phone=incident.reporter_phone, text=tracking_text(incident)
+    )
+    transaction.on_commit(lambda: send(message))
+    return message
+
+
+def send(message: Any) -> None:
+    try:
+        backend().send(message.phone, message.text)
+    except SmsError as error:
+        message.error = str(error)[:200]
+        message.save(update_fields=["error"])
+    else:
+        message.sent_at = timezone.now()
+        message.save(update_fields=["sent_at"])
