@@ -43,6 +43,7 @@ TEXTS = [
     "报警人称钥匙锁在屋内，求助开锁。",
 ]
 ROADS = ["阳头路", "凤台街", "书院巷", "泽州路", "文昌街"]
+SECRET_KEY = secrets.token_urlsafe(50)  # shared by the setup (which signs in) and the server
 
 
 def setup(url: str) -> dict[str, str]:
@@ -55,7 +56,7 @@ def setup(url: str) -> dict[str, str]:
         db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         db.execute(f'CREATE DATABASE "{name}"')
     os.environ.update(DATABASE_URL=url, DJANGO_SETTINGS_MODULE="fengqiao.settings",
-                      FENGQIAO_VAR=str(OUT))  # fmt: skip
+                      FENGQIAO_VAR=str(OUT), FENGQIAO_SECRET_KEY=SECRET_KEY)  # fmt: skip
     import django
 
     django.setup()
@@ -90,7 +91,7 @@ def free_port() -> int:
 
 def start_server(url: str, port: int, workers: int, threads: int) -> subprocess.Popen[bytes]:
     env = dict(os.environ, DATABASE_URL=url, FENGQIAO_ENV="production", FENGQIAO_HTTPS="0",
-               FENGQIAO_SECRET_KEY=secrets.token_urlsafe(50),
+               FENGQIAO_SECRET_KEY=SECRET_KEY,
                FENGQIAO_ALLOWED_HOSTS="127.0.0.1", FENGQIAO_VAR=str(OUT))  # fmt: skip
     command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "fengqiao.wsgi",
                "--bind", f"127.0.0.1:{port}", "--workers", str(workers),

@@ -75,7 +75,9 @@ def record(
     derived = _object_identity(obj)
     origin = current_origin.get()
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
-    with transaction.atomic():
+    # No savepoint: a failed append must fail the caller's write too, and two fewer
+    # round trips matter on every audited request.
+    with transaction.atomic(savepoint=False):
         _lock_chain()
         last = AuditEvent.objects.order_by("-seq").values("seq", "hash").first()
         values: dict[str, Any] = {

@@ -8,7 +8,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from fengqiao.addresses import codes as address_codes
 from fengqiao.addresses.models import StandardAddress
@@ -80,19 +80,20 @@ class Problem(Schema):
     errors: dict[str, list[str]] = {}
 
 
-def _lookup(model: type, **where: object) -> object:
+def _lookup(field: str, model: type, **where: object) -> object:
+    """The record a payload field names, or a 422 naming that field."""
     found = model.objects.filter(**where).first()  # type: ignore[attr-defined]
     if found is None:
-        field = next(iter(where))
         raise ValidationError({field: [_("不存在。")]})
     return found
 
 
 @router.post("/", response={201: IncidentOut, 422: Problem}, summary="接警: register one")
-def intake(request: HttpRequest, payload: IncidentIn) -> tuple[int, Incident]:
+def intake(request: HttpRequest, payload: IncidentIn) -> Status:
     address = None
     if payload.address_code:
-        address = _lookup(StandardAddress, code=address_codes.normalise(payload.address_code))
+        code = address_codes.normalise(payload.address_code)
+        address = _lookup("address_code", StandardAddress, code=code)
     incident = services.intake(
         actor=request.user,
         source=payload.source,
@@ -103,15 +104,15 @@ def intake(request: HttpRequest, payload: IncidentIn) -> tuple[int, Incident]:
         reporter_name=payload.reporter_name,
         reporter_phone=payload.reporter_phone,
         address=address,  # type: ignore[arg-type]
-        jurisdiction=_lookup(Jurisdiction, pk=payload.jurisdiction_id)  # type: ignore[arg-type]
+        jurisdiction=_lookup("jurisdiction_id", Jurisdiction, pk=payload.jurisdiction_id)  # type: ignore[arg-type]
         if payload.jurisdiction_id
         else None,
-        category=_lookup(Category, code=payload.category_code)  # type: ignore[arg-type]
+        category=_lookup("category_code", Category, code=payload.category_code)  # type: ignore[arg-type]
         if payload.category_code
         else None,
         urgency=payload.urgency,
     )
-    return 201, incident
+    return Status(201, incident)
 
 
 @router.get("/", response=IncidentPage, summary="警情 in scope, newest first (keyset pages)")

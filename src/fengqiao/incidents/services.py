@@ -119,7 +119,7 @@ def intake(
     if suggestion is not None and suggestion.probability >= SUGGESTION_MIN_PROBABILITY:
         suggested = Category.objects.filter(code=suggestion.code).first()
     incident = Incident.objects.create(
-        tracking_code=_unused_code(),
+        tracking_code=codes.new_code(),  # 31^9 random codes: the unique index guards the rest
         received_at=received_at,
         occurred_at=occurred_at,
         source=source,
@@ -141,19 +141,16 @@ def intake(
         incident=incident, at=now, actor=actor, kind=EventKind.INTAKE, to_status=Status.RECEIVED,
         note=Source(source).label,
     )  # fmt: skip
-    plan_clocks(incident)
+    Deadline.objects.bulk_create(
+        Deadline(incident=incident, rule=rule, jurisdiction_id=incident.jurisdiction_id,
+                 due_at=due_time(incident.received_at, rule.minutes))
+        for rule in rules_for(incident)
+    )  # fmt: skip
     fields = ["description", "location_text", "reporter_name", "reporter_phone"]
     audit.record(actor=actor, action="create", obj=incident, fields=fields)
     if phone:
         sms.prepare_tracking_message(incident)
     return incident
-
-
-def _unused_code() -> str:
-    while True:  # 31^9 codes: a collision is a once-in-a-lifetime event, but handled
-        code = codes.new_code()
-        if not Incident.objects.filter(tracking_code=code).exists():
-            return code
 
 
 @transaction.atomic
