@@ -19,6 +19,7 @@ urlpatterns = [
     path("audit/", include("fengqiao.audit.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api.urls),
+    path("incidents/", include("fengqiao.incidents.urls")),
     path("", include("fengqiao.portal.urls")),
     path("healthz", healthz, name="healthz"),
 ]

@@ -23,7 +23,10 @@ from fengqiao.incidents.models import (
 from fengqiao.incidents.workflow import TERMINAL
 
 OPEN = "open"  # a status filter meaning every status that is not final
-AMBER_SHARE = 0.25  # a clock turns amber when less than a quarter of its time is left
+# A clock turns amber in the last quarter of its time, and never later than 10 minutes
+# before it runs out (a 5-minute dispatch clock is amber from the start).
+AMBER_SHARE = 0.25
+AMBER_AT_LEAST = dt.timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,12 @@ def incidents_for(*, user: Any, filters: IncidentFilter | None = None) -> QueryS
     if f.date_to:
         found = found.filter(received_at__lt=local_day_start(f.date_to + dt.timedelta(days=1)))
     if f.category:
-        found = found.filter(Q(category__code=f.category) | Q(category__parent__code=f.category))
+        # Until staff confirm a category, the suggested one stands for it in filters.
+        confirmed = Q(category__code=f.category) | Q(category__parent__code=f.category)
+        suggested = Q(suggested_category__code=f.category) | Q(
+            suggested_category__parent__code=f.category
+        )
+        found = found.filter(confirmed | (Q(category__isnull=True) & suggested))
     if f.status == OPEN:
         found = found.exclude(status__in=TERMINAL)
     elif f.status:
@@ -66,9 +74,8 @@ def incidents_for(*, user: Any, filters: IncidentFilter | None = None) -> QueryS
         found = found.filter(grid_id=f.grid)
     if f.code:
         found = found.filter(tracking_code=codes.normalise(f.code))
-    return found.select_related("category__parent", "jurisdiction", "grid").order_by(
-        "-received_at", "-pk"
-    )
+    related = ("category__parent", "suggested_category__parent", "jurisdiction", "grid")
+    return found.select_related(*related).order_by("-received_at", "-pk")
 
 
 def incident_detail(*, user: Any, pk: int) -> Incident:
@@ -107,7 +114,7 @@ def clock_state(deadline: Deadline, *, now: dt.datetime | None = None) -> ClockS
     total = dt.timedelta(minutes=deadline.rule.minutes)
     if remaining <= dt.timedelta(0):
         level = "red"
-    elif remaining < total * AMBER_SHARE:
+    elif remaining < max(total * AMBER_SHARE, AMBER_AT_LEAST):
         level = "amber"
     else:
         level = "ok"
@@ -126,8 +133,8 @@ def duty_list(
         user=user,
         via="jurisdiction",
     )
-    rows = running.select_related("rule", "incident__category").order_by("due_at", "pk")[:limit]
-    return [clock_state(d, now=now) for d in rows]
+    rows = running.select_related("rule", "incident__category__parent").order_by("due_at", "pk")
+    return [clock_state(d, now=now) for d in rows[:limit]]
 
 
 def categories() -> list[Category]:

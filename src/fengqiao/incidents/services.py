@@ -103,12 +103,20 @@ def intake(
             validate_mobile(phone)
         except ValidationError as error:
             errors["reporter_phone"] = str(error.messages[0])
-    if errors:
+    texts = {}
+    for field, value, required, limit in (
+        ("description", description, True, DESCRIPTION_MAX_LENGTH),
+        ("location_text", location_text, True, 200),
+        ("reporter_name", reporter_name, False, 50),
+    ):
+        try:
+            texts[field] = _clean_text(value, field=field, required=required, limit=limit)
+        except ValidationError as error:
+            errors.update({k: v[0] for k, v in error.message_dict.items()})
+    if errors:  # every problem at once, so a form is corrected in one pass
         raise ValidationError(errors)
-    description = _clean_text(description, field="description", required=True,
-                              limit=DESCRIPTION_MAX_LENGTH)  # fmt: skip
-    location_text = _clean_text(location_text, field="location_text", required=True, limit=200)
-    reporter_name = _clean_text(reporter_name, field="reporter_name", required=False, limit=50)
+    description, location_text = texts["description"], texts["location_text"]
+    reporter_name = texts["reporter_name"]
     unit = address.police_district if address is not None else (jurisdiction or actor.jurisdiction)
     if unit is None or not _in_scope(actor, unit):
         raise PermissionDenied(_("该地点不在您的辖区内，请移交有管辖权的单位。"))

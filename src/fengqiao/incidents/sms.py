@@ -50,10 +50,11 @@ def backend() -> Backend:
 
 def tracking_text(incident: Any) -> str:
     base = getattr(settings, "FENGQIAO_PUBLIC_BASE_URL", "").rstrip("/")
+    where = f"{base}/track/" if base else _("公安机关网上服务页面的“警情查询”")
     return _(
-        "【枫桥】您的报警已登记，查询码 %(code)s。凭查询码和手机号后四位可在 %(url)s "
+        "【枫桥】您的报警已登记，查询码 %(code)s。凭查询码和手机号后四位可在 %(where)s "
         "查看办理进度、补充线索。"
-    ) % {"code": codes.grouped(incident.tracking_code), "url": f"{base}/track/"}
+    ) % {"code": codes.grouped(incident.tracking_code), "where": where}
 
 
 def prepare_tracking_message(incident: Any) -> Any:
