@@ -32,6 +32,11 @@ def _decode(cursor: str, width: int) -> list[Any] | None:
     return values if isinstance(values, list) and len(values) == width else None
 
 
+def decode_cursor(cursor: str) -> list[Any] | None:
+    """The (column value, tie-breaker) a cursor carries, or None if it is malformed."""
+    return _decode(cursor, 2) if cursor else None
+
+
 def keyset_page(queryset: QuerySet[M], *, order: tuple[str, str], cursor: str = "",
                 size: int = 25) -> KeysetPage[M]:  # fmt: skip
     """``order`` is (a column, a unique tie-breaker), indexed together, both ascending or

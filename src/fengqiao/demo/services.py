@@ -230,6 +230,54 @@ class _Loader:
                                 responsible_phone=self.phone(),
                             )
 
+    def load_incidents(self, station: Jurisdiction, bureau: Jurisdiction) -> None:
+        """A fortnight of 警情 at the station: handled, open and overdue ones, repeat
+        addresses, and a whistle to the criminal investigation unit."""
+        from django.utils import timezone
+
+        from fengqiao.incidents import services as incidents
+        from fengqiao.incidents import whistles
+        from fengqiao.incidents.models import Category, Incident
+
+        if Incident.objects.filter(jurisdiction__path__within=station.path).exists():
+            return
+        duty = User.objects.filter(jurisdiction=station, role=Role.COMMAND_ROOM).first()
+        if duty is None:
+            return
+        addresses = list(
+            StandardAddress.objects.filter(police_district__parent=station).order_by("code")[:12]
+        )
+        now = timezone.now()
+        for n in range(28):
+            text, code, source, steps = INCIDENTS[n % len(INCIDENTS)]
+            hours = (n * 11) % (14 * 24) + (0 if steps else -12 * 24)
+            received = now - dt.timedelta(hours=max(hours, 0), minutes=7 * n + 3)
+            address = addresses[n % 7] if addresses else None  # some addresses call again
+            incident = incidents.intake(
+                actor=duty, source=source, description=text, received_at=received,
+                occurred_at=received - dt.timedelta(minutes=30),
+                location_text=address.local_text if address else "南街",
+                address=address, jurisdiction=station, reporter_name=self.person_name(),
+                reporter_phone=self.phone(),
+                category=Category.objects.get(code=code) if code else None,
+            )  # fmt: skip
+            for step in steps:
+                case = f"A{station.pk:04d}{n:06d}" if step == "case_registered" else ""
+                note = "误拨，回拨无人接听" if step == "invalid" else ""
+                incident = incidents.transition(
+                    actor=duty, incident=incident, to_status=step, case_number=case,
+                    expected_version=incident.version, note=note,
+                )  # fmt: skip
+            if code == "0103" and n < len(INCIDENTS):
+                unit = Jurisdiction.objects.filter(parent=bureau, kind=Kind.UNIT).first()
+                if unit is not None:
+                    whistles.raise_whistle(
+                        actor=duty, to_unit=unit, title="协查电信诈骗资金流向",
+                        reason="受害人被骗转账，请网安、刑侦协助查询资金流向、止付冻结。",
+                        due_at=now + dt.timedelta(hours=20), incident=incident,
+                        case_number=incident.case_number, location_text=incident.location_text,
+                    )  # fmt: skip
+
     def load(self) -> DemoResult:
         self.progress("divisions")
         loaded = jurisdiction_services.load_divisions(actor=None, provinces=[DEMO_REGION])
@@ -301,6 +349,7 @@ class _Loader:
             f"{key}.volunteer", Role.VOLUNTEER, districts[0], kind=StaffKind.VOLUNTEER, listed=first
         )
         self.load_registry(plan, communities, districts)
+        self.load_incidents(station, bureau)
 
 
 ROADS = [
@@ -326,6 +375,51 @@ ORGANISATIONS = [
     ("小吃店", Industry.SMALL_RESTAURANT),
     ("快递驿站", Industry.DELIVERY),
     ("网吧", Industry.SMALL_INTERNET_CAFE),
+]
+
+
+# (description, confirmed category or "", source, the handling steps taken so far)
+INCIDENTS = [
+    (
+        "报警人称其停放在楼下的电动车被盗。",
+        "0101",
+        "110",
+        ["dispatched", "on_scene", "handled", "closed"],
+    ),
+    (
+        "报警人称接到自称银行客服的电话，被骗转账6800元。",
+        "0103",
+        "110",
+        ["dispatched", "on_scene", "case_registered"],
+    ),
+    (
+        "报警人称楼上邻居深夜装修，噪音扰民。",
+        "0205",
+        "phone",
+        ["dispatched", "on_scene", "handled"],
+    ),
+    (
+        "报警人称与邻居因楼道堆放杂物发生争吵，要求调解。",
+        "0502",
+        "110",
+        ["dispatched", "on_scene", "to_dispute"],
+    ),
+    (
+        "一名老人在公园走失，家属求助。",
+        "0601",
+        "110",
+        ["dispatched", "on_scene", "handled", "closed"],
+    ),
+    (
+        "两车在路口发生刮擦，无人员受伤。",
+        "0301",
+        "110",
+        ["linked", "on_scene", "handled", "closed"],
+    ),
+    ("报警人称钥匙锁在屋内，求助开锁。", "0603", "walk_in", ["handled", "closed"]),
+    ("报警人称店铺门口有人打架。", "", "video_patrol", ["dispatched"]),
+    ("报警人称手机在超市被偷。", "", "110", []),
+    ("无声电话，回拨无人接听。", "", "110", ["invalid"]),
 ]
 
 

@@ -13,7 +13,6 @@ from ninja import Field, Router, Schema, Status
 from fengqiao.addresses import codes as address_codes
 from fengqiao.addresses.models import StandardAddress
 from fengqiao.core.masking import mask
-from fengqiao.core.pagination import keyset_page
 from fengqiao.incidents import codes, selectors, services
 from fengqiao.incidents.models import Category, Incident, Source, Urgency
 from fengqiao.jurisdictions.models import Jurisdiction
@@ -128,14 +127,7 @@ def incidents(
     filters = selectors.IncidentFilter(
         date_from=date_from, date_to=date_to, category=category, status=status, source=source
     )
-    page = keyset_page(
-        selectors.incidents_for(user=request.user, filters=filters).select_related(
-            "address", "suggested_category"
-        ),
-        order=("-received_at", "-pk"),
-        cursor=after,
-        size=50,
-    )
+    page = selectors.incident_page(user=request.user, filters=filters, cursor=after, size=50)
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 

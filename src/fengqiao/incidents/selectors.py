@@ -11,16 +11,17 @@ from django.utils import timezone
 
 from fengqiao.accounts.selectors import scoped
 from fengqiao.audit import services as audit
+from fengqiao.core.pagination import KeysetPage, decode_cursor, keyset_page
 from fengqiao.core.roles import Capability, require
 from fengqiao.incidents import codes
 from fengqiao.incidents.models import (
+    FINAL_STATUSES,
     Category,
     Deadline,
     Incident,
     IncidentEvent,
     Status,
 )
-from fengqiao.incidents.workflow import TERMINAL
 
 OPEN = "open"  # a status filter meaning every status that is not final
 # A clock turns amber in the last quarter of its time, and never later than 10 minutes
@@ -65,7 +66,7 @@ def incidents_for(*, user: Any, filters: IncidentFilter | None = None) -> QueryS
         )
         found = found.filter(confirmed | (Q(category__isnull=True) & suggested))
     if f.status == OPEN:
-        found = found.exclude(status__in=TERMINAL)
+        found = found.exclude(status__in=FINAL_STATUSES)
     elif f.status:
         found = found.filter(status=f.status)
     if f.source:
@@ -74,8 +75,38 @@ def incidents_for(*, user: Any, filters: IncidentFilter | None = None) -> QueryS
         found = found.filter(grid_id=f.grid)
     if f.code:
         found = found.filter(tracking_code=codes.normalise(f.code))
-    related = ("category__parent", "suggested_category__parent", "jurisdiction", "grid")
+    related = ("category__parent", "suggested_category__parent", "jurisdiction", "grid", "address")
     return found.select_related(*related).order_by("-received_at", "-pk")
+
+
+# A list page first looks at the last two days, then the last month, then everything:
+# an index range per unit and a small sort, instead of sorting a station's whole history.
+PAGE_WINDOWS = (dt.timedelta(days=2), dt.timedelta(days=30))
+
+
+def incident_page(
+    *, user: Any, filters: IncidentFilter | None = None, cursor: str = "", size: int = 25
+) -> KeysetPage[Incident]:
+    """One page of :func:`incidents_for`, newest first, after ``cursor``."""
+    found = incidents_for(user=user, filters=filters)
+    anchor = _cursor_time(cursor) or timezone.now()
+    for window in PAGE_WINDOWS:
+        recent = found.filter(received_at__gte=anchor - window)
+        page = keyset_page(recent, order=("-received_at", "-pk"), cursor=cursor, size=size)
+        if page.next_cursor:  # a full page with more inside the window: it is the page
+            return page
+    return keyset_page(found, order=("-received_at", "-pk"), cursor=cursor, size=size)
+
+
+def _cursor_time(cursor: str) -> dt.datetime | None:
+    values = decode_cursor(cursor)
+    if not values:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(str(values[0]))
+    except ValueError:
+        return None
+    return moment if timezone.is_aware(moment) else None
 
 
 def incident_detail(*, user: Any, pk: int) -> Incident:
@@ -184,6 +215,7 @@ __all__ = [
     "clock_state",
     "duty_list",
     "incident_detail",
+    "incident_page",
     "incidents_for",
     "local_day_start",
     "repeat_addresses",

@@ -147,7 +147,7 @@ def intake(
     )
     IncidentEvent.objects.create(
         incident=incident, at=now, actor=actor, kind=EventKind.INTAKE, to_status=Status.RECEIVED,
-        note=Source(source).label,
+        note=str(Source(source).label),
     )  # fmt: skip
     Deadline.objects.bulk_create(
         Deadline(incident=incident, rule=rule, jurisdiction_id=incident.jurisdiction_id,
@@ -280,9 +280,9 @@ def rules_for(incident: Incident) -> list[DeadlineRule]:
     """The active rules that apply: those for every category, for the incident's
     category or its parent, and — for the quick-solve kind — only if it was reported
     within the rule's window after it happened."""
-    categories = {None}
-    if incident.category_id:
-        categories |= {incident.category_id, incident.category.parent_id}
+    categories: set[int | None] = {None}
+    if incident.category is not None:
+        categories |= {incident.category.pk, incident.category.parent_id}
     rules = []
     for rule in DeadlineRule.objects.filter(active=True):
         if rule.category_id not in categories:

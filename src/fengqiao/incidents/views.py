@@ -24,7 +24,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from fengqiao.addresses import selectors as address_selectors
 from fengqiao.audit import personal
 from fengqiao.core.concurrency import StaleEditError
-from fengqiao.core.pagination import keyset_page
 from fengqiao.core.roles import Capability, require
 from fengqiao.incidents import codes, selectors, services
 from fengqiao.incidents.forms import (
@@ -218,11 +217,8 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     name or number is shown, so the read is not a personal-data read."""
     require(request.user, Capability.VIEW_RECORDS)
     form = IncidentFilterForm(request.GET, grids=_grids_in_scope(request.user))
-    found = selectors.incidents_for(user=request.user, filters=form.to_filter())
-    page = keyset_page(
-        found.select_related("suggested_category__parent"),
-        order=("-received_at", "-pk"),
-        cursor=request.GET.get("after", ""),
+    page = selectors.incident_page(
+        user=request.user, filters=form.to_filter(), cursor=request.GET.get("after", "")
     )
     _attach_worst_clock(page.items, now=timezone.now())
     return render(
