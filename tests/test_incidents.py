@@ -428,3 +428,23 @@ def test_tracking_codes_catch_typos():
     for i in range(len(code)):
         wrong = code[:i] + ("2" if code[i] != "2" else "3") + code[i + 1 :]
         assert not codes.is_valid(wrong)
+
+
+def test_the_home_page_counts_todays_work_in_scope(client, make_incident, world):
+    make_incident(received_at=timezone.now() - dt.timedelta(minutes=30))  # dispatch breached
+    make_incident()
+    make_incident(actor=world.b_chief, jurisdiction=world.district_b)
+    summary = selectors.work_summary(user=world.a[Role.STATION_CHIEF])
+    assert (summary.received_today, summary.open_incidents) == (2, 2)
+    assert summary.breached_clocks == 2 and summary.clocks_due_soon == 2  # dispatch, arrival
+    client.force_login(world.a[Role.STATION_CHIEF])
+    page = client.get("/").content.decode()
+    assert "今日接警" in page and "已超时限" in page
+
+
+def test_the_whistle_entry_leads_each_role_to_its_page(client, world):
+    for user, page in ((world.a[Role.STATION_CHIEF], "raised"), (world.liaison, "inbox"),
+                       (world.a[Role.MEDIATOR], "board")):  # fmt: skip
+        client.force_login(user)
+        answer = client.get("/incidents/whistles/")
+        assert answer.status_code == 302 and answer.url.rstrip("/").endswith(page)

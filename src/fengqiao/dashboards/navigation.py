@@ -21,9 +21,7 @@ class NavItem:
 NAVIGATION: list[NavItem] = [
     NavItem(_("首页"), "dashboards:home"),
     NavItem(_("警情"), "incidents:list", Capability.VIEW_RECORDS),
-    NavItem(_("值班提醒"), "incidents:duty", Capability.HANDLE_INCIDENTS),
-    NavItem(_("吹哨"), "incidents:whistle_raised", Capability.RAISE_WHISTLES),
-    NavItem(_("报到"), "incidents:whistle_inbox", Capability.ANSWER_WHISTLES),
+    NavItem(_("吹哨报到"), "incidents:whistle_home", Capability.VIEW_RECORDS),
     NavItem(_("研判"), "incidents:brief", Capability.VIEW_AGGREGATES),
     NavItem(_("一标三实"), "registry:overview", Capability.VIEW_RECORDS),
     NavItem(_("租户审核"), "registry:tenant_reviews", Capability.REVIEW_TENANTS),

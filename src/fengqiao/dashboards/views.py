@@ -6,6 +6,7 @@ from django.shortcuts import render
 
 from fengqiao.core.roles import CAPABILITIES, Capability
 from fengqiao.dashboards.selectors import home_summary
+from fengqiao.incidents.selectors import work_summary
 
 
 @login_required
@@ -18,6 +19,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "summary": home_summary(user=user),
             "show_figures": user.can(Capability.VIEW_AGGREGATES),
             "can_view_records": user.can(Capability.VIEW_RECORDS),
+            "work": work_summary(user=user) if user.can(Capability.VIEW_RECORDS) else None,
             "capabilities": [Capability(c).label for c in sorted(CAPABILITIES.get(user.role, ()))],
         },
     )

@@ -176,6 +176,40 @@ def duty_list(
     return [clock_state(d, now=now) for d in rows[:limit]]
 
 
+@dataclass(frozen=True)
+class WorkSummary:
+    """Today's work at a glance (home page): counts only, all in the user's scope."""
+
+    received_today: int
+    open_incidents: int
+    breached_clocks: int
+    clocks_due_soon: int
+    whistles_to_answer: int
+
+
+def work_summary(*, user: Any, soon: dt.timedelta = dt.timedelta(hours=2)) -> WorkSummary:
+    """What is waiting: incidents received today and still open, clocks breached or due
+    within ``soon``, and requests for help addressed to the user's units."""
+    require(user, Capability.VIEW_RECORDS)
+    from fengqiao.incidents.models import WhistleRequest
+
+    now = timezone.now()
+    incidents = scoped(Incident.objects.all(), user=user, via="jurisdiction")
+    running = scoped(Deadline.objects.filter(met_at__isnull=True), user=user, via="jurisdiction")
+    whistles = scoped(
+        WhistleRequest.objects.filter(status__in=["raised", "accepted"]), user=user, via="to_unit"
+    )
+    return WorkSummary(
+        received_today=incidents.filter(
+            received_at__gte=local_day_start(timezone.localdate())
+        ).count(),
+        open_incidents=incidents.extra(where=[_OPEN_CONDITION]).count(),  # noqa: S610
+        breached_clocks=running.filter(due_at__lt=now).count(),
+        clocks_due_soon=running.filter(due_at__gte=now, due_at__lt=now + soon).count(),
+        whistles_to_answer=whistles.count() if user.can(Capability.ANSWER_WHISTLES) else 0,
+    )
+
+
 def categories() -> list[Category]:
     """The active taxonomy, tops followed by their sub-types, for pickers."""
     return list(Category.objects.filter(active=True).select_related("parent"))
@@ -234,4 +268,5 @@ __all__ = [
     "incidents_for",
     "local_day_start",
     "repeat_addresses",
+    "work_summary",
 ]

@@ -129,6 +129,19 @@ def _nav(user: Any) -> dict[str, bool]:
 
 @login_required
 @require_GET
+def whistle_home(request: HttpRequest) -> HttpResponse:
+    """The section's entry: the inbox for a unit that only answers, the requests raised
+    for a station, the board for everyone else who may look."""
+    user = request.user
+    if user.can(Capability.RAISE_WHISTLES):
+        return redirect("incidents:whistle_raised")
+    if user.can(Capability.ANSWER_WHISTLES):
+        return redirect("incidents:whistle_inbox")
+    return redirect("incidents:whistle_board")
+
+
+@login_required
+@require_GET
 def whistle_inbox(request: HttpRequest) -> HttpResponse:
     """收件箱 of the unit: requests to it, open first by due time, each with the steps
     the user may take right there (报到、退回、反馈)."""
