@@ -443,8 +443,47 @@ def test_the_home_page_counts_todays_work_in_scope(client, make_incident, world)
 
 
 def test_the_whistle_entry_leads_each_role_to_its_page(client, world):
-    for user, page in ((world.a[Role.STATION_CHIEF], "raised"), (world.liaison, "inbox"),
-                       (world.a[Role.MEDIATOR], "board")):  # fmt: skip
+    for user, page in (
+        (world.a[Role.STATION_CHIEF], "raised"),
+        (world.liaison, "inbox"),
+        (world.a[Role.MEDIATOR], "board"),
+    ):
         client.force_login(user)
         answer = client.get("/incidents/whistles/")
         assert answer.status_code == 302 and answer.url.rstrip("/").endswith(page)
+
+
+def test_an_incident_taken_as_text_is_located_later(make_incident, places, world, officer, client):
+    from fengqiao.addresses.services import create_address
+
+    incident = make_incident(jurisdiction=world.station_a, location_text="凤台社区阳头路十二号")
+    address = create_address(
+        actor=None,
+        community=places.community_a,
+        grid=places.grid_a,
+        road="阳头路",
+        door_number="12",
+    )
+    client.force_login(officer)
+    answer = client.post(
+        f"/incidents/{incident.pk}/locate/", {"address": address.code, "version": incident.version}
+    )
+    assert answer.status_code == 302
+    incident.refresh_from_db()
+    assert (incident.address, incident.grid) == (address, places.grid_a)
+    assert incident.jurisdiction == address.police_district
+    assert set(incident.deadlines.values_list("jurisdiction", flat=True)) == {world.district_a.pk}
+    assert incident.events.filter(kind=EventKind.NOTE, note__contains="阳头路").exists()
+
+
+def test_locating_in_another_units_area_is_refused(make_incident, places, officer):
+    from fengqiao.addresses.services import create_address
+
+    incident = make_incident()
+    elsewhere = create_address(
+        actor=None, community=places.community_b, road="书院街", door_number="9"
+    )
+    with pytest.raises(ValidationError, match="移交"):
+        services.locate(
+            actor=officer, incident=incident, address=elsewhere, expected_version=incident.version
+        )

@@ -273,6 +273,31 @@ def confirm_category(
     return incident
 
 
+@transaction.atomic
+def locate(
+    *, actor: Any, incident: Incident, address: StandardAddress, expected_version: int
+) -> Incident:
+    """落地: link an incident taken as free text to its standard address afterwards. The
+    address's police district becomes responsible (with its clocks), if it lies in the
+    actor's scope; outside it the incident must be transferred instead."""
+    require(actor, Capability.HANDLE_INCIDENTS)
+    if not _in_scope(actor, incident.jurisdiction):
+        raise PermissionDenied(_("该警情不在您的辖区内。"))
+    if not _in_scope(actor, address.police_district):
+        raise ValidationError({"address": _("该地址属于其他单位辖区，请移交该单位办理。")})
+    incident.address, incident.grid = address, address.grid
+    incident.jurisdiction = address.police_district
+    fields = ["address", "grid", "jurisdiction"]
+    save_versioned(incident, expected_version=expected_version, fields=fields)
+    incident.deadlines.update(jurisdiction=incident.jurisdiction)
+    IncidentEvent.objects.create(
+        incident=incident, at=timezone.now(), actor=actor, kind=EventKind.NOTE,
+        note=_("关联标准地址：%(address)s") % {"address": address.full_text},
+    )  # fmt: skip
+    audit.record(actor=actor, action="update", obj=incident, fields=fields)
+    return incident
+
+
 # --- Clocks ---------------------------------------------------------------------------
 
 
@@ -342,6 +367,7 @@ __all__ = [
     "correct_status",
     "due_time",
     "intake",
+    "locate",
     "plan_clocks",
     "rules_for",
     "transition",

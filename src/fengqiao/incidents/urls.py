@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/transition/", views.transition, name="transition"),
     path("<int:pk>/correct/", views.correct, name="correct"),
+    path("<int:pk>/locate/", views.locate, name="locate"),
     path("<int:pk>/category/", views.categorise, name="categorise"),
     path("<int:pk>/reveal/<str:field>/", views.reveal, name="reveal"),
     # 吹哨报到 and the briefings are mounted here too (their own url modules):

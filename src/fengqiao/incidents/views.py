@@ -21,6 +21,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from fengqiao.addresses import codes as address_codes
 from fengqiao.addresses import selectors as address_selectors
 from fengqiao.audit import personal
 from fengqiao.core.concurrency import StaleEditError
@@ -373,6 +374,28 @@ def transition(request: HttpRequest, pk: int) -> HttpResponse:
             transferred_to=data["transferred_to"],
         ),
         _("已变更为“%(status)s”。") % {"status": target},
+    )
+
+
+@login_required
+@require_POST
+def locate(request: HttpRequest, pk: int) -> HttpResponse:
+    """落地: link the incident to the standard address picked from the resolver."""
+    require(request.user, Capability.HANDLE_INCIDENTS)
+    incident = _scoped_incident(request.user, pk)
+    code = address_codes.normalise(request.POST.get("address", ""))
+    address = address_selectors.addresses_for(user=request.user).filter(code=code).first()
+    version = request.POST.get("version", "")
+    if address is None or not version.isdigit():
+        messages.error(request, _("请先输入地点并从标准地址中选择一个。"))
+        return redirect("incidents:detail", pk=pk)
+    return _write(
+        request,
+        incident,
+        lambda: services.locate(
+            actor=request.user, incident=incident, address=address, expected_version=int(version)
+        ),
+        _("已关联标准地址。"),
     )
 
 
