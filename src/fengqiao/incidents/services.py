@@ -201,12 +201,22 @@ def transition(
             raise ValidationError({"note": _("请说明判为无效警情的理由。")})
         incident.validity = Validity.INVALID
         fields.append("validity")
+    return _change_status(actor, incident, to_status, expected_version, fields,
+                          kind=EventKind.TRANSITION, note=note)  # fmt: skip
+
+
+def _change_status(
+    actor: Any, incident: Incident, to_status: str, expected_version: int,
+    fields: list[str], *, kind: str, note: str,
+) -> Incident:  # fmt: skip
+    """Save the new status (and ``fields``) if nobody saved first, add the timeline line,
+    follow with the clocks, audit."""
     now = timezone.now()
     from_status = incident.status
     incident.status, incident.status_changed_at = to_status, now
     save_versioned(incident, expected_version=expected_version, fields=fields)
     IncidentEvent.objects.create(
-        incident=incident, at=now, actor=actor, kind=EventKind.TRANSITION,
+        incident=incident, at=now, actor=actor, kind=kind,
         from_status=from_status, to_status=to_status, note=note,
     )  # fmt: skip
     update_clocks(incident, now=now)
@@ -234,21 +244,12 @@ def correct_status(
     held = set(incident.events.exclude(to_status="").values_list("to_status", flat=True))
     if to_status == incident.status or to_status not in held:
         raise ValidationError({"to_status": _("只能更正为该警情此前经历过的状态。")})
-    now = timezone.now()
-    from_status = incident.status
-    incident.status, incident.status_changed_at = to_status, now
     fields = ["status", "status_changed_at"]
-    if from_status == Status.INVALID:
+    if incident.status == Status.INVALID:
         incident.validity = Validity.VALID
         fields.append("validity")
-    save_versioned(incident, expected_version=expected_version, fields=fields)
-    IncidentEvent.objects.create(
-        incident=incident, at=now, actor=actor, kind=EventKind.CORRECTION,
-        from_status=from_status, to_status=to_status, note=reason,
-    )  # fmt: skip
-    update_clocks(incident, now=now)
-    audit.record(actor=actor, action="update", obj=incident, fields=fields, reason=reason)
-    return incident
+    return _change_status(actor, incident, to_status, expected_version, fields,
+                          kind=EventKind.CORRECTION, note=reason)  # fmt: skip
 
 
 @transaction.atomic

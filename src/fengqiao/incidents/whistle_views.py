@@ -145,30 +145,25 @@ def whistle_home(request: HttpRequest) -> HttpResponse:
 def whistle_inbox(request: HttpRequest) -> HttpResponse:
     """收件箱 of the unit: requests to it, open first by due time, each with the steps
     the user may take right there (报到、退回、反馈)."""
-    found = list(whistles.inbox(user=request.user)[:LIST_LIMIT])
+    return _list_page(request, whistles.inbox(user=request.user), "inbox")
+
+
+def _list_page(request: HttpRequest, found: Any, template: str) -> HttpResponse:
     context = {
-        "rows": _with_steps(request.user, found),
+        "rows": _with_steps(request.user, list(found[:LIST_LIMIT])),
         "now": timezone.now(),
         "open_statuses": OPEN,
         "limit": LIST_LIMIT,
         **_nav(request.user),
     }
-    return render(request, "incidents/whistles/inbox.html", context)
+    return render(request, f"incidents/whistles/{template}.html", context)
 
 
 @login_required
 @require_GET
 def whistle_raised(request: HttpRequest) -> HttpResponse:
     """The requests the user's station raised, open first."""
-    found = list(whistles.raised(user=request.user)[:LIST_LIMIT])
-    context = {
-        "rows": _with_steps(request.user, found),
-        "now": timezone.now(),
-        "open_statuses": OPEN,
-        "limit": LIST_LIMIT,
-        **_nav(request.user),
-    }
-    return render(request, "incidents/whistles/raised.html", context)
+    return _list_page(request, whistles.raised(user=request.user), "raised")
 
 
 @login_required
