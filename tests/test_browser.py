@@ -171,3 +171,29 @@ def test_tree_expands_lazily(page):
     page.click("details summary >> nth=0")
     page.wait_for_selector("text=凤台社区警务室")
     shoot(page, "tree")
+
+
+def test_a_duty_officer_takes_a_call_and_dispatches_it(page):
+    log_in(page, "nanjie.officer2")  # the command room
+    page.click("nav.mainnav >> text=警情")
+    page.click("text=接警登记")
+    page.fill("#id_location_text", "阳头路2号")
+    page.fill("#id_description", "报警人称其停放在楼下的电动车被盗")
+    expect(page.locator(".suggestion")).to_contain_text("盗窃")
+    page.click(".suggestion button")  # accept the suggestion
+    expect(page.locator("#id_category option:checked")).to_contain_text("盗窃")
+    shoot(page, "incident-intake")
+    page.click("button[type=submit].primary")
+    expect(page.locator(".tracking-code")).to_be_visible()
+    assert "查询码" in page.inner_text("main")
+    page.click("form.transition-row button:has-text('已派警')")
+    expect(page.locator("ol.timeline")).to_contain_text("已接警 → 已派警")
+    shoot(page, "incident-detail")
+    page.click("button[name=language][value=en]")
+    page.wait_for_selector("html[lang=en]")
+    pages = {"list": "/incidents/", "duty": "/incidents/duty/",
+             "whistles": "/incidents/whistles/", "brief": "/incidents/brief/"}  # fmt: skip
+    for name, path in pages.items():
+        page.goto(page.base + path)
+        assert page.locator("h1").count() >= 1
+        shoot(page, f"incident-{name}-en")

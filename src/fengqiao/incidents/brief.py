@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 
 from fengqiao.accounts.selectors import SCOPE_AS_ID_LIST
 from fengqiao.core.roles import Capability
-from fengqiao.incidents import selectors
+from fengqiao.incidents import selectors, taxonomy
 from fengqiao.incidents.models import (
     Category,
     Deadline,
@@ -294,7 +294,7 @@ def _with_lists(
             UrgentClock(
                 incident_id=row["incident_id"],
                 tracking_code=row["incident__tracking_code"],
-                rule=row["rule__name"],
+                rule=taxonomy.label(row["rule__name"]),
                 due_at=row["due_at"],
                 remaining=row["due_at"] - now,
             )
@@ -381,10 +381,10 @@ def _by_category(incidents: Any, day: dt.date) -> _Days:
     )
     counts: dict[int | None, dict[str, int]] = {row["category_id"]: row for row in grouped}
     fields = ("id", "code", "name", "parent_id", "active")
-    taxonomy = list(Category.objects.order_by("sort", "code").values(*fields))
-    tops = [c for c in taxonomy if c["parent_id"] is None]
+    categories = list(Category.objects.order_by("sort", "code").values(*fields))
+    tops = [c for c in categories if c["parent_id"] is None]
     children: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for category in taxonomy:
+    for category in categories:
         if category["parent_id"] is not None:
             children[category["parent_id"]].append(category)
 
@@ -399,12 +399,14 @@ def _by_category(incidents: Any, day: dt.date) -> _Days:
         ids = [top["id"], *(child["id"] for child in children[top["id"]])]
         figures = numbers(*ids)  # incidents filed under the top level itself count too
         subtypes = tuple(
-            CategoryRow(child["code"], child["name"], *numbers(child["id"]))
+            CategoryRow(child["code"], taxonomy.label(child["name"]), *numbers(child["id"]))
             for child in children[top["id"]]
             if child["id"] in counts
         )
         if top["active"] or any(figures):
-            rows.append(CategoryRow(top["code"], top["name"], *figures, children=subtypes))
+            rows.append(
+                CategoryRow(top["code"], taxonomy.label(top["name"]), *figures, children=subtypes)
+            )
         if top["code"] == DISPUTE_CATEGORY:
             disputes += figures[0]
         else:
@@ -450,7 +452,9 @@ def _clocks_by_rule(clocks: Any, now: dt.datetime) -> list[RuleClocks]:
         .order_by("rule__minutes", "rule_id")
     )
     return [
-        RuleClocks(r["rule_id"], r["rule__name"], r["breached"], r["total"] - r["breached"])
+        RuleClocks(
+            r["rule_id"], taxonomy.label(r["rule__name"]), r["breached"], r["total"] - r["breached"]
+        )
         for r in rows
     ]
 

@@ -58,12 +58,12 @@ def category_choices(items: Iterable[Category], *, tops_selectable: bool) -> Cho
     for top in tops:
         kids = children.get(top.pk, [])
         if not kids:
-            choices.append((top.code, top.name))
+            choices.append((top.code, top.label))
             continue
-        options: ChoiceList = [(k.code, k.name) for k in kids]
+        options: ChoiceList = [(k.code, k.label) for k in kids]
         if tops_selectable:
-            options.insert(0, (top.code, _("%(name)s（全部）") % {"name": top.name}))
-        choices.append((top.name, options))
+            options.insert(0, (top.code, _("%(name)s（全部）") % {"name": top.label}))
+        choices.append((top.label, options))
     return choices
 
 

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from fengqiao.core.models import TimeStampedModel, VersionedModel
+from fengqiao.incidents import taxonomy
 
 DESCRIPTION_MAX_LENGTH = 5000
 
@@ -32,7 +33,12 @@ class Category(models.Model):
         ordering = ["sort", "code"]
 
     def __str__(self) -> str:
-        return f"{self.parent.name}/{self.name}" if self.parent_id else self.name
+        return f"{self.parent.label}/{self.label}" if self.parent_id else self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the user's language (seeded names are translated)."""
+        return taxonomy.label(self.name)
 
     @property
     def top(self) -> Category:
@@ -232,7 +238,11 @@ class DeadlineRule(models.Model):
         ordering = ["minutes", "pk"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return taxonomy.label(self.name)
 
 
 class Deadline(models.Model):

@@ -163,7 +163,7 @@ def public_progress(incident: Incident) -> dict[str, Any]:
     return {
         "code": codes.grouped(incident.tracking_code),
         "received_at": timezone.localtime(incident.received_at),
-        "category": incident.category.top.name if incident.category is not None else "",
+        "category": incident.category.top.label if incident.category is not None else "",
         "status": Status(incident.status).label,
         "status_wording": str(PUBLIC_WORDING[incident.status]),
         "stages": stages,
