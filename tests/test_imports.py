@@ -359,7 +359,7 @@ def test_the_task_path_takes_the_job_to_done(chief, addresses, settings, client)
     assert job.status == ImportStatus.VALIDATED and job.can_commit
     job = tasks.start_commit(user=chief, job=job, inline=False)
     assert job.status == ImportStatus.DONE and job.report["created"] == 4
-    assert job.rows_done == job.rows_total == 4
+    assert job.rows_done == job.rows_total == 4 and not job.progress_path.exists()
     assert Person.objects.count() == 4
     page = client.get(f"/registry/import/{job.pk}/status/")
     assert "hx-trigger" not in page.content.decode()
@@ -455,3 +455,24 @@ def test_a_crash_while_validating_rolls_the_writer_back(chief, addresses, tmp_pa
         imports.commit_file(kind="people", path=path, user=chief, progress=progress,
                             mapping=imports.propose_mapping("people", PEOPLE_HEADERS))  # fmt: skip
     assert Person.objects.count() == 0
+
+
+def test_progress_inside_the_import_transaction_still_reaches_the_page(chief, addresses,
+                                                                       tmp_path):  # fmt: skip
+    """A SQLite commit writes its progress inside its own transaction, where no other
+    connection sees it; the job's progress file carries it to the polling page."""
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(people_rows(addresses, 3))
+    upload = SimpleUploadedFile("台账.csv", buffer.getvalue().encode("utf-8-sig"))
+    job = tasks.create_job(user=chief, kind="people", upload=upload)
+    job.status, job.rows_total = ImportStatus.COMMITTING, 10
+    job.save()
+    from django.db import transaction
+
+    with transaction.atomic():
+        tasks._progress(job)(7)
+        transaction.set_rollback(True)  # as if the import were still running elsewhere
+    job.refresh_from_db()
+    assert job.rows_done == 0 and job.live_rows_done == 7 and job.percent == 70
+    job.status = ImportStatus.DONE
+    assert job.live_rows_done == 0  # a finished job trusts its row

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -69,10 +70,28 @@ class ImportJob(TimeStampedModel):
         return self.status in RUNNING
 
     @property
+    def progress_path(self) -> Path:
+        """Beside the upload: how far the running step got. A SQLite commit holds the
+        database's only write lock for its whole transaction, so its progress cannot be
+        written to this row where the page would see it; a file can."""
+        return Path(self.file.path).with_suffix(".progress")
+
+    @property
+    def live_rows_done(self) -> int:
+        """Rows handled so far: the row's count, or the progress file's while running."""
+        if not self.is_running:
+            return self.rows_done
+        try:
+            written = int(self.progress_path.read_text() or 0)
+        except (OSError, ValueError):
+            written = 0
+        return max(self.rows_done, written)
+
+    @property
     def percent(self) -> int:
         if not self.rows_total:
             return 0
-        return min(100, round(100 * self.rows_done / self.rows_total))
+        return min(100, round(100 * self.live_rows_done / self.rows_total))
 
     @property
     def can_commit(self) -> bool:

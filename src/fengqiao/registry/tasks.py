@@ -8,6 +8,7 @@ files are worked inline, in the request; larger ones go to a django-tasks worker
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -117,9 +118,19 @@ def start_commit(*, user: Any, job: ImportJob, inline: bool | None = None) -> Im
     return job
 
 
-def _progress(job_id: int) -> imports.Progress:
+def _progress(job: ImportJob) -> imports.Progress:
+    """Report progress to the job's row and to its progress file (which the page also
+    reads: see :attr:`ImportJob.progress_path`); the file is replaced atomically."""
+    path = job.progress_path
+    scratch = path.with_suffix(".progress-new")
+
     def update(rows: int) -> None:
-        ImportJob.objects.filter(pk=job_id).update(rows_done=rows)
+        ImportJob.objects.filter(pk=job.pk).update(rows_done=rows)
+        try:
+            scratch.write_text(str(rows))
+            os.replace(scratch, path)
+        except OSError:  # progress is a courtesy: never fail an import over it
+            logger.warning("cannot write import progress to %s", path)
 
     return update
 
@@ -133,7 +144,7 @@ def _run(job_id: int, *, commit: bool) -> None:
         step = imports.commit_file if commit else imports.validate_file
         report = step(
             kind=job.kind, path=job.file.path, mapping=job.mapping, user=job.user,
-            name=job.original_name, progress=_progress(job_id),
+            name=job.original_name, progress=_progress(job),
         )  # fmt: skip
     except imports.ImportFileError as error:
         report = imports.Report(kind=job.kind)
@@ -145,6 +156,7 @@ def _run(job_id: int, *, commit: bool) -> None:
             report=_file_report(job.kind, _("导入时发生系统错误，未导入任何数据。")),
             finished_at=timezone.now(),
         )
+        job.progress_path.unlink(missing_ok=True)
         raise
     now = timezone.now()
     if commit:
@@ -157,6 +169,7 @@ def _run(job_id: int, *, commit: bool) -> None:
         status=status, report=report.to_dict(), rows_done=report.total_rows,
         rows_total=report.total_rows, **extra,
     )  # fmt: skip
+    job.progress_path.unlink(missing_ok=True)
 
 
 def run_validation(job_id: int) -> None:
