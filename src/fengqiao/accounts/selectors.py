@@ -38,6 +38,12 @@ def scoped(queryset: QuerySet[M], *, user: User, via: str = "jurisdiction") -> Q
     return queryset.filter(**{f"{via}__path__within": scope.path})
 
 
+def covers(user: Any, unit: Jurisdiction) -> bool:
+    """Whether ``unit`` lies in the user's scope: :func:`scoped` for one record."""
+    scope = user.jurisdiction if user.is_active else None
+    return scope is not None and scope.contains(unit)
+
+
 def staff_list(*, user: User, search: str = "", role: str = "") -> QuerySet[User]:
     """工作人员名册: staff in the user's scope, optionally filtered."""
     require(user, Capability.VIEW_RECORDS)

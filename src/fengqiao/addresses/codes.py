@@ -29,7 +29,12 @@ _LOOKALIKES = str.maketrans({"I": "1", "O": "0", "Z": "2", "S": "5", "V": "U"})
 
 
 def check_character(body: str) -> str:
-    total = sum(ALPHABET.index(char) * weight for char, weight in zip(body, _WEIGHTS, strict=True))
+    """GB 32100's scheme over this alphabet, for any body up to 13 characters (address
+    codes use 13; incident tracking codes 9)."""
+    if len(body) > len(_WEIGHTS):
+        raise ValueError(f"a body of {len(body)} characters is too long")
+    weighted = zip(body, _WEIGHTS, strict=False)  # the first len(body) weights
+    total = sum(ALPHABET.index(char) * weight for char, weight in weighted)
     return ALPHABET[(31 - total % 31) % 31]
 
 

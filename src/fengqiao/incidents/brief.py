@@ -32,6 +32,7 @@ from fengqiao.accounts.selectors import SCOPE_AS_ID_LIST
 from fengqiao.core.roles import Capability
 from fengqiao.incidents import selectors, taxonomy
 from fengqiao.incidents.models import (
+    OPEN_WHISTLES,
     Category,
     Deadline,
     Incident,
@@ -51,7 +52,6 @@ CLOCK_HORIZON = dt.timedelta(hours=12)  # clocks due this soon after the brief i
 URGENT_CLOCK_LIMIT = 20
 WHISTLE_LIST_LIMIT = 10
 DISPUTE_CATEGORY = "05"  # 纠纷
-OPEN_WHISTLE_STATUSES = (WhistleStatus.RAISED, WhistleStatus.ACCEPTED, WhistleStatus.REPORTED)
 
 
 @dataclass(frozen=True)
@@ -230,7 +230,7 @@ def morning_brief(*, user: Any, day: dt.date, unit: Jurisdiction | None = None) 
     ).order_by()
     by_rule = _clocks_by_rule(clocks, now)
     whistles = WhistleRequest.objects.filter(
-        reach.q("raised_by_unit") | reach.q("to_unit"), status__in=OPEN_WHISTLE_STATUSES
+        reach.q("raised_by_unit") | reach.q("to_unit"), status__in=OPEN_WHISTLES
     ).order_by()
     whistle_counts = whistles.aggregate(
         open=Count("pk"), overdue=Count("pk", filter=Q(due_at__lt=now))

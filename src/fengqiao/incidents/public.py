@@ -20,7 +20,6 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
 from fengqiao.audit import services as audit
@@ -34,8 +33,10 @@ from fengqiao.incidents.models import (
     Status,
     SurveyResponse,
 )
+from fengqiao.incidents.services import clean_text
 from fengqiao.incidents.workflow import PUBLIC_WORDING
 from fengqiao.jurisdictions.models import Jurisdiction, Kind
+from fengqiao.jurisdictions.selectors import nearest
 
 AUDIT_ACTOR = "reporter"  # the audit log's actor_name for everything done from here
 TEXT_LIMIT = 2000
@@ -108,18 +109,11 @@ def accepts_additions(incident: Incident, *, now: dt.datetime | None = None) -> 
     return (now or timezone.now()) - incident.status_changed_at <= ADDITIONS_AFTER_END
 
 
-def _station_of(unit: Jurisdiction) -> Jurisdiction | None:
-    node: Jurisdiction | None = unit
-    while node is not None and node.kind in {Kind.POLICE_DISTRICT, Kind.POLICE_ROOM}:
-        node = node.parent
-    return node if node is not None and node.kind == Kind.STATION else None
-
-
 def public_unit(unit: Jurisdiction) -> dict[str, str]:
     """A unit as the public may see it: the station and, below it, the police district
     (甲派出所 · 甲一警务区), and the nearest public duty phone — the unit's own, else its
     police room's (a district's outpost, as on the doorplate page), else the station's."""
-    station = _station_of(unit)
+    station = nearest(unit, (Kind.STATION,))
     names = [unit.name]
     if station is not None and station.pk != unit.pk:
         names.insert(0, station.name)
@@ -185,20 +179,6 @@ def public_progress(incident: Incident) -> dict[str, Any]:
     }
 
 
-def _clean(value: str, *, field: str, required: bool, limit: int) -> str:
-    text = strip_tags(value or "").strip()
-    if required and not text:
-        raise ValidationError({field: _("请填写内容。")})
-    if len(text) > limit:
-        raise ValidationError(
-            {
-                field: _("内容过长：最多 %(limit)d 字，现有 %(n)d 字。")
-                % {"limit": limit, "n": len(text)}
-            }
-        )
-    return text
-
-
 def _image_extension(photo: UploadedFile) -> str:
     """The extension of a JPEG, PNG or WebP upload, judged by its first bytes (the
     name and the browser's content type are the sender's claims); "" otherwise."""
@@ -239,7 +219,8 @@ def add_from_reporter(
     if kind not in ReporterAddition.Kind.values:
         raise ValidationError({"kind": _("请选择补充的类型。")})
     is_photo = kind == ReporterAddition.Kind.PHOTO
-    text = _clean(text, field="text", required=not is_photo, limit=TEXT_LIMIT)
+    text = clean_text(text, field="text", limit=TEXT_LIMIT, plain=True,
+                      required=not is_photo and _("请填写内容。"))  # fmt: skip
     if is_photo and photo is None:
         raise ValidationError({"photo": _("请选择要上传的照片。")})
     if photo is not None:
@@ -274,7 +255,7 @@ def submit_survey(*, incident: Incident, rating: str, comment: str = "") -> Surv
         raise ValidationError(_("警情办结后才能评价，感谢您的耐心。"))
     if rating not in Satisfaction.values:
         raise ValidationError({"rating": _("请选择您的评价。")})
-    comment = _clean(comment, field="comment", required=False, limit=COMMENT_LIMIT)
+    comment = clean_text(comment, field="comment", limit=COMMENT_LIMIT, plain=True)
     already = _("您已经评价过了，感谢您的反馈。")
     if SurveyResponse.objects.filter(incident=incident).exists():
         raise ValidationError(already)

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from fengqiao.accounts.selectors import scoped
@@ -22,6 +22,7 @@ from fengqiao.incidents.models import (
     Incident,
     IncidentEvent,
     Status,
+    WhistleRequest,
 )
 
 OPEN = "open"  # a status filter meaning every status that is not final
@@ -191,8 +192,6 @@ def work_summary(*, user: Any, soon: dt.timedelta = dt.timedelta(hours=2)) -> Wo
     """What is waiting: incidents received today and still open, clocks breached or due
     within ``soon``, and requests for help addressed to the user's units."""
     require(user, Capability.VIEW_RECORDS)
-    from fengqiao.incidents.models import WhistleRequest
-
     now = timezone.now()
     incidents = scoped(Incident.objects.all(), user=user, via="jurisdiction")
     running = scoped(Deadline.objects.filter(met_at__isnull=True), user=user, via="jurisdiction")
@@ -231,8 +230,6 @@ def repeat_addresses(
     ``address__full_text``, ``calls``, ``last_at``. One grouped query on the scope and
     time index."""
     require(user, Capability.VIEW_RECORDS)
-    from django.db.models import Count, Max
-
     start = local_day_start(day - dt.timedelta(days=days - 1))
     end = local_day_start(day + dt.timedelta(days=1))
     found = scoped(Incident.objects.all(), user=user, via="jurisdiction")

@@ -11,9 +11,11 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
+from fengqiao.accounts.selectors import covers
 from fengqiao.addresses.models import StandardAddress
 from fengqiao.audit import services as audit
 from fengqiao.core.concurrency import save_versioned
@@ -43,15 +45,20 @@ MIN_REASON_LENGTH = 4
 SUGGESTION_MIN_PROBABILITY = 0.25
 
 
-def _in_scope(user: Any, unit: Jurisdiction) -> bool:
-    scope = getattr(user, "jurisdiction", None)
-    return scope is not None and scope.contains(unit)
-
-
-def _clean_text(value: str, *, field: str, required: bool, limit: int) -> str:
-    text = (value or "").strip()
+def clean_text(
+    value: str,
+    *,
+    field: str,
+    limit: int,
+    required: bool | str | Promise | None = False,
+    plain: bool = False,
+) -> str:
+    """A text field as stored: trimmed, within ``limit``, present if ``required`` (which
+    may be the message to show), HTML tags removed if ``plain``."""
+    text = (strip_tags(value or "") if plain else (value or "")).strip()
     if required and not text:
-        raise ValidationError({field: _("此项不能为空。")})
+        message = _("此项不能为空。") if required is True else str(required)
+        raise ValidationError({field: message})
     if len(text) > limit:
         raise ValidationError(
             {
@@ -110,7 +117,7 @@ def intake(
         ("reporter_name", reporter_name, False, 50),
     ):
         try:
-            texts[field] = _clean_text(value, field=field, required=required, limit=limit)
+            texts[field] = clean_text(value, field=field, required=required, limit=limit)
         except ValidationError as error:
             errors.update({k: v[0] for k, v in error.message_dict.items()})
     if errors:  # every problem at once, so a form is corrected in one pass
@@ -118,7 +125,7 @@ def intake(
     description, location_text = texts["description"], texts["location_text"]
     reporter_name = texts["reporter_name"]
     unit = address.police_district if address is not None else (jurisdiction or actor.jurisdiction)
-    if unit is None or not _in_scope(actor, unit):
+    if unit is None or not covers(actor, unit):
         raise PermissionDenied(_("该地点不在您的辖区内，请移交有管辖权的单位。"))
     from fengqiao.incidents import classifier  # the model loads on first use
 
@@ -175,15 +182,14 @@ def transition(
     """处置: move the incident along the workflow table. Registering a case needs the
     case number, a transfer the receiving unit, an invalid call the reason."""
     require(actor, Capability.HANDLE_INCIDENTS)
-    if not _in_scope(actor, incident.jurisdiction):
+    if not covers(actor, incident.jurisdiction):
         raise PermissionDenied(_("该警情不在您的辖区内。"))
     if not allowed(incident.status, to_status):
         raise ValidationError(
             _("警情当前为“%(current)s”，不能变为“%(target)s”。")
             % {"current": Status(incident.status).label, "target": _status_label(to_status)}
         )
-    note = _clean_text(strip_tags(note), field="note", required=False,
-                       limit=DESCRIPTION_MAX_LENGTH)  # fmt: skip
+    note = clean_text(note, field="note", limit=DESCRIPTION_MAX_LENGTH, plain=True)
     fields = ["status", "status_changed_at"]
     if to_status == Status.CASE_REGISTERED:
         case_number = (case_number or "").strip()
@@ -236,9 +242,9 @@ def correct_status(
     closed incident that must be reopened). The wrong step stays in the timeline; the
     correction is a new line with its reason."""
     require(actor, Capability.HANDLE_INCIDENTS)
-    if not _in_scope(actor, incident.jurisdiction):
+    if not covers(actor, incident.jurisdiction):
         raise PermissionDenied(_("该警情不在您的辖区内。"))
-    reason = strip_tags(reason or "").strip()
+    reason = clean_text(reason, field="reason", limit=DESCRIPTION_MAX_LENGTH, plain=True)
     if len(reason) < MIN_REASON_LENGTH:
         raise ValidationError({"reason": _("更正须写明理由（至少4个字）。")})
     held = set(incident.events.exclude(to_status="").values_list("to_status", flat=True))
@@ -258,7 +264,7 @@ def confirm_category(
 ) -> Incident:
     """定类: staff confirm (or change) the category; the clocks follow the new one."""
     require(actor, Capability.HANDLE_INCIDENTS)
-    if not _in_scope(actor, incident.jurisdiction):
+    if not covers(actor, incident.jurisdiction):
         raise PermissionDenied(_("该警情不在您的辖区内。"))
     if not category.active:
         raise ValidationError({"category": _("该警情类别已停用。")})
@@ -282,9 +288,9 @@ def locate(
     address's police district becomes responsible (with its clocks), if it lies in the
     actor's scope; outside it the incident must be transferred instead."""
     require(actor, Capability.HANDLE_INCIDENTS)
-    if not _in_scope(actor, incident.jurisdiction):
+    if not covers(actor, incident.jurisdiction):
         raise PermissionDenied(_("该警情不在您的辖区内。"))
-    if not _in_scope(actor, address.police_district):
+    if not covers(actor, address.police_district):
         raise ValidationError({"address": _("该地址属于其他单位辖区，请移交该单位办理。")})
     incident.address, incident.grid = address, address.grid
     incident.jurisdiction = address.police_district
@@ -364,6 +370,7 @@ def update_clocks(incident: Incident, *, now: dt.datetime | None = None) -> None
 
 __all__ = [
     "TRANSITIONS",
+    "clean_text",
     "confirm_category",
     "correct_status",
     "due_time",

@@ -46,11 +46,10 @@ from fengqiao.incidents.models import (
 )
 from fengqiao.incidents.workflow import TRANSITIONS
 from fengqiao.jurisdictions.models import Jurisdiction, Kind
-from fengqiao.jurisdictions.selectors import police_units_for, subtree
+from fengqiao.jurisdictions.selectors import bureau_peers, police_units_for
 
 MIN_SUGGEST_LENGTH = 4  # fewer characters say nothing about the category
 MAX_GRID_CHOICES = 300  # above that (a bureau and up) a grid picker is no help
-BUREAU_KINDS = (Kind.COUNTY_BUREAU, Kind.CITY_BUREAU)
 
 
 def _get_or_404(fetch: Callable[[], Any]) -> Any:
@@ -240,19 +239,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
 def transfer_targets(incident: Incident) -> QuerySet[Jurisdiction]:
     """Where a call can be transferred: the stations and specialised units (警种) of the
     bureau above the responsible unit, except the station that holds it."""
-    unit = incident.jurisdiction
-    chain = {node.kind: node for node in Jurisdiction.objects.filter(pk__in=unit.ancestor_ids)}
-    chain[unit.kind] = unit
-    bureau = next((chain[k] for k in BUREAU_KINDS if k in chain), None)
-    if bureau is None:
-        return Jurisdiction.objects.none()
-    own = chain.get(Kind.STATION, unit)
-    return (
-        subtree(bureau)
-        .filter(kind__in=[Kind.STATION, Kind.UNIT])
-        .exclude(path__within=own.path)
-        .order_by("kind", "path")
-    )
+    return bureau_peers(incident.jurisdiction)
 
 
 def _held_statuses(events: Iterable[IncidentEvent], current: str) -> list[str]:

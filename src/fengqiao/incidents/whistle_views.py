@@ -27,6 +27,7 @@ from fengqiao.incidents import codes, whistles
 from fengqiao.incidents import selectors as incident_selectors
 from fengqiao.incidents.models import (
     DESCRIPTION_MAX_LENGTH,
+    OPEN_WHISTLES,
     Incident,
     WhistleRequest,
     WhistleStatus,
@@ -38,7 +39,6 @@ LIST_LIMIT = 200  # an inbox longer than this is a backlog to clear, not a page 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends and shows
 DEFAULT_DUE = dt.timedelta(hours=24)
 BACK_TO = {"detail", "inbox"}
-OPEN = sorted(str(s) for s in whistles.OPEN_STATUSES)  # for the templates' "is it still open" test
 
 
 def _default_due() -> dt.datetime:
@@ -152,7 +152,7 @@ def _list_page(request: HttpRequest, found: Any, template: str) -> HttpResponse:
     context = {
         "rows": _with_steps(request.user, list(found[:LIST_LIMIT])),
         "now": timezone.now(),
-        "open_statuses": OPEN,
+        "open_statuses": OPEN_WHISTLES,
         "limit": LIST_LIMIT,
         **_nav(request.user),
     }

@@ -33,25 +33,26 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_noop as N_
 
-from fengqiao.accounts.selectors import scoped
+from fengqiao.accounts.selectors import covers, scoped
 from fengqiao.audit import services as audit
 from fengqiao.core.concurrency import save_versioned
 from fengqiao.core.roles import Capability, require
 from fengqiao.incidents import codes
 from fengqiao.incidents.models import (
     DESCRIPTION_MAX_LENGTH,
+    OPEN_WHISTLES,
     Incident,
     WhistleEvent,
     WhistleRequest,
     WhistleStatus,
 )
+from fengqiao.incidents.services import clean_text
 from fengqiao.jurisdictions.models import Jurisdiction, Kind
+from fengqiao.jurisdictions.selectors import bureau_peers, nearest
 
 W = WhistleStatus
 RAISER, RECEIVER = "raiser", "receiver"  # the two sides of a request
-BUREAU_KINDS = (Kind.COUNTY_BUREAU, Kind.CITY_BUREAU)
-TARGET_KINDS = (Kind.UNIT, Kind.STATION)
-OPEN_STATUSES = frozenset({W.RAISED, W.ACCEPTED, W.REPORTED})
+OPEN_STATUSES = frozenset(OPEN_WHISTLES)
 # Stored as written here (the source language) and translated when shown.
 ESCALATION_NOTE = N_("逾期未办结，已提请分局督办")
 ESCALATION_ACTOR = "escalate_whistles"  # the audit log's actor_name for escalations
@@ -107,67 +108,18 @@ def status_label(value: str) -> str:
 # --- Where a request comes from and where it may go ------------------------------------
 
 
-def _in_scope(user: Any, unit: Jurisdiction) -> bool:
-    scope = getattr(user, "jurisdiction", None)
-    return bool(user.is_active) and scope is not None and scope.contains(unit)
-
-
-def _nearest(node: Jurisdiction, kinds: tuple[str, ...]) -> Jurisdiction | None:
-    """The node itself or its closest ancestor of one of ``kinds`` (one query)."""
-    if node.kind in kinds:
-        return node
-    return (
-        Jurisdiction.objects.filter(pk__in=node.ancestor_ids, kind__in=kinds)
-        .order_by("-depth")
-        .first()
-    )
-
-
 def station_of(user: Any) -> Jurisdiction | None:
     """The station a user raises requests for: his own unit if it is a station, else
     the station above it (an officer of a police district raises for his station)."""
     unit = getattr(user, "jurisdiction", None)
-    return _nearest(unit, (Kind.STATION,)) if unit is not None else None
-
-
-def bureau_of(unit: Jurisdiction) -> Jurisdiction | None:
-    """The county or city bureau a unit belongs to (the nearest one above it)."""
-    return _nearest(unit, BUREAU_KINDS)
+    return nearest(unit, (Kind.STATION,)) if unit is not None else None
 
 
 def targets_for(*, user: Any) -> QuerySet[Jurisdiction]:
     """Where the user's station may blow the whistle: the specialised units (警种部门)
     and the other stations of its bureau, units first."""
     station = station_of(user)
-    bureau = bureau_of(station) if station is not None else None
-    if station is None or bureau is None:
-        return Jurisdiction.objects.none()
-    return (
-        Jurisdiction.objects.filter(path__within=bureau.path, kind__in=TARGET_KINDS)
-        .exclude(pk=station.pk)
-        .order_by("-kind", "path")  # "unit" sorts after "station": descending puts it first
-    )
-
-
-def _clean_text(value: str, *, field: str, limit: int, required: Promise | str | None) -> str:
-    text = (value or "").strip()
-    if required and not text:
-        raise ValidationError({field: str(required)})
-    if len(text) > limit:
-        raise ValidationError(
-            {
-                field: _("内容过长：最多 %(limit)d 字，现有 %(n)d 字。")
-                % {"limit": limit, "n": len(text)}
-            }
-        )
-    return text
-
-
-def _unused_code() -> str:
-    while True:  # 31^9 codes: a collision is a once-in-a-lifetime event, but handled
-        code = codes.new_code()
-        if not WhistleRequest.objects.filter(code=code).exists():
-            return code
+    return bureau_peers(station) if station is not None else Jurisdiction.objects.none()
 
 
 # --- Writes ---------------------------------------------------------------------------
@@ -192,23 +144,23 @@ def raise_whistle(
     station = station_of(actor)
     if station is None:
         raise PermissionDenied(_("只有派出所（含所属警务区）可以吹哨。"))
-    bureau = bureau_of(station)
     if to_unit.pk == station.pk:
         raise ValidationError({"to_unit": _("不能向本所吹哨。")})
-    if to_unit.kind not in TARGET_KINDS or bureau is None or not bureau.contains(to_unit):
+    if not bureau_peers(station).filter(pk=to_unit.pk).exists():
         raise ValidationError({"to_unit": _("只能向本分局的警种部门或其他派出所吹哨。")})
     now = timezone.now()
     if due_at <= now:
         raise ValidationError({"due_at": _("要求完成时间须晚于当前时间。")})
-    if incident is not None and not _in_scope(actor, incident.jurisdiction):
+    if incident is not None and not covers(actor, incident.jurisdiction):
         raise PermissionDenied(_("关联警情不在您的辖区内。"))
-    title = _clean_text(title, field="title", limit=100, required=_("请填写事项。"))
-    reason = _clean_text(reason, field="reason", limit=DESCRIPTION_MAX_LENGTH,
+    title = clean_text(title, field="title", limit=100, required=_("请填写事项。"))
+    reason = clean_text(reason, field="reason", limit=DESCRIPTION_MAX_LENGTH,
                          required=_("请写明原因与要求。"))  # fmt: skip
-    location_text = _clean_text(location_text, field="location_text", limit=200, required=None)
-    case_number = _clean_text(case_number, field="case_number", limit=40, required=None)
+    location_text = clean_text(location_text, field="location_text", limit=200, required=False)
+    case_number = clean_text(case_number, field="case_number", limit=40, required=False)
     whistle = WhistleRequest.objects.create(
-        code=_unused_code(), raised_by_unit=station, to_unit=to_unit, raised_by=actor,
+        code=codes.new_code(),  # random: the unique index guards the rest
+        raised_by_unit=station, to_unit=to_unit, raised_by=actor,
         raised_at=now, title=title, location_text=location_text, reason=reason,
         incident=incident, case_number=case_number, due_at=due_at, status=W.RAISED,
     )  # fmt: skip
@@ -223,8 +175,8 @@ def raise_whistle(
 
 def _may_take(actor: Any, whistle: WhistleRequest, step: Step) -> bool:
     if step.side == RECEIVER:
-        return actor.can(Capability.ANSWER_WHISTLES) and _in_scope(actor, whistle.to_unit)
-    return actor.can(Capability.RAISE_WHISTLES) and _in_scope(actor, whistle.raised_by_unit)
+        return actor.can(Capability.ANSWER_WHISTLES) and covers(actor, whistle.to_unit)
+    return actor.can(Capability.RAISE_WHISTLES) and covers(actor, whistle.raised_by_unit)
 
 
 def next_steps(*, actor: Any, whistle: WhistleRequest) -> list[tuple[str, Step]]:
@@ -241,7 +193,7 @@ def act(
     unit, with what was done), 办结 or 退回补充 (the raising station). Declining, the
     report and a send-back need their text. ``expected_version`` is the version the
     page showed; a request changed since is refused (``StaleEditError``)."""
-    if not (_in_scope(actor, whistle.to_unit) or _in_scope(actor, whistle.raised_by_unit)):
+    if not (covers(actor, whistle.to_unit) or covers(actor, whistle.raised_by_unit)):
         raise PermissionDenied(_("该请求不在您的辖区内。"))
     step = TRANSITIONS.get(whistle.status, {}).get(to_status)
     if step is None:
@@ -259,7 +211,7 @@ def act(
         raise PermissionDenied(
             _("只有%(who)s才能“%(verb)s”该请求。") % {"who": who, "verb": step.verb}
         )
-    note = _clean_text(note, field="note", limit=DESCRIPTION_MAX_LENGTH,
+    note = clean_text(note, field="note", limit=DESCRIPTION_MAX_LENGTH,
                        required=step.note_required)  # fmt: skip
     now = timezone.now()
     from_status = whistle.status
@@ -390,7 +342,6 @@ __all__ = [
     "act",
     "allowed",
     "board",
-    "bureau_of",
     "escalate_overdue",
     "inbox",
     "next_steps",

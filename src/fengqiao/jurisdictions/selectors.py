@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from fengqiao.core.roles import Capability
-from fengqiao.jurisdictions.models import POLICE_KINDS, Jurisdiction
+from fengqiao.jurisdictions.models import POLICE_KINDS, Jurisdiction, Kind
 
 
 def subtree(node: Jurisdiction, *, include_self: bool = True) -> QuerySet[Jurisdiction]:
@@ -19,6 +19,35 @@ def subtree(node: Jurisdiction, *, include_self: bool = True) -> QuerySet[Jurisd
 def ancestors(node: Jurisdiction) -> QuerySet[Jurisdiction]:
     """From the root down to the node's parent: the breadcrumb."""
     return Jurisdiction.objects.filter(pk__in=node.ancestor_ids).order_by("depth")
+
+
+def nearest(node: Jurisdiction, kinds: tuple[str, ...]) -> Jurisdiction | None:
+    """The node itself or its closest ancestor of one of ``kinds`` (one query at most):
+    the station of a police district, the bureau of a station."""
+    if node.kind in kinds:
+        return node
+    return (
+        Jurisdiction.objects.filter(pk__in=node.ancestor_ids, kind__in=kinds)
+        .order_by("-depth")
+        .first()
+    )
+
+
+BUREAU_KINDS = (Kind.COUNTY_BUREAU, Kind.CITY_BUREAU)
+
+
+def bureau_peers(unit: Jurisdiction) -> QuerySet[Jurisdiction]:
+    """The specialised units (警种) and stations of the bureau above ``unit``, except
+    ``unit``'s own station: where a station may send a request or hand over a call.
+    Units first, then stations, in tree order."""
+    station = nearest(unit, (Kind.STATION,))
+    bureau = nearest(station or unit, BUREAU_KINDS)
+    if bureau is None:
+        return Jurisdiction.objects.none()
+    peers = subtree(bureau).filter(kind__in=(Kind.UNIT, Kind.STATION))
+    if station is not None:
+        peers = peers.exclude(pk=station.pk)
+    return peers.order_by("-kind", "path")  # "unit" sorts after "station"
 
 
 def _sees_every_tree(user: Any) -> bool:
