@@ -191,9 +191,25 @@ def test_a_duty_officer_takes_a_call_and_dispatches_it(page):
     shoot(page, "incident-detail")
     page.click("button[name=language][value=en]")
     page.wait_for_selector("html[lang=en]")
-    pages = {"list": "/incidents/", "duty": "/incidents/duty/",
+    detail = page.url.removeprefix(page.base)
+    shoot(page, "incident-detail-en")
+    pages = {"list": "/incidents/", "duty": "/incidents/duty/", "intake": "/incidents/new/",
              "whistles": "/incidents/whistles/", "brief": "/incidents/brief/"}  # fmt: skip
+    assert detail.startswith("/incidents/")
     for name, path in pages.items():
         page.goto(page.base + path)
         assert page.locator("h1").count() >= 1
         shoot(page, f"incident-{name}-en")
+
+
+def test_the_public_tracking_page_in_both_languages(page):
+    for language in ("zh-hans", "en"):
+        page.goto(page.base + "/track/")
+        if language == "en":
+            page.click("button[name=language][value=en]")
+            page.wait_for_selector("html[lang=en]")
+        page.fill("input[name=code]", "7K3Q9M2AX4")
+        page.fill("input[name=phone_last4]", "1234")
+        page.click("main form button[type=submit]")
+        assert page.locator("form").count() >= 1
+        shoot(page, f"track-{language}")

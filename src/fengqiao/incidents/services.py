@@ -154,7 +154,6 @@ def intake(
     )
     IncidentEvent.objects.create(
         incident=incident, at=now, actor=actor, kind=EventKind.INTAKE, to_status=Status.RECEIVED,
-        note=str(Source(source).label),
     )  # fmt: skip
     Deadline.objects.bulk_create(
         Deadline(incident=incident, rule=rule, jurisdiction_id=incident.jurisdiction_id,
