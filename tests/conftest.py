@@ -167,3 +167,39 @@ def make_incident(world, settings):
         return incident_services.intake(**values)
 
     return make
+
+
+@pytest.fixture
+def make_dispute(world):
+    """Register a dispute through the intake service (defaults: a neighbours' quarrel
+    walked in at station A's district, people's mediation, applicant and respondent who
+    both consented). ``consent=False`` leaves their consent pending."""
+    from fengqiao.disputes import services as dispute_services
+    from fengqiao.disputes.models import Consent
+
+    def make(*, consent: bool = True, **values):
+        values.setdefault("actor", world.a[Role.COMMUNITY_OFFICER])
+        values.setdefault("source", "walk_in")
+        values.setdefault("category", "neighbours")
+        values.setdefault("track", "people")
+        values.setdefault("narrative", "楼上楼下因漏水发生争执，双方多次争吵。")
+        values.setdefault("location_text", "阳头路12号3单元502")
+        values.setdefault("jurisdiction", world.district_a)
+        values.setdefault(
+            "party_list",
+            [
+                dispute_services.PartyInput(
+                    name="张三",
+                    role="applicant",
+                    phone="13800001111",
+                    id_number="11010519491231002X",
+                ),
+                dispute_services.PartyInput(name="李四", role="respondent", phone="13900002222"),
+            ],
+        )
+        case = dispute_services.register_case(**values)
+        if consent:
+            case.parties.update(consent=Consent.GIVEN)
+        return case
+
+    return make

@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "fengqiao.addresses",
     "fengqiao.registry",
     "fengqiao.incidents",
+    "fengqiao.disputes",
     "fengqiao.portal",
     "fengqiao.audit",
     "fengqiao.dashboards",

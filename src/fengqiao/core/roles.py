@@ -39,6 +39,8 @@ class Capability(models.TextChoices):
     HANDLE_INCIDENTS = "handle_incidents", _("处置警情")
     RAISE_WHISTLES = "raise_whistles", _("吹哨：向警种或其他单位提出协作请求")
     ANSWER_WHISTLES = "answer_whistles", _("报到：接收并反馈协作请求")
+    HANDLE_DISPUTES = "handle_disputes", _("登记、调解矛盾纠纷")
+    MANAGE_MEDIATORS = "manage_mediators", _("管理调解员、值班与指派")
 
 
 C = Capability
@@ -46,11 +48,13 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.STATION_CHIEF: frozenset(
         {C.VIEW_RECORDS, C.EDIT_RECORDS, C.REVIEW_TENANTS, C.REVEAL_PERSONAL, C.EXPORT_RECORDS,
          C.VIEW_AGGREGATES, C.VIEW_AUDIT, C.MANAGE_STAFF, C.RECEIVE_INCIDENTS,
-         C.HANDLE_INCIDENTS, C.RAISE_WHISTLES, C.ANSWER_WHISTLES}
+         C.HANDLE_INCIDENTS, C.RAISE_WHISTLES, C.ANSWER_WHISTLES, C.HANDLE_DISPUTES,
+         C.MANAGE_MEDIATORS}
     ),
     Role.COMMUNITY_OFFICER: frozenset(
         {C.VIEW_RECORDS, C.EDIT_RECORDS, C.REVIEW_TENANTS, C.REVEAL_PERSONAL, C.VIEW_AGGREGATES,
-         C.RECEIVE_INCIDENTS, C.HANDLE_INCIDENTS, C.RAISE_WHISTLES}
+         C.RECEIVE_INCIDENTS, C.HANDLE_INCIDENTS, C.RAISE_WHISTLES, C.HANDLE_DISPUTES,
+         C.MANAGE_MEDIATORS}
     ),
     Role.CASE_OFFICER: frozenset(
         {C.VIEW_RECORDS, C.REVEAL_PERSONAL, C.VIEW_AGGREGATES, C.HANDLE_INCIDENTS,
@@ -58,10 +62,12 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     Role.COMMAND_ROOM: frozenset(
         {C.VIEW_RECORDS, C.REVEAL_PERSONAL, C.EXPORT_RECORDS, C.VIEW_AGGREGATES,
-         C.RECEIVE_INCIDENTS, C.HANDLE_INCIDENTS, C.RAISE_WHISTLES}
+         C.RECEIVE_INCIDENTS, C.HANDLE_INCIDENTS, C.RAISE_WHISTLES, C.HANDLE_DISPUTES}
     ),
     Role.UNIT_LIAISON: frozenset({C.VIEW_RECORDS, C.VIEW_AGGREGATES, C.ANSWER_WHISTLES}),
-    Role.MEDIATOR: frozenset({C.VIEW_RECORDS}),
+    # A mediator reads and works only the dispute cases he is assigned to (see
+    # fengqiao.disputes.selectors): his scope is his cases, not his unit.
+    Role.MEDIATOR: frozenset({C.VIEW_RECORDS, C.HANDLE_DISPUTES}),
     # Volunteers report and patrol; they never browse other people's records. A landlord
     # acting as 守户员 registers his own tenants, which an officer then confirms.
     Role.VOLUNTEER: frozenset({C.REGISTER_TENANTS}),

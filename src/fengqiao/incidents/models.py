@@ -153,6 +153,9 @@ class Incident(VersionedModel):
             models.Index(fields=["address", "received_at"], name="incident_address_time"),
             models.Index(fields=["jurisdiction", "received_at"], name="incident_open",
                          condition=~Q(status__in=FINAL_STATUSES)),
+            # Dispute intake finds the parties' earlier calls by phone.
+            models.Index(fields=["reporter_phone", "received_at"], name="incident_reporter",
+                         condition=~Q(reporter_phone="")),
         ]  # fmt: skip
 
     def __str__(self) -> str:
