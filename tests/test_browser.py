@@ -213,3 +213,49 @@ def test_the_public_tracking_page_in_both_languages(page):
         page.click("main form button[type=submit]")
         assert page.locator("form").count() >= 1
         shoot(page, f"track-{language}")
+
+
+def test_a_dispute_is_registered_accepted_and_its_pages_render(page):
+    log_in(page, "nanjie.chief")
+    page.click("nav.mainnav >> text=矛盾纠纷")
+    shoot(page, "dispute-list")
+    page.click("text=受理登记")
+    page.select_option("#id_category", "neighbours")
+    page.fill("#id_narrative", "两户因楼道堆放杂物发生争吵，多次报警。")
+    page.fill("#id_location_text", "阳头路2号")
+    page.fill("#id_parties-0-name", "张三")
+    page.fill("#id_parties-0-phone", "13800001111")
+    page.fill("#id_parties-1-name", "李四")
+    page.fill("#id_parties-1-phone", "13900002222")
+    page.locator("#id_parties-1-phone").blur()
+    expect(page.locator("#prior")).not_to_be_empty()
+    shoot(page, "dispute-intake")
+    page.click("button[type=submit].primary")
+    expect(page.locator(".tracking-code")).to_be_visible()
+    for _ in range(2):  # both parties agree to mediation
+        page.click("button[name=consent][value=given] >> nth=0")
+    page.click("text=受理并开始调解")
+    expect(page.locator("ol.timeline")).to_contain_text("已登记 → 调解中")
+    expect(page.locator(".mediators-panel")).to_be_visible()
+    shoot(page, "dispute-detail")
+    page.click("button[name=language][value=en]")
+    page.wait_for_selector("html[lang=en]")
+    shoot(page, "dispute-detail-en")
+    pages = {"list": "/disputes/", "intake": "/disputes/new/", "stats": "/disputes/stats/",
+             "risk": "/disputes/risk/warnings/", "mediators": "/disputes/mediators/registry/",
+             "rooms": "/disputes/mediators/rooms/", "screening": "/disputes/screening/"}  # fmt: skip
+    for name, path in pages.items():
+        response = page.goto(page.base + path)
+        assert response.status == 200, path
+        assert page.locator("h1").count() >= 1
+        shoot(page, f"dispute-{name}-en")
+
+
+def test_a_mediator_sees_only_his_cases(page):
+    log_in(page, "nanjie.mediator")
+    page.goto(page.base + "/disputes/")
+    rows = page.locator("table.dispute-table tbody tr")
+    assert rows.count() >= 1
+    shoot(page, "dispute-mediator-list")
+    page.locator("table.dispute-table tbody tr a >> nth=0").click()
+    expect(page.locator(".mediators-panel")).to_contain_text("人民调解员")

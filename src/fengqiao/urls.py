@@ -20,6 +20,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api.urls),
     path("incidents/", include("fengqiao.incidents.urls")),
+    path("disputes/", include("fengqiao.disputes.urls")),
     path("", include("fengqiao.portal.urls")),
     path("healthz", healthz, name="healthz"),
 ]

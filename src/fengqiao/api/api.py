@@ -10,6 +10,7 @@ from ninja.security import django_auth
 
 from fengqiao.accounts.api import router as accounts_router
 from fengqiao.addresses.api import router as addresses_router
+from fengqiao.disputes.api import router as disputes_router
 from fengqiao.incidents.api import router as incidents_router
 from fengqiao.jurisdictions.api import router as jurisdictions_router
 from fengqiao.registry.api import router as registry_router
@@ -26,6 +27,7 @@ api.add_router("/jurisdictions", jurisdictions_router)
 api.add_router("/registry", registry_router)
 api.add_router("/addresses", addresses_router)
 api.add_router("/incidents", incidents_router)
+api.add_router("/disputes", disputes_router)
 
 
 @api.exception_handler(PermissionDenied)

@@ -22,6 +22,7 @@ NAVIGATION: list[NavItem] = [
     NavItem(_("首页"), "dashboards:home"),
     NavItem(_("警情"), "incidents:list", Capability.VIEW_RECORDS),
     NavItem(_("吹哨报到"), "incidents:whistle_home", Capability.VIEW_RECORDS),
+    NavItem(_("矛盾纠纷"), "disputes:list", Capability.HANDLE_DISPUTES),
     NavItem(_("研判"), "incidents:brief", Capability.VIEW_AGGREGATES),
     NavItem(_("一标三实"), "registry:overview", Capability.VIEW_RECORDS),
     NavItem(_("租户审核"), "registry:tenant_reviews", Capability.REVIEW_TENANTS),

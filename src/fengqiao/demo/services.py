@@ -350,6 +350,132 @@ class _Loader:
         )
         self.load_registry(plan, communities, districts)
         self.load_incidents(station, bureau)
+        self.load_disputes(station, districts)
+
+    def load_disputes(self, station: Jurisdiction, districts: list[Jurisdiction]) -> None:
+        """The station's mediation room: mediators (a people's mediator with the demo
+        mediator account, two duty lawyers on this month's rota, a foreign mediator, a
+        household guardian) and a dozen disputes at every stage — waiting for consent,
+        under mediation on both tracks (one overdue, one with threats), agreed,
+        resolved with follow-ups due, failed — and one taken over from an incident."""
+        from django.utils import timezone
+
+        from fengqiao.disputes import aftercare, mediators, risk
+        from fengqiao.disputes import services as disputes
+        from fengqiao.disputes.models import DisputeCase, MediationRoom, MediatorKind
+        from fengqiao.incidents.models import Incident
+        from fengqiao.incidents.models import Status as IncidentStatus
+
+        if DisputeCase.objects.filter(jurisdiction__path__within=station.path).exists():
+            return
+        chief = User.objects.filter(jurisdiction=station, role=Role.STATION_CHIEF).first()
+        if chief is None:
+            return
+        room = MediationRoom.objects.filter(jurisdiction=station).first() or (
+            mediators.create_room(
+                actor=chief, jurisdiction=station, name=f"{station.name}人民调解室",
+                committee=f"{station.name.removesuffix('派出所')}人民调解委员会",
+                judicial_office=f"{station.name.removesuffix('派出所')}司法所",
+                place=f"{station.name}一楼", phone="0356-2020110",
+            )
+        )  # fmt: skip
+        account = User.objects.filter(jurisdiction=station, role=Role.MEDIATOR).first()
+        people = {
+            "mediator": (self.person_name(), MediatorKind.PEOPLES_MEDIATOR, ["zh"],
+                         ["neighbours", "marriage_family", "property_management"], account),
+            "lawyer1": (self.person_name(), MediatorKind.LAWYER, ["zh", "en"],
+                        ["contract", "labour", "damages"], None),
+            "lawyer2": (self.person_name(), MediatorKind.LAWYER, ["zh"],
+                        ["housing_land", "consumer", "traffic"], None),
+            "foreign": ("Ahmad Karimi", MediatorKind.FOREIGN, ["fa", "ar", "en", "zh"],
+                        ["contract", "business", "consumer"], None),
+            "guardian": (self.person_name(), MediatorKind.GUARDIAN, ["zh"],
+                         ["neighbours", "property_management"], None),
+        }  # fmt: skip
+        made = {
+            key: mediators.create_mediator(
+                actor=chief, name=name, kind=kind, jurisdiction=station, room=room,
+                languages=langs, specialities=fields, account=user, phone=self.phone(),
+            )
+            for key, (name, kind, langs, fields, user) in people.items()
+        }  # fmt: skip
+        today = timezone.localdate()
+        mediators.generate_rota(actor=chief, room=room, year=today.year, month=today.month)
+        now = timezone.now()
+
+        def party(role: str, **extra: str) -> disputes.PartyInput:
+            return disputes.PartyInput(
+                name=self.person_name(), role=role, phone=self.phone(),
+                id_number=self.id_number(), **extra,
+            )  # fmt: skip
+
+        def register(days_ago: int, **values: object) -> DisputeCase:
+            values.setdefault("party_list", [party("applicant"), party("respondent")])
+            values.setdefault("source", "walk_in")
+            values.setdefault("track", "people")
+            return disputes.register_case(
+                actor=chief, jurisdiction=districts[days_ago % len(districts)],
+                registered_at=now - dt.timedelta(days=days_ago), **values,  # type: ignore[arg-type]
+            )  # fmt: skip
+
+        def accept(case: DisputeCase, mediator: str) -> DisputeCase:
+            case.parties.update(consent="given")
+            case = disputes.accept_case(actor=chief, case=case, expected_version=case.version)
+            mediators.assign(actor=chief, case=case, mediator=made[mediator])
+            return case
+
+        def agree(case: DisputeCase, terms: list[str]) -> None:
+            obligor = case.parties.get(role="respondent").pk
+            aftercare.record_agreement(
+                actor=chief, case=case, form="written", facts=case.narrative,
+                matters="赔偿数额及履行期限", responsibilities="被申请人负主要责任",
+                signed_on=today, committee=room.committee,
+                terms=[aftercare.TermInput(text=t, obligor_party_id=obligor, method="现金或转账",
+                                           due_on=today + dt.timedelta(days=7)) for t in terms],
+            )  # fmt: skip
+
+        register(1, category="neighbours", location_text="阳头路12号3单元",
+                 narrative="楼上住户卫生间漏水，楼下天花板受损，双方就维修费用争执。")  # fmt: skip
+        waiting = register(2, category="labour", source="12348", location_text="泽州路工地",
+                           narrative="六名务工人员反映工程完工后仍被拖欠工资共计四万二千元。",
+                           amount="42000")  # fmt: skip
+        accept(waiting, "lawyer1")
+        quarrel = register(6, category="marriage_family", location_text="书院巷7号",
+                           narrative="夫妻因家务和子女抚养问题多次争吵，丈夫扬言要同归于尽，"
+                                     "妻子已回娘家居住。")  # fmt: skip
+        accept(quarrel, "mediator")
+        mediated = register(4, category="contract", languages=["fa", "en"],
+                            location_text="国际商贸城", amount="86000",
+                            narrative="外商与本地供货商就货物质量和货款支付发生纠纷。")  # fmt: skip
+        accept(mediated, "foreign")
+        police = register(3, category="neighbours", track="police",
+                          offence="因停车位争执互相推搡，一方轻微伤",
+                          narrative="两户邻居因车位争执发生推搡，一方面部轻微伤。")  # fmt: skip
+        accept(police, "mediator")
+        agreed = register(9, category="damages", narrative="快递车倒车撞坏小卖部雨棚。",
+                          location_text="凤台街18号", amount="3500")  # fmt: skip
+        agree(accept(agreed, "guardian"), ["被申请人赔偿雨棚修复费用3500元"])
+        resolved = register(40, category="property_management",
+                            narrative="业主与物业因停车管理费收取标准发生争议。")  # fmt: skip
+        agree(accept(resolved, "mediator"), ["物业公司退还多收停车费600元"])
+        for term in resolved.agreement.terms.all():
+            aftercare.mark_term(actor=chief, term=term, status="done")
+        failed = register(50, category="housing_land",
+                          narrative="两户因宅基地边界围墙位置争执，调解未果。")  # fmt: skip
+        failed = accept(failed, "lawyer2")
+        disputes.transition(
+            actor=chief, case=failed, to_status="failed", expected_version=failed.version,
+            note="双方分歧大，告知可诉讼",
+        )  # fmt: skip
+        incident = Incident.objects.filter(
+            jurisdiction__path__within=station.path, status=IncidentStatus.ON_SCENE
+        ).first()
+        if incident is not None:
+            disputes.take_from_incident(
+                actor=chief, incident=incident, expected_version=incident.version,
+                category="neighbours", track="people",
+            )  # fmt: skip
+        risk.recompute_all()
 
 
 ROADS = [

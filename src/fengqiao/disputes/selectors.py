@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -22,9 +22,12 @@ from fengqiao.disputes.models import (
     DisputeCase,
     Party,
     PartyKey,
+    ScreeningRound,
+    Status,
 )
 from fengqiao.incidents import codes
 from fengqiao.incidents.models import Incident
+from fengqiao.jurisdictions.models import Jurisdiction
 
 PRIOR_LIMIT = 20  # the intake panel shows the most recent; the count says if there are more
 
@@ -49,6 +52,8 @@ def cases_for(user: Any) -> QuerySet[DisputeCase]:
 
 @dataclass(frozen=True)
 class CaseFilter:
+    """The list's filters; the statistics page links here with the same names."""
+
     status: str = ""  # a status, "open" or "closed"
     category: str = ""
     track: str = ""
@@ -56,6 +61,10 @@ class CaseFilter:
     overdue: bool = False
     risk: str = ""
     code: str = ""
+    date_from: dt.date | None = None  # registered on or after (local calendar day)
+    date_to: dt.date | None = None  # registered on or before
+    unit: int | None = None  # a jurisdiction: cases of its subtree
+    mediator: int | None = None  # cases the mediator was assigned to
 
 
 def case_list(user: Any, filters: CaseFilter = CaseFilter()) -> QuerySet[DisputeCase]:
@@ -75,8 +84,30 @@ def case_list(user: Any, filters: CaseFilter = CaseFilter()) -> QuerySet[Dispute
     if filters.risk:
         cases = cases.filter(risk_level=filters.risk)
     if filters.overdue:
-        cases = cases.exclude(status__in=CLOSED_STATUSES).filter(due_at__lt=timezone.now())
+        # the clock runs only while mediating: not before acceptance, nor while suspended
+        cases = cases.filter(status=Status.ACCEPTED, due_at__lt=timezone.now())
+    if filters.date_from:
+        cases = cases.filter(registered_at__gte=_day_start(filters.date_from))
+    if filters.date_to:
+        cases = cases.filter(registered_at__lt=_day_start(filters.date_to + dt.timedelta(days=1)))
+    if filters.unit:
+        unit = Jurisdiction.objects.filter(pk=filters.unit).first()
+        cases = cases.filter(jurisdiction__path__within=unit.path) if unit else cases.none()
+    if filters.mediator:
+        cases = cases.filter(assignments__mediator_id=filters.mediator).distinct()
     return cases.order_by("-registered_at", "-pk")
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def screening_rounds_for(user: Any) -> QuerySet[ScreeningRound]:
+    """排查 rounds of the user's subtree, newest first."""
+    if not user.is_active or user.role == Role.MEDIATOR:
+        return ScreeningRound.objects.none()
+    rounds = ScreeningRound.objects.select_related("jurisdiction")
+    return scoped(rounds, user=user).order_by("-started_on", "-pk")
 
 
 def case_detail(user: Any, code: str) -> DisputeCase:
@@ -120,16 +151,31 @@ def prior_matches(
                       if not k.startswith(parties.KEY_NAME))  # fmt: skip
         if phone := parties.clean_phone(identity.get("phone", "")):
             phones.add(phone)
-    condition = Q(pk__in=PartyKey.objects.filter(key__in=strong).values("case_id"))
+    # The matches are the union of a few index lookups, as ids: with "key match OR same
+    # address" PostgreSQL filters the whole scope row by row (0.2–0.7 s at a million
+    # disputes and two million incidents); a union of ids lets both databases start from
+    # the handful of rows found. The phone lookup repeats the partial index
+    # incident_reporter's condition with a literal, the only form SQLite matches.
+    by_dispute: list[QuerySet[Any]] = []
+    if strong:
+        by_dispute.append(PartyKey.objects.filter(key__in=strong).values("case_id"))
     if address_id:
-        condition |= Q(address_id=address_id)
-    disputes = cases_for(user).filter(condition) if (strong or address_id) else None
+        by_dispute.append(DisputeCase.objects.filter(address_id=address_id).values("pk"))
+    disputes = (
+        cases_for(user).filter(pk__in=by_dispute[0].union(*by_dispute[1:]))
+        if by_dispute else None
+    )  # fmt: skip
+    by_incident: list[QuerySet[Any]] = []
+    if phones:
+        literal = "NOT (\"reporter_phone\" = '')"
+        by_incident.append(Incident.objects.filter(reporter_phone__in=phones)
+                           .extra(where=[literal]).values("pk"))  # noqa: S610  # fmt: skip
+    if address_id:
+        by_incident.append(Incident.objects.filter(address_id=address_id).values("pk"))
     incidents = None
-    if phones or address_id:
-        found = Q(reporter_phone__in=phones) if phones else Q()
-        if address_id:
-            found = found | Q(address_id=address_id) if phones else Q(address_id=address_id)
-        incidents = scoped(Incident.objects.all(), user=user).filter(found)
+    if by_incident:
+        found = by_incident[0].union(*by_incident[1:])
+        incidents = scoped(Incident.objects.all(), user=user).filter(pk__in=found)
         if since is not None:
             incidents = incidents.filter(received_at__gte=since)
     if disputes is not None:

@@ -231,7 +231,7 @@ def register_case(
     texts: dict[str, str] = {}
     for name, value, required, limit in (
         ("narrative", narrative, True, TEXT_MAX_LENGTH),
-        ("location_text", location_text, address is None, 200),
+        ("location_text", location_text, False, 200),
         ("referred_by", referred_by, False, 100),
         ("offence", offence, False, 200),
     ):
@@ -477,11 +477,11 @@ def extend(*, actor: Any, case: DisputeCase, days: int, expected_version: int,
 
 
 @transaction.atomic
-def take_from_incident(*, actor: Any, incident: Incident, category: str, track: str,
-                       narrative: str = "", party_list: list[PartyInput] | None = None,
-                       expected_version: int) -> DisputeCase:  # fmt: skip
+def take_from_incident(*, actor: Any, incident: Incident, expected_version: int,
+                       **case_fields: Any) -> DisputeCase:  # fmt: skip
     """警情转矛盾纠纷: the incident moves to “转矛盾纠纷调解” and a dispute case is
-    registered from it — same place, same story, the caller as the first party."""
+    registered from it (``case_fields`` as :func:`register_case` takes them); by default
+    the same place, the same story and the caller as the first party."""
     from fengqiao.incidents import services as incident_services
     from fengqiao.incidents.models import Status as IncidentStatus
 
@@ -489,12 +489,34 @@ def take_from_incident(*, actor: Any, incident: Incident, category: str, track: 
         actor=actor, incident=incident, to_status=IncidentStatus.TO_DISPUTE,
         expected_version=expected_version, note=_("转矛盾纠纷调解"),
     )  # fmt: skip
-    if party_list is None:
-        party_list = [PartyInput(name=incident.reporter_name or _("报警人"),
-                                 phone=incident.reporter_phone)]  # fmt: skip
-    return register_case(
-        actor=actor, source=Source.INCIDENT, category=category, track=track,
-        narrative=narrative or incident.description, party_list=party_list,
-        location_text=incident.location_text, address=incident.address,
-        jurisdiction=incident.jurisdiction, source_incident=incident,
+    case_fields.setdefault("narrative", incident.description)
+    case_fields.setdefault("location_text", incident.location_text)
+    case_fields.setdefault("address", incident.address)
+    case_fields.setdefault("jurisdiction", incident.jurisdiction)
+    case_fields.setdefault("party_list", [
+        PartyInput(name=incident.reporter_name or _("报警人"), phone=incident.reporter_phone)
+    ])  # fmt: skip
+    return register_case(actor=actor, source=Source.INCIDENT, source_incident=incident,
+                         **case_fields)  # fmt: skip
+
+
+@transaction.atomic
+def create_screening_round(*, actor: Any, jurisdiction: Jurisdiction, title: str,
+                           started_on: dt.date, ended_on: dt.date | None = None,
+                           participants: str = "", households_visited: int = 0,
+                           ) -> ScreeningRound:  # fmt: skip
+    """排查: open a screening round over a grid, community or district in scope; the
+    latent disputes found are registered with source ``screening`` and this round."""
+    require(actor, Capability.HANDLE_DISPUTES)
+    if not covers(actor, jurisdiction):
+        raise PermissionDenied(_("排查范围不在您的辖区内。"))
+    if ended_on is not None and ended_on < started_on:
+        raise ValidationError({"ended_on": _("结束日期不能早于开始日期。")})
+    title = clean_text(title, field="title", limit=100, required=True, plain=True)
+    screening = ScreeningRound.objects.create(
+        jurisdiction=jurisdiction, title=title, started_on=started_on, ended_on=ended_on,
+        participants=clean_text(participants, field="participants", limit=1000, plain=True),
+        households_visited=max(0, households_visited), created_by=actor,
     )  # fmt: skip
+    audit.record(actor=actor, action="create", obj=screening)
+    return screening

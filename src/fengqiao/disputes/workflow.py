@@ -13,6 +13,8 @@ follow-up visit or an unperformed agreement (reopening), which the table allows.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
 from fengqiao.disputes.models import Status, Track
@@ -57,7 +59,7 @@ TERMINAL = frozenset(
 )
 
 # Why each step exists, shown on the refusal when someone tries an illegal one.
-TRACK_RULE = {
+TRACK_RULE: dict[str, Any] = {
     Track.PEOPLE: _("人民调解法"),
     Track.POLICE: _("公安机关治安调解工作规范"),
 }
