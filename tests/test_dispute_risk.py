@@ -321,8 +321,8 @@ def test_bulk_recompute_queries_do_not_grow_with_the_cases(world, places, make_d
     with CaptureQueriesContext(connection) as few:
         risk.recompute_all(batch=1000, now=NOW)
     for n in range(12):
-        make_dispute(narrative=f"第{n}起纠纷", party_list=people((f"甲{n}", f"1350000{n:04d}"),
-                                                                 ("乙", "13500009999")))  # fmt: skip
+        pair = people((f"甲{n}", f"1350000{n:04d}"), ("乙", "13500009999"))
+        make_dispute(narrative=f"第{n}起纠纷", party_list=pair)
     with CaptureQueriesContext(connection) as many:
         risk.recompute_all(batch=1000, now=NOW)
     assert len(many.captured_queries) == len(few.captured_queries) <= 20
@@ -340,9 +340,7 @@ def _make_high(case):
     case.refresh_from_db()
 
 
-def test_a_newly_high_case_warns_the_district_officer_and_judicial_office_once(
-    world, make_dispute
-):
+def test_a_newly_high_case_warns_the_district_officer_and_judicial_office_once(world, make_dispute):
     MediationRoom.objects.create(jurisdiction=world.station_a, name="甲所调解室",
                                  judicial_office="凤台司法所")  # fmt: skip
     other = make_user(Role.COMMUNITY_OFFICER, world.station_a)  # not the district's officer
@@ -354,7 +352,8 @@ def test_a_newly_high_case_warns_the_district_officer_and_judicial_office_once(
     assert (report.high, report.newly_high, report.notices) == (1, 1, 2)
     notices = WarningNotice.objects.filter(case=case)
     assert {(n.recipient, n.recipient_body) for n in notices} == {
-        (officer(world), ""), (None, "凤台司法所")
+        (officer(world), ""),
+        (None, "凤台司法所"),
     }
     assert all(n.score >= risk.high_threshold() and n.reasons for n in notices)
     assert not WarningNotice.objects.filter(recipient__in=[other, world.b_officer]).exists()
@@ -408,8 +407,8 @@ def test_my_notices_and_marking_one_read(world, make_dispute):
 def test_the_warning_list_is_scoped_and_ordered_by_score(world, make_dispute):
     high = make_dispute()
     _make_high(high)
-    medium = make_dispute(narrative="对方扬言“我弄死你”。",
-                          party_list=people(("王五", "13700001111"), ("赵六", "13700001112")))  # fmt: skip
+    pair = people(("王五", "13700001111"), ("赵六", "13700001112"))
+    medium = make_dispute(narrative="对方扬言“我弄死你”。", party_list=pair)
     make_dispute(category="contract", party_list=people(("钱七", "13700002221"),
                                                          ("孙八", "13700002222")))  # fmt: skip
     risk.recompute_all(now=NOW)
@@ -480,9 +479,10 @@ def test_refresh_recomputes_one_case_and_returns_to_it(world, make_dispute, logi
         r["code"] for r in case.risk_reasons
     }
     assert CaseEvent.objects.filter(case=case, note__startswith="重新评估风险").exists()
-    assert login(world.b_chief).post(
-        reverse("disputes:risk_refresh", args=[case.code])
-    ).status_code == 404  # out of scope
+    assert (
+        login(world.b_chief).post(reverse("disputes:risk_refresh", args=[case.code])).status_code
+        == 404
+    )  # out of scope
 
 
 def test_the_case_page_panel_shows_score_level_and_every_reason(world, make_dispute, login):

@@ -260,8 +260,8 @@ class _World:
 def build(*, district: Jurisdiction, community: Jurisdiction, cases: int = 3000,
           seed: int = 20261124, now: dt.datetime | None = None) -> list[Labelled]:  # fmt: skip
     """Write ``cases`` open labelled cases (and their histories) under ``district``;
-    return each scored case with its outcome. Deterministic for a seed, apart from the
-    random display codes."""
+    return each scored case with its outcome. The same seed gives the same set (the
+    display codes apart), whenever it is built."""
     rng = random.Random(seed)  # noqa: S311 - a reproducible simulation, not a secret
     now = now or timezone.now()
     world = _World(rng, district, community, now)
@@ -349,8 +349,11 @@ def build(*, district: Jurisdiction, community: Jurisdiction, cases: int = 3000,
         world.sessions += [(index, text) for text in texts]
         if status == Status.AGREED:
             for _ in range(rng.randint(1, 3)):
-                due = (now - dt.timedelta(days=rng.uniform(-20, min(days_open, 40)))).date()
-                if due >= now.date():
+                # Decided on the drawn number, not on the date: the same seed then gives
+                # the same set at any time of day.
+                days_ago = rng.uniform(-20, min(days_open, 40))
+                due = (now - dt.timedelta(days=days_ago)).date()
+                if days_ago < 1:
                     term_status = TermStatus.PENDING
                 elif rng.random() < _sigmoid(-1.5 + h):
                     term_status = rng.choice([TermStatus.NOT_DONE, TermStatus.PENDING])
