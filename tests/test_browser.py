@@ -241,9 +241,15 @@ def test_a_dispute_is_registered_accepted_and_its_pages_render(page):
     page.click("button[name=language][value=en]")
     page.wait_for_selector("html[lang=en]")
     shoot(page, "dispute-detail-en")
-    pages = {"list": "/disputes/", "intake": "/disputes/new/", "stats": "/disputes/stats/",
-             "risk": "/disputes/risk/warnings/", "mediators": "/disputes/mediators/registry/",
-             "rooms": "/disputes/mediators/rooms/", "screening": "/disputes/screening/"}  # fmt: skip
+    pages = {
+        "list": "/disputes/",
+        "intake": "/disputes/new/",
+        "stats": "/disputes/stats/",
+        "risk": "/disputes/risk/warnings/",
+        "mediators": "/disputes/mediators/registry/",
+        "rooms": "/disputes/mediators/rooms/",
+        "screening": "/disputes/screening/",
+    }
     for name, path in pages.items():
         response = page.goto(page.base + path)
         assert response.status == 200, path

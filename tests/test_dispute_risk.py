@@ -294,7 +294,9 @@ def _mixed_cases(world, places, make_dispute, make_incident):
     agree(cases[2], (timezone.localdate() - dt.timedelta(days=2), TermStatus.NOT_DONE))
     DisputeCase.objects.filter(pk=cases[2].pk).update(status=Status.AGREED)
     closed = make_dispute(address=home)
-    DisputeCase.objects.filter(pk=closed.pk).update(status=Status.REFUSED, closed_at=NOW)
+    DisputeCase.objects.filter(pk=closed.pk).update(
+        status=Status.REFUSED, closed_at=NOW, risk_computed_at=None
+    )
     return cases, closed
 
 

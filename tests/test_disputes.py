@@ -129,7 +129,9 @@ def test_police_track_failure_goes_back_to_penalty():
         if not allowed(Track.PEOPLE, a, b) and b not in (Status.ACCEPTED, Status.AGREED)
     ][:40],
 )
-def test_illegal_transitions_are_refused_with_a_message(world, make_dispute, from_status, to_status):
+def test_illegal_transitions_are_refused_with_a_message(
+    world, make_dispute, from_status, to_status
+):
     case = make_dispute()
     DisputeCase.objects.filter(pk=case.pk).update(status=from_status)
     case.refresh_from_db()
@@ -409,6 +411,4 @@ def test_prior_matches_find_same_party_and_same_address(world, make_dispute, mak
     # the same name alone links nothing
     assert not selectors.prior_matches(officer(world), people=[{"name": "张三"}]).disputes
     # station B's officer sees none of it
-    assert not selectors.prior_matches(
-        world.b_officer, people=[{"phone": "13900002222"}]
-    ).disputes
+    assert not selectors.prior_matches(world.b_officer, people=[{"phone": "13900002222"}]).disputes

@@ -431,11 +431,14 @@ def test_tracking_codes_catch_typos():
 
 
 def test_the_home_page_counts_todays_work_in_scope(client, make_incident, world):
-    make_incident(received_at=timezone.now() - dt.timedelta(minutes=30))  # dispatch breached
+    earlier = timezone.now() - dt.timedelta(minutes=30)
+    make_incident(received_at=earlier)  # dispatch breached
     make_incident()
     make_incident(actor=world.b_chief, jurisdiction=world.district_b)
     summary = selectors.work_summary(user=world.a[Role.STATION_CHIEF])
-    assert (summary.received_today, summary.open_incidents) == (2, 2)
+    # "today" is the local calendar day: just after midnight the earlier call was yesterday's
+    today = 1 + (timezone.localdate(earlier) == timezone.localdate())
+    assert (summary.received_today, summary.open_incidents) == (today, 2)
     assert summary.breached_clocks == 2 and summary.clocks_due_soon == 2  # dispatch, arrival
     client.force_login(world.a[Role.STATION_CHIEF])
     page = client.get("/").content.decode()

@@ -427,9 +427,9 @@ def test_a_mediator_account_sees_only_his_cases_after_assignment(world, make_dis
     assert other not in selectors.cases_for(account)
     mediators.end_assignment(actor=chief(world), assignment=assignment, reason="当事人申请回避")
     with pytest.raises(PermissionDenied):  # no longer his to work on
-        from fengqiao.disputes.services import _check_scope
+        from fengqiao.disputes.services import check_scope
 
-        _check_scope(account, mine)
+        check_scope(account, mine)
 
 
 def test_end_assignment_needs_a_reason_and_frees_the_load(world, make_dispute):

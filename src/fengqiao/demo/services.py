@@ -403,11 +403,10 @@ class _Loader:
         mediators.generate_rota(actor=chief, room=room, year=today.year, month=today.month)
         now = timezone.now()
 
-        def party(role: str, **extra: str) -> disputes.PartyInput:
+        def party(role: str) -> disputes.PartyInput:
             return disputes.PartyInput(
-                name=self.person_name(), role=role, phone=self.phone(),
-                id_number=self.id_number(), **extra,
-            )  # fmt: skip
+                name=self.person_name(), role=role, phone=self.phone(), id_number=self.id_number()
+            )
 
         def register(days_ago: int, **values: object) -> DisputeCase:
             values.setdefault("party_list", [party("applicant"), party("respondent")])

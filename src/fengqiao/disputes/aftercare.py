@@ -48,7 +48,7 @@ from django.utils.translation import gettext_lazy
 from fengqiao.audit import services as audit
 from fengqiao.core.concurrency import save_versioned
 from fengqiao.core.masking import mask_name
-from fengqiao.disputes import clocks, selectors
+from fengqiao.disputes import clocks, risk, selectors
 from fengqiao.disputes.models import (
     FAILED_VISITS,
     TEXT_MAX_LENGTH,
@@ -69,7 +69,7 @@ from fengqiao.disputes.models import (
     Track,
     VisitOutcome,
 )
-from fengqiao.disputes.services import MIN_REASON_LENGTH, _check_scope, _event, _move
+from fengqiao.disputes.services import MIN_REASON_LENGTH, add_event, check_scope, move_to
 from fengqiao.disputes.workflow import allowed
 from fengqiao.incidents.services import clean_text
 
@@ -262,7 +262,7 @@ def record_agreement(
     takes effect on signing; a people's one on ``effective_on`` (default: signing).
     ``expected_version`` is the case's, by default as the caller loaded it: two
     mediators recording at once cannot both succeed."""
-    _check_scope(actor, case)
+    check_scope(actor, case)
     version = case.version if expected_version is None else expected_version
     if case.status != Status.ACCEPTED:
         raise ValidationError(
@@ -277,7 +277,7 @@ def record_agreement(
         copies=copies,
     )  # fmt: skip
     # The case first: a concurrent second recording fails here, before anything is written.
-    _move(actor, case, Status.AGREED, version, _("达成调解协议。"))
+    move_to(actor, case, Status.AGREED, version, _("达成调解协议。"))
     agreement = MediationAgreement.objects.create(
         case=case, recorded_by=actor, **{name: getattr(content, name) for name in _CONTENT_FIELDS}
     )
@@ -286,7 +286,7 @@ def record_agreement(
                       method=t["method"], due_on=t["due_on"])
         for t in content.terms
     )  # fmt: skip
-    _event(case, actor, EventKind.AGREEMENT, _summary(agreement, len(content.terms)))
+    add_event(case, actor, EventKind.AGREEMENT, _summary(agreement, len(content.terms)))
     audit.record(actor=actor, action="create", obj=agreement,
                  fields=[*_CONTENT_FIELDS, "terms"])  # fmt: skip
     return agreement
@@ -314,7 +314,7 @@ def update_agreement(
     named by ``id`` keep their performance record; a performed term cannot be dropped.
     Refused once judicial confirmation has been applied for: the court has that text."""
     case = agreement.case
-    _check_scope(actor, case)
+    check_scope(actor, case)
     if case.status not in (Status.AGREED, Status.ACCEPTED):
         raise ValidationError(
             _("纠纷当前为“%(status)s”，不能修改调解协议。") % {"status": case.get_status_display()}
@@ -353,8 +353,8 @@ def update_agreement(
         AgreementTerm.objects.filter(pk=stored.pk).update(**fields)
     note = _("修改调解协议：%(summary)s") % {"summary": _summary(agreement, len(content.terms))}
     if case.status == Status.ACCEPTED:
-        _move(actor, case, Status.AGREED, case.version, _("重新达成调解协议。"))
-    _event(case, actor, EventKind.AGREEMENT, note)
+        move_to(actor, case, Status.AGREED, case.version, _("重新达成调解协议。"))
+    add_event(case, actor, EventKind.AGREEMENT, note)
     audit.record(actor=actor, action="update", obj=agreement,
                  fields=[*_CONTENT_FIELDS, "terms"])  # fmt: skip
     return agreement
@@ -379,7 +379,7 @@ def _reopen(actor: Any, case: DisputeCase, reason: str) -> DisputeCase:
     }  # fmt: skip
     if dropped:
         note += _("（已取消%(n)d次尚未进行的回访）") % {"n": dropped}
-    return _move(actor, case, Status.ACCEPTED, case.version, note,
+    return move_to(actor, case, Status.ACCEPTED, case.version, note,
                  fields=["due_at", "suspended_at"])  # fmt: skip
 
 
@@ -388,7 +388,7 @@ def _to_penalty(actor: Any, case: DisputeCase, reason: str) -> DisputeCase:
     note = _("治安调解协议未履行，转治安处罚程序（%(rule)s）：%(reason)s") % {
         "rule": PENALTY_RULE, "reason": reason,
     }  # fmt: skip
-    return _move(actor, case, Status.TO_PENALTY, case.version, note)
+    return move_to(actor, case, Status.TO_PENALTY, case.version, note)
 
 
 @transaction.atomic
@@ -400,7 +400,7 @@ def mark_term(
     with ``reopen=False`` the case stays and the parties are pointed to the court. All
     terms done on an agreed case: it is resolved (and its follow-up visits planned)."""
     case = DisputeCase.objects.select_for_update().get(pk=term.agreement.case_id)
-    _check_scope(actor, case)
+    check_scope(actor, case)
     # Read again under the case's lock: two clicks on the same term are serialised.
     term = AgreementTerm.objects.select_related("agreement").get(pk=term.pk)
     if status not in (TermStatus.DONE, TermStatus.NOT_DONE):
@@ -419,7 +419,7 @@ def mark_term(
     label = _("条款“%(text)s”%(status)s") % {
         "text": term.text[:40], "status": term.get_status_display(),
     }  # fmt: skip
-    _event(case, actor, EventKind.PERFORMANCE, f"{label} {note}".strip())
+    add_event(case, actor, EventKind.PERFORMANCE, f"{label} {note}".strip())
     audit.record(actor=actor, action="update", obj=term.agreement, fields=["terms"], reason=note)
     if status == TermStatus.NOT_DONE:
         if case.track == Track.POLICE:
@@ -431,12 +431,13 @@ def mark_term(
         ):
             _reopen(actor, case, _("协议条款未履行：%(note)s") % {"note": note})
         else:
-            _event(case, actor, EventKind.NOTE, _court_remedy(term.agreement))
+            add_event(case, actor, EventKind.NOTE, _court_remedy(term.agreement))
     elif (
         case.status == Status.AGREED
         and not term.agreement.terms.exclude(status=TermStatus.DONE).exists()
     ):
-        _move(actor, case, Status.RESOLVED, case.version, _("协议条款全部履行完毕。"))
+        move_to(actor, case, Status.RESOLVED, case.version, _("协议条款全部履行完毕。"))
+    risk.refresh_case(case, actor=actor)
     return term
 
 
@@ -485,7 +486,7 @@ def apply_confirmation(
     people's-mediation agreement, made within 30 days of the agreement taking effect
     (not before it takes effect)."""
     case = agreement.case
-    _check_scope(actor, case)
+    check_scope(actor, case)
     if case.track != Track.PEOPLE:
         raise ValidationError(_("司法确认只适用于人民调解协议。"))
     if agreement.form != AgreementForm.WRITTEN:
@@ -513,7 +514,7 @@ def apply_confirmation(
     confirmation = JudicialConfirmation.objects.create(
         agreement=agreement, court=court, applied_on=applied_on
     )
-    _event(case, actor, EventKind.CONFIRMATION,
+    add_event(case, actor, EventKind.CONFIRMATION,
            _("%(date)s 共同向%(court)s申请司法确认。")
            % {"date": applied_on.isoformat(), "court": court})  # fmt: skip
     audit.record(actor=actor, action="create", obj=confirmation, fields=["court", "applied_on"])
@@ -546,7 +547,7 @@ def record_confirmation_outcome(
     court refuses, the parties may change the agreement or reach a new one through
     mediation, or sue (人民调解法 第三十三条)."""
     case = confirmation.agreement.case
-    _check_scope(actor, case)
+    check_scope(actor, case)
     outcome_on = _check_outcome(outcome, outcome_on, confirmation.applied_on)
     ruling_number = clean_text(ruling_number, field="ruling_number", limit=60, plain=True)
     note = clean_text(note, field="note", limit=200, plain=True)
@@ -567,7 +568,7 @@ def record_confirmation_outcome(
         text += _(
             "。当事人可以通过人民调解方式变更原调解协议或者达成新的调解协议，也可以向人民法院提起诉讼。"
         )
-    _event(case, actor, EventKind.CONFIRMATION, f"{text} {note}".strip())
+    add_event(case, actor, EventKind.CONFIRMATION, f"{text} {note}".strip())
     audit.record(actor=actor, action="update", obj=confirmation,
                  fields=["outcome", "outcome_on", "ruling_number"])  # fmt: skip
     return confirmation
@@ -580,7 +581,7 @@ def apply_notarisation(
     """公证+: the agreement taken to a notary office (e.g. to make a debt directly
     enforceable). No time limit, but not before the agreement was signed."""
     case = agreement.case
-    _check_scope(actor, case)
+    check_scope(actor, case)
     if case.status not in STEP_STATUSES:
         raise ValidationError(
             _("纠纷当前为“%(status)s”，不能申请公证。") % {"status": case.get_status_display()}
@@ -596,7 +597,7 @@ def apply_notarisation(
     notarisation = Notarisation.objects.create(
         agreement=agreement, office=office, applied_on=applied_on
     )
-    _event(case, actor, EventKind.NOTARISATION,
+    add_event(case, actor, EventKind.NOTARISATION,
            _("%(date)s 向%(office)s申请公证。")
            % {"date": applied_on.isoformat(), "office": office})  # fmt: skip
     audit.record(actor=actor, action="create", obj=notarisation, fields=["office", "applied_on"])
@@ -614,7 +615,7 @@ def record_notarisation_outcome(
 ) -> Notarisation:
     """The notary's answer: notarised (with the 公证书 number) or refused."""
     case = notarisation.agreement.case
-    _check_scope(actor, case)
+    check_scope(actor, case)
     outcome_on = _check_outcome(outcome, outcome_on, notarisation.applied_on)
     number = clean_text(certificate_number, field="certificate_number", limit=60, plain=True)
     if outcome == StepOutcome.GRANTED and not number:
@@ -626,7 +627,7 @@ def record_notarisation_outcome(
     if updated != 1:
         raise ValidationError(_("已登记过公证结果。"))
     notarisation.refresh_from_db()
-    _event(case, actor, EventKind.NOTARISATION,
+    add_event(case, actor, EventKind.NOTARISATION,
            _("%(office)s %(outcome)s %(number)s")
            % {"office": notarisation.office, "outcome": notarisation.get_outcome_display(),
               "number": number})  # fmt: skip
@@ -655,7 +656,7 @@ def record_follow_up(
     agreement goes to the penalty procedure. Nobody reached: the attempt is noted and
     the visit stays due."""
     case = DisputeCase.objects.select_for_update().get(pk=follow_up.case_id)
-    _check_scope(actor, case)
+    check_scope(actor, case)
     follow_up = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
     if follow_up.done_at is not None:
         raise ValidationError(_("这次回访已经记录过了。"))
@@ -699,7 +700,7 @@ def record_follow_up(
         }  # fmt: skip
         follow_up.note = "\n".join(filter(None, [follow_up.note, attempt.strip()]))[-2000:]
         follow_up.save(update_fields=["note", "updated_at"])
-        _event(case, actor, EventKind.FOLLOW_UP, attempt.strip())
+        add_event(case, actor, EventKind.FOLLOW_UP, attempt.strip())
         audit.record(actor=actor, action="update", obj=follow_up, fields=["note"])
         return follow_up
     follow_up.done_at, follow_up.method, follow_up.visitor = done_at, method, actor
@@ -711,7 +712,7 @@ def record_follow_up(
         "when": when, "method": method_label, "outcome": follow_up.get_outcome_display(),
         "satisfaction": follow_up.get_satisfaction_display(), "note": note,
     }  # fmt: skip
-    _event(case, actor, EventKind.FOLLOW_UP, text.strip())
+    add_event(case, actor, EventKind.FOLLOW_UP, text.strip())
     audit.record(actor=actor, action="update", obj=follow_up,
                  fields=["done_at", "outcome", "satisfaction", "note"])  # fmt: skip
     if outcome in FAILED_VISITS:
@@ -722,16 +723,17 @@ def record_follow_up(
         if case.track == Track.POLICE and outcome == VisitOutcome.NOT_PERFORMED:
             _to_penalty(actor, case, reason)
         elif case.track == Track.POLICE:
-            _event(case, actor, EventKind.NOTE,
+            add_event(case, actor, EventKind.NOTE,
                    _("治安调解已结案，纠纷复发的，请作为新的警情或纠纷登记处理。"))  # fmt: skip
         elif (
             outcome == VisitOutcome.NOT_PERFORMED
             and agreement is not None
             and _before_court(agreement)
         ):
-            _event(case, actor, EventKind.NOTE, _court_remedy(agreement))
+            add_event(case, actor, EventKind.NOTE, _court_remedy(agreement))
         else:
             _reopen(actor, case, reason)
+        risk.refresh_case(case, actor=actor)
     return follow_up
 
 

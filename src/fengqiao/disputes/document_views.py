@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET
 
 from fengqiao.disputes import documents, selectors
 from fengqiao.disputes.models import DisputeCase
-from fengqiao.disputes.services import _check_scope
+from fengqiao.disputes.services import check_scope
 from fengqiao.incidents import codes
 
 URL_NAMES = {
@@ -82,7 +82,7 @@ def panel(request: HttpRequest, case: DisputeCase, forms: dict[str, Any] | None)
     each with its download link or the reason it cannot be printed yet, and the record
     of every visit done. Only those who work the case may print."""
     try:
-        _check_scope(request.user, case)
+        check_scope(request.user, case)
     except PermissionDenied:
         return {"documents_can_print": False, "documents_offers": [], "documents_visits": []}
     offers = [

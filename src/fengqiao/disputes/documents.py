@@ -57,7 +57,7 @@ from fengqiao.disputes.models import (
     PartyRole,
     Track,
 )
-from fengqiao.disputes.services import _check_scope, age_on
+from fengqiao.disputes.services import age_on, check_scope
 from fengqiao.jurisdictions.models import Kind
 from fengqiao.jurisdictions.selectors import nearest
 
@@ -873,7 +873,7 @@ def print_document(*, actor: Any, case: DisputeCase, kind: str,
     the parties' full personal details, so it is recorded in the audit log as an export
     of those fields, with the parties printed and the reason. A document the case does
     not support yet is refused with the reason (ValidationError) and not recorded."""
-    _check_scope(actor, case)
+    check_scope(actor, case)
     if kind == FOLLOW_UP:
         if follow_up is None or follow_up.case_id != case.pk:
             raise ValidationError(_("请选择本案的一次回访。"))

@@ -55,7 +55,7 @@ from fengqiao.disputes.models import (
     PartyKey,
     Track,
 )
-from fengqiao.disputes.services import _check_scope, _event
+from fengqiao.disputes.services import add_event, check_scope
 from fengqiao.incidents.services import clean_text
 from fengqiao.jurisdictions.models import Jurisdiction, Kind
 from fengqiao.jurisdictions.selectors import BUREAU_KINDS
@@ -882,7 +882,7 @@ def propose(case: DisputeCase, *, user: Any) -> Proposals:
 
     A fixed handful of queries whatever the number of mediators: the loads are counted
     in the query that loads the pool."""
-    _check_scope(user, case)
+    check_scope(user, case)
     case_parties = list(case.parties.all())
     keys: dict[str, list[int]] = defaultdict(list)
     for key, party_id in PartyKey.objects.filter(case=case).values_list("key", "party_id"):
@@ -998,7 +998,7 @@ def assign(
     is refused with the exclusion's reason; the assignment keeps the proposal's reasons,
     ``reason`` is the decider's own note. One lead mediator at a time."""
     require(actor, Capability.MANAGE_MEDIATORS)
-    _check_scope(actor, case)
+    check_scope(actor, case)
     # Two people assigning at once: the second waits and sees the first's lead.
     DisputeCase.objects.select_for_update().filter(pk=case.pk).first()
     Mediator.objects.select_for_update().filter(pk=mediator.pk).first()
@@ -1039,7 +1039,7 @@ def assign(
         "kind": mediator.get_kind_display(),
         "why": candidate.reason_text,
     }
-    _event(case, actor, EventKind.ASSIGNMENT, f"{line} {note}".strip())
+    add_event(case, actor, EventKind.ASSIGNMENT, f"{line} {note}".strip())
     audit.record(
         actor=actor,
         action="create",
@@ -1056,7 +1056,7 @@ def end_assignment(*, actor: Any, assignment: Assignment, reason: str) -> Assign
     """结束指派: the mediator leaves the case (replaced, withdrew, recused), with why."""
     require(actor, Capability.MANAGE_MEDIATORS)
     case = assignment.case
-    _check_scope(actor, case)
+    check_scope(actor, case)
     assignment = (
         Assignment.objects.select_for_update().select_related("mediator").get(pk=assignment.pk)
     )
@@ -1065,7 +1065,7 @@ def end_assignment(*, actor: Any, assignment: Assignment, reason: str) -> Assign
     reason = _reason(reason)
     assignment.ended_at = timezone.now()
     assignment.save(update_fields=["ended_at", "updated_at"])
-    _event(
+    add_event(
         case,
         actor,
         EventKind.ASSIGNMENT,

@@ -91,7 +91,7 @@ def _back(case: DisputeCase) -> HttpResponse:
 
 def _may_write(user: Any, case: DisputeCase) -> bool:
     try:
-        services._check_scope(user, case)
+        services.check_scope(user, case)
     except PermissionDenied:
         return False
     return True

@@ -39,7 +39,7 @@ from fengqiao.accounts.selectors import covers, scoped
 from fengqiao.audit import services as audit
 from fengqiao.core.concurrency import save_versioned
 from fengqiao.core.roles import Capability, Role, require
-from fengqiao.disputes import selectors
+from fengqiao.disputes import risk, selectors
 from fengqiao.disputes.models import (
     TEXT_MAX_LENGTH,
     Attachment,
@@ -52,7 +52,7 @@ from fengqiao.disputes.models import (
     ReferralStatus,
     Status,
 )
-from fengqiao.disputes.services import MIN_REASON_LENGTH, _check_scope, _event, _move
+from fengqiao.disputes.services import MIN_REASON_LENGTH, add_event, check_scope, move_to
 from fengqiao.disputes.workflow import allowed
 from fengqiao.incidents import codes
 from fengqiao.incidents.services import clean_text
@@ -310,7 +310,7 @@ def add_session(
     being signed) — when, where, who attended, what happened. Not in the future (five
     minutes' grace for clocks), not before the day the case was registered; the mediator
     named must be one assigned to the case."""
-    _check_scope(actor, case)
+    check_scope(actor, case)
     if case.status not in SESSION_STATUSES:
         raise ValidationError(
             _("纠纷当前为“%(status)s”，只有调解中、中止或已达成协议的纠纷可以记录调解。")
@@ -342,9 +342,10 @@ def add_session(
     note = _("%(when)s 在%(place)s调解。参加人员：%(who)s") % {
         "when": f"{local:%Y-%m-%d %H:%M}", "place": values["place"], "who": values["attendees"],
     }  # fmt: skip
-    _event(case, actor, EventKind.SESSION, note)
+    add_event(case, actor, EventKind.SESSION, note)
     audit.record(actor=actor, action="create", obj=session,
                  fields=["held_at", "place", "attendees", "summary"])  # fmt: skip
+    risk.refresh_case(case, actor=actor)  # threats said during mediation count
     return session
 
 
@@ -379,7 +380,7 @@ def add_attachment(
     (by name or content), or any format not on the list (judged by content). The file is
     stored under a random name with its SHA-256; the sender's name is kept, cleaned, for
     display and download."""
-    _check_scope(actor, case)
+    check_scope(actor, case)
     if not case.is_open:
         raise ValidationError(_("纠纷已结案，不能再上传材料。"))
     if upload is None:
@@ -407,7 +408,7 @@ def add_attachment(
     attachment.file.save(f"{uuid.uuid4().hex}.{kind.extension}", File(upload), save=False)
     try:
         attachment.save()
-        _event(case, actor, EventKind.NOTE,
+        add_event(case, actor, EventKind.NOTE,
                _("上传材料：%(name)s（%(size)s MB）%(what)s") % {
                    "name": original, "size": megabytes(size) if size >= 1024 * 1024 else "<1",
                    "what": description,
@@ -485,7 +486,7 @@ def refer(
     a labour arbitration committee … named in ``to_body``) or to another unit of ours
     (``transfer``: a station or police district, ``to_unit``). The hand-off waits for
     an answer; one at a time."""
-    _check_scope(actor, case)
+    check_scope(actor, case)
     errors: dict[str, str] = {}
     if kind not in ReferralKind.values:
         raise ValidationError({"kind": _("请选择移交或转办。")})
@@ -521,7 +522,7 @@ def refer(
         case=case, kind=kind, to_body=body, to_unit=to_unit, reason=reason, referred_by=actor
     )
     target = body or (to_unit.name if to_unit else "")
-    _event(case, actor, EventKind.REFERRAL,
+    add_event(case, actor, EventKind.REFERRAL,
            _("%(kind)s至%(to)s，待接收：%(reason)s")
            % {"kind": referral.get_kind_display(), "to": target, "reason": reason})  # fmt: skip
     audit.record(actor=actor, action="create", obj=referral, fields=["kind", "reason"],
@@ -542,7 +543,7 @@ def may_respond(user: Any, referral: Referral) -> bool:
             and covers(user, referral.to_unit)
         )
     try:
-        _check_scope(user, referral.case)
+        check_scope(user, referral.case)
     except PermissionDenied:
         return False
     return True
@@ -594,11 +595,11 @@ def respond(*, actor: Any, referral: Referral, accept: bool, response: str) -> R
     note = _("%(to)s%(verdict)s%(kind)s：%(response)s") % {
         "to": target, "verdict": verdict, "kind": referral.get_kind_display(), "response": response,
     }  # fmt: skip
-    _event(case, actor, EventKind.REFERRAL, note)
+    add_event(case, actor, EventKind.REFERRAL, note)
     audit.record(actor=actor, action="update", obj=referral, fields=["status", "response"],
                  reason=response)  # fmt: skip
     if accept and referral.kind == ReferralKind.REFER:
-        _move(actor, case, Status.REFERRED, case.version,
+        move_to(actor, case, Status.REFERRED, case.version,
               _("移交%(to)s：%(reason)s") % {"to": target, "reason": referral.reason})  # fmt: skip
     elif accept:
         _transfer(actor, case, referral)
@@ -616,7 +617,7 @@ def _transfer(actor: Any, case: DisputeCase, referral: Referral) -> None:
     }
     if ended:
         note += _("原调解员指派已结束，请接收单位重新指派。")
-    _event(case, actor, EventKind.NOTE, note)
+    add_event(case, actor, EventKind.NOTE, note)
     audit.record(actor=actor, action="update", obj=case, fields=["jurisdiction"],
                  reason=referral.reason)  # fmt: skip
 

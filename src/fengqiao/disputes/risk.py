@@ -119,7 +119,7 @@ from fengqiao.disputes.models import (
     TermStatus,
     WarningNotice,
 )
-from fengqiao.disputes.services import _check_scope, _event
+from fengqiao.disputes.services import add_event, check_scope
 from fengqiao.incidents.models import Incident
 from fengqiao.jurisdictions.models import Jurisdiction, Kind
 
@@ -881,9 +881,9 @@ def refresh_case(case: DisputeCase, *, actor: Any = None,
 @transaction.atomic
 def refresh(*, actor: Any, case: DisputeCase) -> Score:
     """重新评估: someone asks for the case's score now rather than at the next run."""
-    _check_scope(actor, case)
+    check_scope(actor, case)
     score = refresh_case(case, actor=actor)
-    _event(case, actor, EventKind.NOTE, _("重新评估风险：%(score)d分（%(level)s）") % {
+    add_event(case, actor, EventKind.NOTE, _("重新评估风险：%(score)d分（%(level)s）") % {
         "score": score.score, "level": RiskLevel(score.level).label,
     })  # fmt: skip
     audit.record(actor=actor, action="update", obj=case, fields=["risk_score", "risk_level"])
@@ -935,7 +935,7 @@ def mark_read(*, actor: Any, notice_id: int) -> WarningNotice:
         notice.read_at = timezone.now()
         notice.save(update_fields=["read_at", "updated_at"])
         who = actor.full_name or actor.get_username()
-        _event(notice.case, actor, EventKind.WARNING, _("%(who)s已阅风险预警。") % {"who": who})
+        add_event(notice.case, actor, EventKind.WARNING, _("%(who)s已阅风险预警。") % {"who": who})
         audit.record(actor=actor, action="update", obj=notice, fields=["read_at"],
                      scope_path=notice.case.scope_path)  # fmt: skip
     return notice

@@ -10,7 +10,7 @@ and :mod:`fengqiao.disputes.aftercare`; mediators and assignment in
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -94,10 +94,11 @@ class PartyInput:
     guardian_name: str = ""
     guardian_present: bool = False
     vulnerable: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _check_scope(actor: Any, case: DisputeCase) -> None:
+def check_scope(actor: Any, case: DisputeCase) -> None:
+    """Refuse a write on ``case`` by someone who may not work it: the capability, then
+    the scope — his assigned cases for a mediator account, his subtree for staff."""
     require(actor, Capability.HANDLE_DISPUTES)
     if actor.role == Role.MEDIATOR:
         if not case.assignments.filter(mediator__account=actor, ended_at__isnull=True).exists():
@@ -106,8 +107,9 @@ def _check_scope(actor: Any, case: DisputeCase) -> None:
         raise PermissionDenied(_("该纠纷不在您的辖区内。"))
 
 
-def _event(case: DisputeCase, actor: Any, kind: str, note: str = "", *,
-           from_status: str = "", to_status: str = "") -> CaseEvent:  # fmt: skip
+def add_event(case: DisputeCase, actor: Any, kind: str, note: str = "", *,
+              from_status: str = "", to_status: str = "") -> CaseEvent:  # fmt: skip
+    """One line on the case's timeline (never edited afterwards)."""
     return CaseEvent.objects.create(
         case=case, at=timezone.now(), actor=actor if getattr(actor, "pk", None) else None,
         kind=kind, from_status=from_status, to_status=to_status, note=note[:TEXT_MAX_LENGTH],
@@ -277,19 +279,22 @@ def register_case(
     )
     for values in cleaned_parties:
         _save_party(case, values)
-    _event(case, actor, EventKind.INTAKE, to_status=Status.REGISTERED)
+    add_event(case, actor, EventKind.INTAKE, to_status=Status.REGISTERED)
     audit.record(actor=actor, action="create", obj=case, fields=["parties", "narrative"])
+    from fengqiao.disputes import risk  # risk builds on this module
+
+    risk.refresh_case(case, actor=actor)  # a death threat at intake warns at once
     return case
 
 
 @transaction.atomic
 def add_party(*, actor: Any, case: DisputeCase, data: PartyInput) -> Party:
     """Add a party to a case still being mediated."""
-    _check_scope(actor, case)
+    check_scope(actor, case)
     if not case.is_open:
         raise ValidationError(_("纠纷已结案，不能再增加当事人。"))
     party = _save_party(case, _clean_party(data, 0))
-    _event(case, actor, EventKind.NOTE,
+    add_event(case, actor, EventKind.NOTE,
            _("增加当事人：%(role)s") % {"role": party.get_role_display()})  # fmt: skip
     audit.record(actor=actor, action="create", obj=party, fields=list(Party.PERSONAL_FIELDS))
     return party
@@ -302,20 +307,20 @@ def record_consent(*, actor: Any, party: Party, consent: str, expected_version: 
     refusal ends the mediation (人民调解法 第十七条); on the police track it sends the
     case back to the penalty procedure."""
     case = party.case
-    _check_scope(actor, case)
+    check_scope(actor, case)
     if consent not in (Consent.GIVEN, Consent.REFUSED):
         raise ValidationError({"consent": _("请选择同意或拒绝调解。")})
     party.consent, party.consent_at = consent, timezone.now()
     save_versioned(party, expected_version=expected_version, fields=["consent", "consent_at"])
     label = _("%(party)s %(consent)s") % {"party": party.get_role_display(),
                                           "consent": party.get_consent_display()}  # fmt: skip
-    _event(case, actor, EventKind.CONSENT, f"{label} {note}".strip())
+    add_event(case, actor, EventKind.CONSENT, f"{label} {note}".strip())
     audit.record(actor=actor, action="update", obj=party, fields=["consent"], reason=note)
     if consent == Consent.REFUSED and case.is_open and case.status != Status.AGREED:
         ending = Status.TO_PENALTY if case.track == Track.POLICE else Status.REFUSED
         if allowed(case.track, case.status, ending):
             rule = _("人民调解法 第十七条") if case.track == Track.PEOPLE else str(EXCLUSION_RULE)
-            _move(actor, case, ending, case.version,
+            move_to(actor, case, ending, case.version,
                   _("当事人拒绝调解（%(rule)s）。") % {"rule": rule})  # fmt: skip
     return party
 
@@ -363,7 +368,7 @@ def accept_case(*, actor: Any, case: DisputeCase, expected_version: int,
     may be initiated by the committee (人民调解法 第十七条) but still ends if a party
     refuses; police mediation needs every party's consent, no excluded circumstance
     and, for a party under 16, his guardian present."""
-    _check_scope(actor, case)
+    check_scope(actor, case)
     if case.status != Status.REGISTERED:
         raise ValidationError(_("只有已登记的纠纷可以受理。"))
     problems = acceptance_problems(case, exclusions=exclusions,
@@ -373,7 +378,7 @@ def accept_case(*, actor: Any, case: DisputeCase, expected_version: int,
     now = timezone.now()
     case.accepted_at = now
     case.due_at = clocks.mediation_due(case.track, now)
-    return _move(actor, case, Status.ACCEPTED, expected_version, note,
+    return move_to(actor, case, Status.ACCEPTED, expected_version, note,
                  fields=["accepted_at", "due_at"])  # fmt: skip
 
 
@@ -387,7 +392,7 @@ def transition(*, actor: Any, case: DisputeCase, to_status: str, expected_versio
     """Move the case along its track's table. Suspension pauses the clock; resuming
     moves the deadline by the time spent suspended. Refusal, failure, withdrawal and
     referral need a reason."""
-    _check_scope(actor, case)
+    check_scope(actor, case)
     note = clean_text(note, field="note", limit=TEXT_MAX_LENGTH, plain=True)
     if to_status == Status.AGREED:
         raise ValidationError(_("请通过“调解协议”登记协议内容，协议签订后自动变为已达成协议。"))
@@ -415,10 +420,10 @@ def transition(*, actor: Any, case: DisputeCase, to_status: str, expected_versio
             case.due_at += now - case.suspended_at
         case.suspended_at = None
         fields += ["due_at", "suspended_at"]
-    return _move(actor, case, to_status, expected_version, note, fields=fields)
+    return move_to(actor, case, to_status, expected_version, note, fields=fields)
 
 
-def _move(actor: Any, case: DisputeCase, to_status: str, expected_version: int, note: str,
+def move_to(actor: Any, case: DisputeCase, to_status: str, expected_version: int, note: str,
           *, fields: list[str] | None = None) -> DisputeCase:  # fmt: skip
     """Save the new status if nobody saved first; set or clear the closing time;
     schedule the follow-up visits of a resolved case; timeline; audit."""
@@ -428,7 +433,7 @@ def _move(actor: Any, case: DisputeCase, to_status: str, expected_version: int, 
     fields = [*(fields or []), "status", "status_changed_at", "closed_at"]
     case.closed_at = now if to_status in CLOSED_STATUSES else None
     save_versioned(case, expected_version=expected_version, fields=fields)
-    _event(case, actor, EventKind.TRANSITION, note, from_status=from_status, to_status=to_status)
+    add_event(case, actor, EventKind.TRANSITION, note, from_status=from_status, to_status=to_status)
     if to_status == Status.RESOLVED:
         schedule_follow_ups(case)
     audit.record(actor=actor, action="update", obj=case, fields=["status"], reason=note)
@@ -451,7 +456,7 @@ def schedule_follow_ups(case: DisputeCase) -> list[FollowUp]:
 def extend(*, actor: Any, case: DisputeCase, days: int, expected_version: int,
            parties_consent: bool, reason: str) -> DisputeCase:  # fmt: skip
     """延长调解期限 (people's mediation only), with the parties' consent recorded."""
-    _check_scope(actor, case)
+    check_scope(actor, case)
     if case.track != Track.PEOPLE:
         raise ValidationError(_("治安调解须在受理后3个工作日内完成，不能延长。"))
     if case.status not in (Status.ACCEPTED, Status.SUSPENDED) or case.accepted_at is None:
@@ -471,7 +476,7 @@ def extend(*, actor: Any, case: DisputeCase, days: int, expected_version: int,
     )
     save_versioned(case, expected_version=expected_version, fields=["extended_days", "due_at"])
     note = _("延长%(days)d天（双方同意）：%(reason)s") % {"days": days, "reason": reason}
-    _event(case, actor, EventKind.EXTENSION, note)
+    add_event(case, actor, EventKind.EXTENSION, note)
     audit.record(actor=actor, action="update", obj=case, fields=["due_at"], reason=reason)
     return case
 
