@@ -191,3 +191,13 @@ def test_logins_and_failed_logins_are_audited(client, world):
     actions = list(AuditEvent.objects.order_by("seq").values_list("action", "actor_name"))
     assert ("login_failed", "a.chief") in actions
     assert ("login", "a.chief") in actions
+
+
+def test_audit_page_names_a_reverse_relation_by_its_models_plural(client, world, make_dispute):
+    from fengqiao.core.roles import Role
+
+    make_dispute()  # audited with fields ["parties", "narrative"]
+    client.force_login(world.a[Role.STATION_CHIEF])
+    response = client.get("/audit/")
+    assert response.status_code == 200
+    assert "当事人" in response.content.decode()

@@ -3,6 +3,7 @@ workflow buttons, screening rounds, the API."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -194,3 +195,19 @@ def test_api_registers_lists_and_refuses_bad_input(officer_client):
         "/api/v1/disputes/", json.dumps(payload), content_type="application/json"
     )
     assert refused.status_code == 422 and "parties" in refused.json()["errors"]
+
+
+def test_list_reminds_of_visits_due_this_week(officer_client, make_dispute):
+    from django.utils import timezone
+
+    from fengqiao.disputes.models import FollowUp
+
+    case = make_dispute()
+    DisputeCase.objects.filter(pk=case.pk).update(status=Status.RESOLVED)
+    FollowUp.objects.create(case=case, due_on=timezone.localdate())
+    later = make_dispute()
+    DisputeCase.objects.filter(pk=later.pk).update(status=Status.RESOLVED)
+    FollowUp.objects.create(case=later, due_on=timezone.localdate() + dt.timedelta(days=20))
+    text = officer_client.get(reverse("disputes:list")).content.decode()
+    reminders = text[text.index("本周待回访") : text.index("</div>", text.index("本周待回访"))]
+    assert case.code in reminders and later.code not in reminders

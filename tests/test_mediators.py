@@ -18,7 +18,7 @@ from fengqiao.addresses import services as address_services
 from fengqiao.audit.models import AuditEvent
 from fengqiao.core.concurrency import StaleEditError
 from fengqiao.core.roles import Role
-from fengqiao.disputes import clocks, mediators, selectors
+from fengqiao.disputes import clocks, mediators, rota, selectors
 from fengqiao.disputes.models import (
     Assignment,
     CaseEvent,
@@ -468,7 +468,7 @@ def lawyers(world, room):
 
 
 def generate(world, room, year=2025, month=10):
-    return mediators.generate_rota(actor=chief(world), room=room, year=year, month=month)
+    return rota.generate_rota(actor=chief(world), room=room, year=year, month=month)
 
 
 def test_rota_puts_one_lawyer_on_each_working_day_and_skips_holidays(world, room, lawyers):
@@ -481,7 +481,7 @@ def test_rota_is_balanced_and_round_robin(world, room, lawyers):
     shifts = generate(world, room)
     counts = Counter(s.mediator.name for s in shifts)
     assert set(counts.values()) == {6}
-    order = [m.name for m in mediators.room_lawyers(room)]  # by name: 丙, 乙, 甲
+    order = [m.name for m in rota.room_lawyers(room)]  # by name: 丙, 乙, 甲
     assert [s.mediator.name for s in shifts[:4]] == [*order, order[0]]
 
 
@@ -495,14 +495,14 @@ def test_rota_continues_from_last_months_last_lawyer(world, room, lawyers):
     september = generate(world, room, month=9)
     last = september[-1].mediator
     october = generate(world, room)
-    order = mediators.room_lawyers(room)
+    order = rota.room_lawyers(room)
     assert october[0].mediator == order[(order.index(last) + 1) % 3]
 
 
 def test_regenerating_keeps_swapped_and_existing_shifts(world, room, lawyers):
     shifts = generate(world, room)
     first, second = shifts[0], shifts[1]
-    mediators.swap_shifts(actor=chief(world), shift_a=first, shift_b=second, reason="律师甲出庭")
+    rota.swap_shifts(actor=chief(world), shift_a=first, shift_b=second, reason="律师甲出庭")
     before = {s.day: (s.mediator_id, s.swapped_from_id) for s in DutyShift.objects.all()}
     again = generate(world, room)
     assert {s.day: (s.mediator_id, s.swapped_from_id) for s in again} == before
@@ -533,8 +533,8 @@ def test_swap_exchanges_two_days_and_is_audited(world, room, lawyers):
     a, b = shifts[0], shifts[1]
     was_a, was_b = a.mediator_id, b.mediator_id
     with pytest.raises(ValidationError):
-        mediators.swap_shifts(actor=chief(world), shift_a=a, shift_b=b, reason="")
-    mediators.swap_shifts(actor=chief(world), shift_a=a, shift_b=b, reason="律师甲出庭")
+        rota.swap_shifts(actor=chief(world), shift_a=a, shift_b=b, reason="")
+    rota.swap_shifts(actor=chief(world), shift_a=a, shift_b=b, reason="律师甲出庭")
     a.refresh_from_db()
     b.refresh_from_db()
     assert (a.mediator_id, a.swapped_from_id) == (was_b, was_a)
@@ -549,7 +549,7 @@ def test_replace_puts_another_lawyer_on_a_day_and_is_audited(world, room, lawyer
     shift = generate(world, room)[0]
     replacement = next(lawyer for lawyer in lawyers if lawyer.pk != shift.mediator_id)
     original = shift.mediator_id
-    mediators.replace_on_shift(actor=chief(world), shift=shift, mediator=replacement,
+    rota.replace_on_shift(actor=chief(world), shift=shift, mediator=replacement,
                                reason="原值班律师生病")  # fmt: skip
     shift.refresh_from_db()
     assert shift.mediator == replacement and shift.swapped_from_id == original
@@ -562,7 +562,7 @@ def test_replace_only_by_an_available_lawyer_of_the_room(world, room, lawyers):
     shift = generate(world, room)[0]
     mediator = make_mediator(world, "人民调解员")
     with pytest.raises(ValidationError) as error:
-        mediators.replace_on_shift(actor=chief(world), shift=shift, mediator=mediator,
+        rota.replace_on_shift(actor=chief(world), shift=shift, mediator=mediator,
                                    reason="临时替班")  # fmt: skip
     assert "mediator" in error.value.message_dict
 
@@ -570,9 +570,9 @@ def test_replace_only_by_an_available_lawyer_of_the_room(world, room, lawyers):
 def test_another_station_cannot_touch_the_rota(world, room, lawyers):
     shifts = generate(world, room)
     with pytest.raises(PermissionDenied):
-        mediators.generate_rota(actor=world.b_chief, room=room, year=2025, month=11)
+        rota.generate_rota(actor=world.b_chief, room=room, year=2025, month=11)
     with pytest.raises(PermissionDenied):
-        mediators.swap_shifts(actor=world.b_chief, shift_a=shifts[0], shift_b=shifts[1],
+        rota.swap_shifts(actor=world.b_chief, shift_a=shifts[0], shift_b=shifts[1],
                               reason="越权调班")  # fmt: skip
     assert room not in mediators.rooms_for(world.b_chief)
 
@@ -587,7 +587,7 @@ def test_who_is_on_duty_today(world, room, lawyers):
 
 def test_rota_month_is_a_calendar_with_counts(world, room, lawyers):
     generate(world, room)
-    month = mediators.rota_month(chief(world), room=room, year=2025, month=10)
+    month = rota.rota_month(chief(world), room=room, year=2025, month=10)
     assert all(len(week) == 7 for week in month.weeks)
     assert month.weeks[0][0].day == dt.date(2025, 9, 29)  # from Monday
     assert month.uncovered == 0
@@ -600,8 +600,8 @@ def test_rooms_of_other_jurisdictions_have_their_own_lawyers(world, room, lawyer
     other = MediationRoom.objects.create(jurisdiction=world.station_b, name="乙所调解室")
     make_mediator(world, "乙所律师", actor=world.b_chief, kind=MediatorKind.LAWYER,
                   jurisdiction=world.station_b)  # fmt: skip
-    assert [m.name for m in mediators.room_lawyers(other)] == ["乙所律师"]
-    assert {m.name for m in mediators.room_lawyers(room)} == {"律师甲", "律师乙", "律师丙"}
+    assert [m.name for m in rota.room_lawyers(other)] == ["乙所律师"]
+    assert {m.name for m in rota.room_lawyers(room)} == {"律师甲", "律师乙", "律师丙"}
 
 
 # --- the pages ------------------------------------------------------------------------

@@ -360,7 +360,7 @@ class _Loader:
         resolved with follow-ups due, failed — and one taken over from an incident."""
         from django.utils import timezone
 
-        from fengqiao.disputes import aftercare, mediators, risk
+        from fengqiao.disputes import aftercare, mediators, risk, rota
         from fengqiao.disputes import services as disputes
         from fengqiao.disputes.models import DisputeCase, MediationRoom, MediatorKind
         from fengqiao.incidents.models import Incident
@@ -400,7 +400,7 @@ class _Loader:
             for key, (name, kind, langs, fields, user) in people.items()
         }  # fmt: skip
         today = timezone.localdate()
-        mediators.generate_rota(actor=chief, room=room, year=today.year, month=today.month)
+        rota.generate_rota(actor=chief, room=room, year=today.year, month=today.month)
         now = timezone.now()
 
         def party(role: str) -> disputes.PartyInput:

@@ -24,9 +24,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from fengqiao.audit import personal
 from fengqiao.core.concurrency import StaleEditError
+from fengqiao.core.forms import show_refusal
 from fengqiao.core.masking import mask
 from fengqiao.core.roles import Capability, Role, require
 from fengqiao.disputes import mediators, selectors
+from fengqiao.disputes import rota as duty_rota
 from fengqiao.disputes.forms_mediators import (
     AssignForm,
     ConflictForm,
@@ -50,23 +52,14 @@ from fengqiao.disputes.models import (
 from fengqiao.disputes.parties import KEY_ID, KEY_PHONE
 
 PAGE_SIZE = 30
-SHOWN_CANDIDATES = 8  # the rest of the proposals fold away
+SHOWN_CANDIDATES = 3  # the best few; the rest fold away
 INVALID = 422
+# The service names the registry person; the form asks for his ID number.
+PERSON_FIELD = {"person": "person_id_number"}
 
 
 def _messages_of(error: Exception) -> list[str]:
     return list(getattr(error, "messages", None) or [str(error) or _("您没有权限进行此操作。")])
-
-
-def _form_errors(form: Any, error: ValidationError | PermissionDenied) -> None:
-    """A service's refusal, shown at the fields it names (the rest above the form)."""
-    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
-        aliases = {"person": "person_id_number"}
-        for name, texts in error.message_dict.items():
-            field = aliases.get(name, name)
-            form.add_error(field if field in form.fields else None, texts)
-    else:
-        form.add_error(None, _messages_of(error))
 
 
 def _labels(codes: list[str], table: dict[str, Any]) -> str:
@@ -149,7 +142,7 @@ def assign(request: HttpRequest, code: str) -> HttpResponse:
             reason=data["reason"],
         )
     except (ValidationError, PermissionDenied) as error:
-        _form_errors(form, error)
+        show_refusal(form, error, aliases=PERSON_FIELD)
         return _refused(request, case, "mediators_assign", form)
     messages.success(request, _("已指派%(name)s。") % {"name": mediator.name})
     return redirect(reverse("disputes:detail", args=[case.code]))
@@ -169,7 +162,7 @@ def end_assignment(request: HttpRequest, code: str, pk: int) -> HttpResponse:
             actor=request.user, assignment=assignment, reason=form.cleaned_data["reason"]
         )
     except (ValidationError, PermissionDenied) as error:
-        _form_errors(form, error)
+        show_refusal(form, error, aliases=PERSON_FIELD)
         return _refused(request, case, "mediators_end", form)
     messages.success(request, _("已结束%(name)s的指派。") % {"name": assignment.mediator.name})
     return redirect(reverse("disputes:detail", args=[case.code]))
@@ -292,7 +285,7 @@ def mediator_create(request: HttpRequest) -> HttpResponse:
             try:
                 created = mediators.create_mediator(actor=request.user, **form.service_arguments())
             except (ValidationError, PermissionDenied) as error:
-                _form_errors(form, error)
+                show_refusal(form, error, aliases=PERSON_FIELD)
             else:
                 messages.success(request, _("已登记调解员%(name)s。") % {"name": created.name})
                 return redirect("disputes:mediator_detail", pk=created.pk)
@@ -320,7 +313,7 @@ def mediator_edit(request: HttpRequest, pk: int) -> HttpResponse:
             except StaleEditError as error:
                 form.add_error(None, str(error))
             except (ValidationError, PermissionDenied) as error:
-                _form_errors(form, error)
+                show_refusal(form, error, aliases=PERSON_FIELD)
             else:
                 messages.success(request, _("已保存。"))
                 return redirect("disputes:mediator_detail", pk=mediator.pk)
@@ -338,7 +331,7 @@ def conflict_add(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             mediators.declare_conflict(actor=request.user, mediator=mediator, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as error:
-            _form_errors(form, error)
+            show_refusal(form, error, aliases=PERSON_FIELD)
         else:
             messages.success(request, _("已登记利害关系。"))
             return redirect("disputes:mediator_detail", pk=mediator.pk)
@@ -397,7 +390,7 @@ def room_create(request: HttpRequest) -> HttpResponse:
             try:
                 room = mediators.create_room(actor=request.user, **form.cleaned_data)
             except (ValidationError, PermissionDenied) as error:
-                _form_errors(form, error)
+                show_refusal(form, error, aliases=PERSON_FIELD)
             else:
                 messages.success(request, _("已设立%(room)s。") % {"room": room.name})
                 return redirect("disputes:room_list")
@@ -435,18 +428,18 @@ def _render_rota(
     status: int = 200,
 ) -> HttpResponse:
     forms = forms or {}
-    rota = mediators.rota_month(request.user, room=room, year=year, month=month)
+    month_rota = duty_rota.rota_month(request.user, room=room, year=year, month=month)
     first = dt.date(year, month, 1)
     previous = first - dt.timedelta(days=1)
     following = first + dt.timedelta(days=32)
     context = {
-        "rota": rota,
+        "rota": month_rota,
         "today": timezone.localdate(),
         "previous": previous,
         "following": following,
-        "swap_form": forms.get("swap") or SwapForm(shifts=rota.shifts),
+        "swap_form": forms.get("swap") or SwapForm(shifts=month_rota.shifts),
         "replace_form": forms.get("replace")
-        or ReplaceForm(shifts=rota.shifts, lawyers=rota.lawyers),
+        or ReplaceForm(shifts=month_rota.shifts, lawyers=month_rota.lawyers),
         "weekdays": [_("周一"), _("周二"), _("周三"), _("周四"), _("周五"), _("周六"), _("周日")],
         **_nav(request.user),
     }
@@ -469,7 +462,7 @@ def rota_generate(request: HttpRequest, pk: int, year: int, month: int) -> HttpR
     room = _room(request.user, pk)
     try:
         before = DutyShift.objects.filter(room=room, day__year=year, day__month=month).count()
-        shifts = mediators.generate_rota(actor=request.user, room=room, year=year, month=month)
+        shifts = duty_rota.generate_rota(actor=request.user, room=room, year=year, month=month)
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, " ".join(_messages_of(error)))
     else:
@@ -489,7 +482,7 @@ def _rota_write(
         try:
             shift = write(form.cleaned_data)
         except (ValidationError, PermissionDenied) as error:
-            _form_errors(form, error)
+            show_refusal(form, error, aliases=PERSON_FIELD)
         else:
             messages.success(request, done)
             return redirect("disputes:rota", pk=room.pk, year=shift.day.year, month=shift.day.month)
@@ -527,7 +520,7 @@ def rota_swap(request: HttpRequest, pk: int) -> HttpResponse:
     form = SwapForm(request.POST, shifts=shifts)
 
     def write(data: dict[str, Any]) -> DutyShift:
-        first, _second = mediators.swap_shifts(
+        first, _second = duty_rota.swap_shifts(
             actor=request.user,
             shift_a=by_pk[data["shift_a"]],
             shift_b=by_pk[data["shift_b"]],
@@ -544,12 +537,12 @@ def rota_replace(request: HttpRequest, pk: int) -> HttpResponse:
     """替班: another lawyer of the room takes a day of the month shown."""
     room = _room(request.user, pk)
     shifts = _month_shifts(request, room)
-    lawyers = mediators.room_lawyers(room)
+    lawyers = duty_rota.room_lawyers(room)
     by_pk, lawyer_by_pk = {s.pk: s for s in shifts}, {m.pk: m for m in lawyers}
     form = ReplaceForm(request.POST, shifts=shifts, lawyers=lawyers)
 
     def write(data: dict[str, Any]) -> DutyShift:
-        return mediators.replace_on_shift(
+        return duty_rota.replace_on_shift(
             actor=request.user,
             shift=by_pk[data["shift"]],
             mediator=lawyer_by_pk[data["mediator"]],

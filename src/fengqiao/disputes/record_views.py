@@ -39,6 +39,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from fengqiao.core.concurrency import StaleEditError
+from fengqiao.core.forms import show_refusal
 from fengqiao.core.masking import mask_name
 from fengqiao.core.roles import Capability, Role
 from fengqiao.disputes import aftercare, records, selectors, services
@@ -97,17 +98,6 @@ def _may_write(user: Any, case: DisputeCase) -> bool:
     return True
 
 
-def _put_errors(form: Any, error: ValidationError | PermissionDenied) -> None:
-    """A service's refusal on the form: at the fields it names, the rest above it."""
-    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
-        for field, texts in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, texts)
-    elif isinstance(error, ValidationError):
-        form.add_error(None, error.messages)
-    else:
-        form.add_error(None, str(error) or _("您没有权限进行此操作。"))
-
-
 def _refused(request: HttpRequest, case: DisputeCase, forms: dict[str, Any],
              status: int = 422) -> HttpResponse:  # fmt: skip
     from fengqiao.disputes.views import render_detail  # the page includes these panels
@@ -127,7 +117,7 @@ def _submit(request: HttpRequest, case: DisputeCase, key: str, form: Any, action
         form.add_error(None, str(error))
         return _refused(request, case, {key: form}, status=409)
     except (ValidationError, PermissionDenied) as error:
-        _put_errors(form, error)
+        show_refusal(form, error)
         return _refused(request, case, {key: form})
     messages.success(request, done)
     return _back(case)
@@ -309,7 +299,7 @@ def referral_respond(request: HttpRequest, pk: int) -> HttpResponse:
             records.respond(actor=request.user, referral=referral, accept=form.accept,
                             response=form.cleaned_data["response"])  # fmt: skip
         except (ValidationError, PermissionDenied) as error:
-            _put_errors(form, error)
+            show_refusal(form, error)
             return None
         messages.success(request, _("已接收。") if form.accept else _("已退回。"))
         # An accepted transfer puts the case in the receiver's scope: go there.
@@ -476,9 +466,9 @@ def agreement_save(request: HttpRequest, code: str) -> HttpResponse:
             # ``terms-<i>-<field>`` go to their row; the rest to the agreement form.
             rest = terms.add_service_errors(error.message_dict)
             if rest:
-                _put_errors(form, ValidationError(rest))
+                show_refusal(form, ValidationError(rest))
         else:
-            _put_errors(form, error)
+            show_refusal(form, error)
         return _refused(request, case, keys)
     messages.success(request, _("已保存调解协议。"))
     return _back(case)

@@ -27,8 +27,9 @@ from fengqiao.addresses import codes as address_codes
 from fengqiao.addresses import selectors as address_selectors
 from fengqiao.audit import personal
 from fengqiao.core.concurrency import StaleEditError
+from fengqiao.core.forms import show_refusal
 from fengqiao.core.roles import Capability, Role, require
-from fengqiao.disputes import selectors, services
+from fengqiao.disputes import aftercare, selectors, services
 from fengqiao.disputes.forms import (
     AcceptForm,
     CaseFilterForm,
@@ -54,6 +55,7 @@ from fengqiao.incidents.models import Incident
 from fengqiao.jurisdictions.selectors import police_units_for
 
 PAGE_SIZE = 30
+REMINDERS = 5  # due follow-up visits and closing confirmation windows shown on the list
 # The case page's panels, in order: (template, context function). Each part of the work
 # keeps its page section and its forms in its own module.
 PANELS = (
@@ -69,17 +71,6 @@ _ENDINGS = {Status.REFUSED, Status.FAILED, Status.TO_PENALTY, Status.WITHDRAWN}
 
 def _error_text(error: Exception) -> str:
     return " ".join(getattr(error, "messages", None) or [str(error)])
-
-
-def _form_errors(form: Any, error: ValidationError | PermissionDenied) -> None:
-    """A service's refusal, shown at the fields it names (the rest above the form)."""
-    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
-        for field, texts in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, texts)
-    elif isinstance(error, ValidationError):
-        form.add_error(None, error.messages)
-    else:
-        form.add_error(None, str(error) or _("您没有权限进行此操作。"))
 
 
 def scoped_case(user: Any, code: str) -> DisputeCase:
@@ -109,6 +100,12 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "query": query.urlencode(),
             "now": timezone.now(),
+            "today": timezone.localdate(),
+            # What falls due this week beside the list: visits, court applications.
+            "visits_due": list(aftercare.follow_ups_due(request.user)[:REMINDERS]),
+            "confirmations_closing": list(
+                aftercare.confirmations_closing(request.user)[:REMINDERS]
+            ),
             "can_register": request.user.can(Capability.HANDLE_DISPUTES)
             and request.user.role != Role.MEDIATOR,
         },
@@ -201,7 +198,7 @@ def _register(request: HttpRequest, form: CaseForm, party_forms: Any) -> Dispute
         return services.register_case(**kwargs)
     except (ValidationError, PermissionDenied) as error:
         _party_errors(party_forms, error)
-        _form_errors(form, _without_party_errors(error))
+        show_refusal(form, _without_party_errors(error))
     return None
 
 
@@ -314,7 +311,7 @@ def _write(request: HttpRequest, case: DisputeCase, action: Callable[[], Any], d
         if form is None:
             messages.error(request, _error_text(error))
         else:
-            _form_errors(form, error)
+            show_refusal(form, error)
             return render_detail(request, case, forms={form_key: form}, status=422)
     else:
         messages.success(request, done)
@@ -422,7 +419,7 @@ def screening(request: HttpRequest) -> HttpResponse:
         try:
             services.create_screening_round(actor=request.user, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as error:
-            _form_errors(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, _("已创建排查活动。"))
             return redirect("disputes:screening")

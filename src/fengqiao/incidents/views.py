@@ -25,6 +25,7 @@ from fengqiao.addresses import codes as address_codes
 from fengqiao.addresses import selectors as address_selectors
 from fengqiao.audit import personal
 from fengqiao.core.concurrency import StaleEditError
+from fengqiao.core.forms import show_refusal
 from fengqiao.core.roles import Capability, require
 from fengqiao.incidents import codes, selectors, services
 from fengqiao.incidents.forms import (
@@ -65,17 +66,6 @@ def _scoped_incident(user: Any, pk: int) -> Incident:
     return _get_or_404(lambda: selectors.incidents_for(user=user).get(pk=pk))
 
 
-def _form_errors(form: Any, error: ValidationError | PermissionDenied) -> None:
-    """A service's refusal, shown at the fields it names (the rest above the form)."""
-    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
-        for field, texts in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, texts)
-    elif isinstance(error, ValidationError):
-        form.add_error(None, error.messages)
-    else:
-        form.add_error(None, str(error) or _("您没有权限进行此操作。"))
-
-
 def _error_text(error: Exception) -> str:
     return " ".join(getattr(error, "messages", None) or [str(error)])
 
@@ -111,7 +101,7 @@ def intake(request: HttpRequest) -> HttpResponse:
             try:
                 incident = services.intake(actor=request.user, **form.cleaned_data)
             except (ValidationError, PermissionDenied) as error:
-                _form_errors(form, error)
+                show_refusal(form, error)
             else:
                 _announce_intake(request, incident)
                 return redirect("incidents:detail", pk=incident.pk)

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fengqiao.core.concurrency import StaleEditError
+from fengqiao.core.forms import show_refusal
 from fengqiao.core.roles import Capability, require
 from fengqiao.incidents import codes, whistles
 from fengqiao.incidents import selectors as incident_selectors
@@ -195,19 +196,6 @@ def _incident_from_query(request: HttpRequest) -> Incident | None:
     return incident
 
 
-def _form_errors(form: forms.Form, error: ValidationError | PermissionDenied) -> None:
-    """A service's refusal, shown at the fields it names (the rest above the form)."""
-    aliases = {"incident": "incident_code"}
-    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
-        for field, texts in error.message_dict.items():
-            name = aliases.get(field, field)
-            form.add_error(name if name in form.fields else None, texts)
-    elif isinstance(error, ValidationError):
-        form.add_error(None, error.messages)
-    else:
-        form.add_error(None, str(error) or _("您没有权限进行此操作。"))
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def whistle_new(request: HttpRequest) -> HttpResponse:
@@ -221,7 +209,7 @@ def whistle_new(request: HttpRequest) -> HttpResponse:
             try:
                 whistle = whistles.raise_whistle(actor=request.user, **form.service_arguments())
             except (ValidationError, PermissionDenied) as error:
-                _form_errors(form, error)
+                show_refusal(form, error, aliases={"incident": "incident_code"})
             else:
                 messages.success(
                     request,

@@ -19,7 +19,13 @@ def field_labels(event: AuditEvent) -> str:
     labels = []
     for name in event.fields:
         try:
-            labels.append(str(meta.get_field(name).verbose_name))
+            field = meta.get_field(name)
         except FieldDoesNotExist:
             labels.append(name)
+            continue
+        # A reverse relation (a case's parties, an agreement's terms) has no verbose
+        # name of its own: the related model's plural names it.
+        related = field.related_model
+        label = getattr(field, "verbose_name", None) or related._meta.verbose_name_plural
+        labels.append(str(label))
     return ", ".join(labels)
