@@ -80,8 +80,10 @@ def new_case(unit, *, registered: dt.datetime, status: str = Status.REGISTERED,
 def party(case: DisputeCase, name: str, *, id_number: str = "", phone: str = "",
           kind: str = PartyKind.PERSON, role: str = "applicant") -> Party:  # fmt: skip
     keys = parties.party_keys(name=name, id_number=id_number, phone=phone)
-    made = Party.objects.create(case=case, name=name, id_number=id_number, phone=phone,
-                                kind=kind, role=role, party_key=keys[0])  # fmt: skip
+    # stored as the intake service stores it (digits only); the key comes from it as typed
+    made = Party.objects.create(case=case, name=name, id_number=id_number,
+                                phone=parties.clean_phone(phone), kind=kind, role=role,
+                                party_key=keys[0])  # fmt: skip
     PartyKey.objects.bulk_create(PartyKey(key=k, party=made, case=case) for k in keys)
     return made
 
