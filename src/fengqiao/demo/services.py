@@ -356,7 +356,7 @@ class _Loader:
         """The station's mediation room: mediators (a people's mediator with the demo
         mediator account, two duty lawyers on this month's rota, a foreign mediator, a
         household guardian) and a dozen disputes at every stage — waiting for consent,
-        under mediation on both tracks (one overdue, one with threats), agreed,
+        under mediation on both tracks (one with threats), agreed,
         resolved with follow-ups due, failed — and one taken over from an incident."""
         from django.utils import timezone
 
