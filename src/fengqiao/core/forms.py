@@ -22,3 +22,8 @@ def show_refusal(
         form.add_error(None, error.messages)
     else:
         form.add_error(None, str(error) or _("您没有权限进行此操作。"))
+
+
+def refusal_text(error: ValidationError | PermissionDenied) -> str:
+    """A service's refusal as one line for a page message."""
+    return " ".join(getattr(error, "messages", None) or [str(error) or _("您没有权限进行此操作。")])

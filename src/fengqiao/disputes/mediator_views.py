@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from fengqiao.audit import personal
 from fengqiao.core.concurrency import StaleEditError
-from fengqiao.core.forms import show_refusal
+from fengqiao.core.forms import refusal_text, show_refusal
 from fengqiao.core.masking import mask
 from fengqiao.core.roles import Capability, Role, require
 from fengqiao.disputes import mediators, selectors
@@ -56,10 +56,6 @@ SHOWN_CANDIDATES = 3  # the best few; the rest fold away
 INVALID = 422
 # The service names the registry person; the form asks for his ID number.
 PERSON_FIELD = {"person": "person_id_number"}
-
-
-def _messages_of(error: Exception) -> list[str]:
-    return list(getattr(error, "messages", None) or [str(error) or _("您没有权限进行此操作。")])
 
 
 def _labels(codes: list[str], table: dict[str, Any]) -> str:
@@ -355,7 +351,7 @@ def conflict_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user, conflict=conflict, reason=form.cleaned_data["reason"]
         )
     except (ValidationError, PermissionDenied) as error:
-        messages.error(request, " ".join(_messages_of(error)))
+        messages.error(request, refusal_text(error))
     else:
         messages.success(request, _("已撤销该利害关系申报。"))
     return redirect("disputes:mediator_detail", pk=conflict.mediator_id)
@@ -464,7 +460,7 @@ def rota_generate(request: HttpRequest, pk: int, year: int, month: int) -> HttpR
         before = DutyShift.objects.filter(room=room, day__year=year, day__month=month).count()
         shifts = duty_rota.generate_rota(actor=request.user, room=room, year=year, month=month)
     except (ValidationError, PermissionDenied) as error:
-        messages.error(request, " ".join(_messages_of(error)))
+        messages.error(request, refusal_text(error))
     else:
         messages.success(
             request,

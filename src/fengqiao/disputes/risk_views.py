@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from fengqiao.core.forms import refusal_text
 from fengqiao.core.roles import Capability
 from fengqiao.disputes import risk, selectors
 from fengqiao.disputes.models import DisputeCase, RiskLevel
@@ -92,7 +93,7 @@ def risk_refresh(request: HttpRequest, code: str) -> HttpResponse:
     try:
         score = risk.refresh(actor=request.user, case=case)
     except (PermissionDenied, ValidationError) as error:
-        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        messages.error(request, refusal_text(error))
     else:
         messages.success(
             request,

@@ -27,7 +27,7 @@ from fengqiao.addresses import codes as address_codes
 from fengqiao.addresses import selectors as address_selectors
 from fengqiao.audit import personal
 from fengqiao.core.concurrency import StaleEditError
-from fengqiao.core.forms import show_refusal
+from fengqiao.core.forms import refusal_text, show_refusal
 from fengqiao.core.roles import Capability, Role, require
 from fengqiao.disputes import aftercare, selectors, services
 from fengqiao.disputes.forms import (
@@ -67,10 +67,6 @@ PANELS = (
 )
 # Steps that end the mediation: their buttons are red and need a reason.
 _ENDINGS = {Status.REFUSED, Status.FAILED, Status.TO_PENALTY, Status.WITHDRAWN}
-
-
-def _error_text(error: Exception) -> str:
-    return " ".join(getattr(error, "messages", None) or [str(error)])
 
 
 def scoped_case(user: Any, code: str) -> DisputeCase:
@@ -309,7 +305,7 @@ def _write(request: HttpRequest, case: DisputeCase, action: Callable[[], Any], d
         _stale(request)
     except (ValidationError, PermissionDenied) as error:
         if form is None:
-            messages.error(request, _error_text(error))
+            messages.error(request, refusal_text(error))
         else:
             show_refusal(form, error)
             return render_detail(request, case, forms={form_key: form}, status=422)

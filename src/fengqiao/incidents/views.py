@@ -25,7 +25,7 @@ from fengqiao.addresses import codes as address_codes
 from fengqiao.addresses import selectors as address_selectors
 from fengqiao.audit import personal
 from fengqiao.core.concurrency import StaleEditError
-from fengqiao.core.forms import show_refusal
+from fengqiao.core.forms import refusal_text, show_refusal
 from fengqiao.core.roles import Capability, require
 from fengqiao.incidents import codes, selectors, services
 from fengqiao.incidents.forms import (
@@ -64,10 +64,6 @@ def _scoped_incident(user: Any, pk: int) -> Incident:
     """The incident for a write: in scope (404 otherwise), no audited read (the write
     is audited by the service)."""
     return _get_or_404(lambda: selectors.incidents_for(user=user).get(pk=pk))
-
-
-def _error_text(error: Exception) -> str:
-    return " ".join(getattr(error, "messages", None) or [str(error)])
 
 
 def _form_error_text(form: Any) -> str:
@@ -319,7 +315,7 @@ def _write(
     except StaleEditError:
         messages.error(request, _stale_message(incident))
     except (ValidationError, PermissionDenied) as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, refusal_text(error))
     else:
         messages.success(request, done)
     return redirect("incidents:detail", pk=incident.pk)

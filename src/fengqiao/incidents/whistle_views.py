@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fengqiao.core.concurrency import StaleEditError
-from fengqiao.core.forms import show_refusal
+from fengqiao.core.forms import refusal_text, show_refusal
 from fengqiao.core.roles import Capability, require
 from fengqiao.incidents import codes, whistles
 from fengqiao.incidents import selectors as incident_selectors
@@ -287,7 +287,7 @@ def whistle_act(request: HttpRequest, pk: int) -> HttpResponse:
         except StaleEditError as error:
             messages.error(request, str(error))
         except (ValidationError, PermissionDenied) as error:
-            messages.error(request, " ".join(getattr(error, "messages", None) or [str(error)]))
+            messages.error(request, refusal_text(error))
         else:
             messages.success(
                 request,

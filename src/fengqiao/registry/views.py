@@ -18,6 +18,7 @@ from fengqiao.accounts.selectors import audited_page
 from fengqiao.addresses import selectors as address_selectors
 from fengqiao.addresses import services as address_services
 from fengqiao.audit.personal import masked_fields, reveal
+from fengqiao.core.forms import refusal_text
 from fengqiao.core.pagination import keyset_page
 from fengqiao.core.roles import Capability, require
 from fengqiao.registry import selectors, services
@@ -265,7 +266,7 @@ def move_out(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user, residence=stay, moved_out=form.cleaned_data["moved_out"]
         )
     except (ValidationError, PermissionDenied) as error:
-        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        messages.error(request, refusal_text(error))
     else:
         messages.success(request, _("已登记迁出。"))
     return redirect("registry:house", pk=stay.house_id)
@@ -293,7 +294,7 @@ def tenant_review(request: HttpRequest, pk: int) -> HttpResponse:
             note=request.POST.get("note", ""),
         )
     except (ValidationError, PermissionDenied, ValueError) as error:
-        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        messages.error(request, refusal_text(error))
     else:
         messages.success(request, _("已处理：%(name)s") % {"name": stay.person.name})
     return redirect("registry:tenant_reviews")
