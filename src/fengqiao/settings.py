@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "fengqiao.registry",
     "fengqiao.incidents",
     "fengqiao.disputes",
+    "fengqiao.scoring",
     "fengqiao.portal",
     "fengqiao.audit",
     "fengqiao.dashboards",

@@ -17,6 +17,18 @@ class StaffKind(models.TextChoices):
     VOLUNTEER = "volunteer", _("志愿者")
 
 
+class Post(models.TextChoices):
+    """岗位: what the staffing checks count (两个40%, 一区一警)."""
+
+    LEADERSHIP = "leadership", _("领导")
+    COMMUNITY = "community", _("社区民警")
+    CASE = "case", _("办案民警")
+    COMMAND = "command", _("指挥室/值班")
+    OFFICE = "office", _("内勤")
+    SPECIALIST = "specialist", _("警种民警")
+    OTHER = "other", _("其他")
+
+
 class User(AbstractUser):
     """工作人员账号. ``jurisdiction`` is the scope: the user reads only records inside
     that node's subtree. ``id_number`` and ``phone`` are personal data: masked on every
@@ -36,6 +48,7 @@ class User(AbstractUser):
     staff_kind = models.CharField(
         _("人员类别"), max_length=12, choices=StaffKind.choices, default=StaffKind.POLICE
     )
+    post = models.CharField(_("岗位"), max_length=12, choices=Post.choices, blank=True)
     badge_number = models.CharField(_("警号/工号"), max_length=20, blank=True)
     id_number = models.CharField(
         _("身份证号"), max_length=18, blank=True, validators=[validate_id_number]

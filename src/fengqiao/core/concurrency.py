@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db.models import F, Model
+from django.db.models.signals import post_save, pre_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,11 +28,16 @@ def save_versioned(instance: Model, *, expected_version: int, fields: Iterable[s
     values = {name: getattr(instance, name) for name in fields}
     if hasattr(instance, "updated_at"):
         values["updated_at"] = instance.updated_at = timezone.now()
-    updated = (
-        type(instance)
-        ._default_manager.filter(pk=instance.pk, version=expected_version)
-        .update(version=F("version") + 1, **values)
+    # The UPDATE is a save of these fields: listeners (the rollups) hear of it as of one.
+    model = type(instance)
+    saved = frozenset([*values, "version"])
+    pre_save.send(sender=model, instance=instance, raw=False, using=None, update_fields=saved)
+    updated = model._default_manager.filter(pk=instance.pk, version=expected_version).update(
+        version=F("version") + 1, **values
     )
     if updated != 1:
         raise StaleEditError(instance)
     instance.version = expected_version + 1  # type: ignore[attr-defined]
+    post_save.send(
+        sender=model, instance=instance, created=False, raw=False, using=None, update_fields=saved
+    )

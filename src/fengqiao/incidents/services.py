@@ -155,11 +155,11 @@ def intake(
     IncidentEvent.objects.create(
         incident=incident, at=now, actor=actor, kind=EventKind.INTAKE, to_status=Status.RECEIVED,
     )  # fmt: skip
-    Deadline.objects.bulk_create(
-        Deadline(incident=incident, rule=rule, jurisdiction_id=incident.jurisdiction_id,
-                 due_at=due_time(incident.received_at, rule.minutes))
-        for rule in rules_for(incident)
-    )  # fmt: skip
+    for rule in rules_for(incident):  # created one by one: the rollups count clocks
+        Deadline.objects.create(
+            incident=incident, rule=rule, jurisdiction_id=incident.jurisdiction_id,
+            due_at=due_time(incident.received_at, rule.minutes),
+        )  # fmt: skip
     fields = ["description", "location_text", "reporter_name", "reporter_phone"]
     audit.record(actor=actor, action="create", obj=incident, fields=fields)
     if phone:
@@ -295,7 +295,9 @@ def locate(
     incident.jurisdiction = address.police_district
     fields = ["address", "grid", "jurisdiction"]
     save_versioned(incident, expected_version=expected_version, fields=fields)
-    incident.deadlines.update(jurisdiction=incident.jurisdiction)
+    for deadline in incident.deadlines.all():  # saved one by one: the rollups count clocks
+        deadline.jurisdiction = incident.jurisdiction
+        deadline.save(update_fields=["jurisdiction"])
     IncidentEvent.objects.create(
         incident=incident, at=timezone.now(), actor=actor, kind=EventKind.NOTE,
         note=_("关联标准地址：%(address)s") % {"address": address.full_text},

@@ -82,6 +82,9 @@ class Jurisdiction(TimeStampedModel):
         blank=True,
         help_text=_("对外公开的值班电话（警务室、派出所），显示在二维码门牌页面上"),
     )
+    # The node's outline for the dashboards' maps: a GeoJSON Polygon or MultiPolygon in
+    # WGS-84 (lng, lat), drawn by the deployment or generated; no tile server needed.
+    boundary = models.JSONField(_("边界（GeoJSON）"), null=True, blank=True)
     covers = models.ManyToManyField(
         "self",
         verbose_name=_("覆盖社区/网格"),
