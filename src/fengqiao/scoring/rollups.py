@@ -54,6 +54,12 @@ class Fact:
     rows: Callable[[], models.QuerySet[Any]]  # values(*ROW), one row per counted record
     # Fields whose change can move a record's key; a save touching none is ignored.
     watched: frozenset[str]
+    # Where the unit and the grid are reached from the model (for the records behind a
+    # count), and which incident or dispute each counted record belongs to.
+    unit_field: str
+    grid_field: str
+    record: str  # "incident" or "dispute"
+    record_field: str
 
     @property
     def model(self) -> type[models.Model]:
@@ -126,24 +132,25 @@ FACTS: dict[str, Fact] = {
         # 警情 by received day, category (confirmed, else suggested) and current status.
         Fact("incident", "incidents.Incident", _incidents, frozenset(
             {"jurisdiction", "grid", "received_at", "category", "suggested_category", "status"}
-        )),
+        ), "jurisdiction", "grid", "incident", "pk"),
         # 矛盾纠纷 by registration day, category and current status; 民转刑 among them.
         Fact("dispute", "disputes.DisputeCase", _disputes, frozenset(
             {"jurisdiction", "address", "registered_at", "category", "status"}
-        )),
+        ), "jurisdiction", "address__grid", "dispute", "pk"),
         Fact("criminal", "disputes.DisputeCase", lambda: _disputes(criminal=True), frozenset(
             {"jurisdiction", "address", "registered_at", "category", "status", "turned_criminal"}
-        )),
+        ), "jurisdiction", "address__grid", "dispute", "pk"),
         # 时限 by due day and clock kind: met (on time), late, running.
         Fact("clock", "incidents.Deadline", _deadlines, frozenset(
             {"jurisdiction", "due_at", "met_at", "rule"}
-        )),
+        ), "jurisdiction", "incident__grid", "incident", "incident_id"),
         # Reporters' satisfaction (阳光坐席 survey) by answer day.
-        Fact("survey", "incidents.SurveyResponse", _surveys, frozenset({"incident", "rating"})),
+        Fact("survey", "incidents.SurveyResponse", _surveys, frozenset({"incident", "rating"}),
+             "incident__jurisdiction", "incident__grid", "incident", "incident_id"),
         # 回访 done, by day, satisfaction and outcome.
         Fact("followup", "disputes.FollowUp", _follow_ups, frozenset(
             {"case", "done_at", "satisfaction", "outcome"}
-        )),
+        ), "case__jurisdiction", "case__address__grid", "dispute", "case_id"),
     ]
 }  # fmt: skip
 

@@ -1,0 +1,577 @@
+"""一屏尽览: the figures of one node's dashboard, read from the rollups alone.
+
+**Period.** A month or a year of local (Asia/Shanghai) calendar days. While it is still
+running, it counts up to today, and its comparisons take the same span: this month's
+first 22 days against last month's first 22 and against the same 22 days a year ago
+(同比/环比 like for like).
+
+**Definitions** (also stated on the page):
+
+* 警情 — incidents received in the period, by category (confirmed, else suggested);
+  刑事 is the 01 category and its sub-types.
+* 矛盾纠纷 — disputes registered in the period; 化解率 here = resolved / closed among them
+  (the dispute statistics page has the full time-limit-aware definition); 民转刑 —
+  those marked as turned criminal.
+* 满意度 — reporters' survey answers and follow-up visits recorded in the period rated
+  满意 or 基本满意, over all rated.
+* 时限 — clocks that fell due in the period: met on time, late, or still running past a
+  day that has ended (超时); 达标率 = on time / (on time + late + overdue).
+* 零发案社区 — communities (and villages) covered by the node's police districts without
+  any 刑事 incident in the period.
+
+Every count is a sum of :class:`~fengqiao.scoring.models.Rollup` rows, and
+:func:`records_behind` lists the records it counts with the same fact definition, so a
+number and its list cannot disagree.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet, Sum
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fengqiao.core.roles import Capability, require
+from fengqiao.disputes.models import CLOSED_STATUSES
+from fengqiao.disputes.models import Category as DisputeCategory
+from fengqiao.disputes.models import Status as DisputeStatus
+from fengqiao.disputes.stats import percent
+from fengqiao.incidents.models import Category, ClockKind
+from fengqiao.incidents.taxonomy import label as category_label
+from fengqiao.jurisdictions import selectors as jurisdiction_selectors
+from fengqiao.jurisdictions.models import Jurisdiction, Kind
+from fengqiao.scoring import rollups
+from fengqiao.scoring.models import Grain, Rollup
+
+CRIMINAL = "01"  # 刑事: the top category whose absence makes a 零发案 community
+SATISFIED = ("satisfied", "basic")
+
+
+# --- periods ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Span:
+    """Local days ``start`` ≤ day < ``end``."""
+
+    start: dt.date
+    end: dt.date
+
+    @property
+    def last_day(self) -> dt.date:
+        return self.end - dt.timedelta(days=1)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+@dataclass(frozen=True)
+class Period:
+    """A month (``2026-11``) or a year (``2026``) of local days."""
+
+    kind: str  # "month" or "year"
+    start: dt.date
+
+    @classmethod
+    def parse(cls, text: str | None, *, today: dt.date | None = None) -> Period:
+        """The period a query parameter names; this month when empty or malformed."""
+        today = today or timezone.localdate()
+        text = (text or "").strip()
+        try:
+            if len(text) == 4:
+                return cls("year", dt.date(int(text), 1, 1))
+            if len(text) == 7 and text[4] == "-":
+                return cls("month", dt.date(int(text[:4]), int(text[5:]), 1))
+        except ValueError:
+            pass
+        return cls("month", today.replace(day=1))
+
+    @property
+    def end(self) -> dt.date:
+        months = 12 if self.kind == "year" else 1
+        return _add_months(self.start, months)
+
+    @property
+    def param(self) -> str:
+        return f"{self.start:%Y}" if self.kind == "year" else f"{self.start:%Y-%m}"
+
+    @property
+    def label(self) -> str:
+        if self.kind == "year":
+            return _("%(year)s年") % {"year": self.start.year}
+        return _("%(year)s年%(month)s月") % {"year": self.start.year, "month": self.start.month}
+
+    def previous(self) -> Period:
+        return Period(self.kind, _add_months(self.start, -12 if self.kind == "year" else -1))
+
+    def following(self) -> Period:
+        return Period(self.kind, self.end)
+
+    def span(self, *, today: dt.date) -> Span:
+        """The period's days up to today (all of them once it is over)."""
+        return Span(self.start, min(self.end, max(today + dt.timedelta(days=1), self.start)))
+
+    def comparisons(self, *, today: dt.date) -> tuple[Span, Span, Span]:
+        """This period's span, the previous period's and a year before's, of equal length
+        in days (as far as the calendar allows)."""
+        current = self.span(today=today)
+        shift = -12 if self.kind == "year" else -1
+        previous_start = _add_months(self.start, shift)
+        year_start = _add_months(self.start, -12)
+        previous_end = min(previous_start + dt.timedelta(days=current.days), self.start)
+        year_end = min(year_start + dt.timedelta(days=current.days), _add_months(self.end, -12))
+        return current, Span(previous_start, previous_end), Span(year_start, year_end)
+
+
+# --- reading rollups -------------------------------------------------------------------
+
+
+def _span_filter(span: Span) -> Q:
+    """Whole months from the monthly rows, the rest from the daily rows."""
+    first_full = span.start if span.start.day == 1 else _add_months(span.start.replace(day=1), 1)
+    last_full = span.end.replace(day=1)  # months starting before this one end inside the span
+    if first_full >= last_full:
+        return Q(grain=Grain.DAY, day__gte=span.start, day__lt=span.end)
+    days = Q(grain=Grain.DAY, day__gte=span.start, day__lt=first_full) | Q(
+        grain=Grain.DAY, day__gte=last_full, day__lt=span.end
+    )
+    return Q(grain=Grain.MONTH, day__gte=first_full, day__lt=last_full) | days
+
+
+Totals = dict[tuple[int, str, str, str], int]  # (node, fact, category, status) → n
+
+
+def _totals(nodes: Iterable[int], facts: Iterable[str], span: Span) -> Totals:
+    rows = (
+        Rollup.objects.filter(_span_filter(span), node_id__in=list(nodes), fact__in=list(facts))
+        .values_list("node_id", "fact", "category", "status")
+        .annotate(total=Sum("n"))
+    )
+    return {(node, fact, cat, st): total for node, fact, cat, st, total in rows if total}
+
+
+def _category_matches(fact: str, category: str, cat: str) -> bool:
+    """The category vocabulary of dashboard links (mirrored in :func:`_fact_filter`)."""
+    if not category:
+        return True
+    if category == "rated":
+        return cat != ""
+    if category == "satisfied_or_basic":
+        return cat in SATISFIED
+    return cat.startswith(category) if fact == "incident" else cat == category
+
+
+def _status_matches(status: str, st: str) -> bool:
+    if not status:
+        return True
+    if status == "closed":
+        return st in CLOSED_STATUSES
+    if status == "satisfied_or_basic":
+        return st in SATISFIED
+    return st == status
+
+
+def _count(totals: Totals, node: int, fact: str, category: str = "", status: str = "") -> int:
+    return sum(
+        n for (nd, f, cat, st), n in totals.items()
+        if nd == node and f == fact and _category_matches(fact, category, cat)
+        and _status_matches(status, st)
+    )  # fmt: skip
+
+
+def _overdue_running(node: int, span: Span, today: dt.date) -> int:
+    """Clocks still running whose due day has ended (daily rows: the part before today)."""
+    end = min(span.end, today)
+    if end <= span.start:
+        return 0
+    found = Rollup.objects.filter(
+        _span_filter(Span(span.start, end)), node_id=node, fact="clock", status="running"
+    ).aggregate(total=Sum("n"))
+    return int(found["total"] or 0)
+
+
+# --- the dashboard ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A number, the same span of the previous period and of a year before, and the
+    query string of the records behind it (for :func:`records_behind`)."""
+
+    value: int
+    previous: int | None = None
+    year_before: int | None = None
+    query: str = ""
+
+    @property
+    def change(self) -> Decimal | None:  # 环比
+        return _change(self.value, self.previous)
+
+    @property
+    def change_yoy(self) -> Decimal | None:  # 同比
+        return _change(self.value, self.year_before)
+
+
+def _change(now: int, then: int | None) -> Decimal | None:
+    if not then:
+        return None
+    return percent(now - then, then)
+
+
+@dataclass(frozen=True)
+class Labelled:
+    code: str
+    label: str
+    figure: Figure
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    month: dt.date
+    value: int
+    year_before: int
+
+
+@dataclass(frozen=True)
+class ChildRow:
+    node: Jurisdiction
+    incidents: Figure
+    criminal: Figure
+    disputes: Figure
+    breached: int
+    has_dashboard: bool
+
+
+@dataclass
+class Dashboard:
+    node: Jurisdiction
+    period: Period
+    span: Span
+    ancestors: list[Jurisdiction]
+    incidents: Figure
+    by_category: list[Labelled]
+    criminal: Figure
+    trend: list[TrendPoint]
+    daily: list[tuple[dt.date, int]]
+    disputes: Figure
+    disputes_closed: Figure
+    disputes_resolved: Figure
+    turned_criminal: Figure
+    dispute_categories: list[Labelled]
+    surveys: Figure
+    surveys_satisfied: Figure
+    visits: Figure
+    visits_satisfied: Figure
+    clocks_met: Figure
+    clocks_late: list[Labelled]
+    clocks_overdue: list[Labelled]
+    zero_case: list[Jurisdiction]
+    communities: int
+    children: list[ChildRow] = field(default_factory=list)
+    map_level: str = ""
+
+    @property
+    def resolution_rate(self) -> Decimal | None:
+        return percent(self.disputes_resolved.value, self.disputes_closed.value)
+
+    @property
+    def survey_rate(self) -> Decimal | None:
+        return percent(self.surveys_satisfied.value, self.surveys.value)
+
+    @property
+    def visit_rate(self) -> Decimal | None:
+        return percent(self.visits_satisfied.value, self.visits.value)
+
+    @property
+    def clocks_breached(self) -> int:
+        return sum(x.figure.value for x in [*self.clocks_late, *self.clocks_overdue])
+
+    @property
+    def clock_rate(self) -> Decimal | None:
+        return percent(self.clocks_met.value, self.clocks_met.value + self.clocks_breached)
+
+
+def dashboard_node(user: Any, pk: int | None) -> Jurisdiction:
+    """The node whose dashboard is asked for: the user's own by default; a node outside
+    his scope does not exist for him (404)."""
+    require(user, Capability.VIEW_AGGREGATES)
+    if user.jurisdiction_id is None:
+        raise PermissionDenied(_("您的账号还没有所属辖区。"))
+    if pk is None:
+        return user.jurisdiction
+    try:
+        return jurisdiction_selectors.jurisdiction_for(user, pk)
+    except Jurisdiction.DoesNotExist:
+        raise Http404(_("没有这个单位，或它不在您的辖区内。")) from None
+
+
+def _query(node: Jurisdiction, span: Span, fact: str, category: str = "", status: str = "") -> str:
+    parts = [f"node={node.pk}", f"fact={fact}", f"from={span.start}", f"to={span.last_day}"]
+    if category:
+        parts.append(f"category={category}")
+    if status:
+        parts.append(f"status={status}")
+    return "&".join(parts)
+
+
+def _children(node: Jurisdiction) -> tuple[list[Jurisdiction], str]:
+    """The nodes the dashboard breaks down into (and maps): a district's grids, a unit's
+    police children that hold records."""
+    if node.kind in (Kind.POLICE_DISTRICT, Kind.COMMUNITY):
+        kinds = (Kind.GRID,)
+        if node.kind == Kind.COMMUNITY:
+            return list(node.children.filter(kind=Kind.GRID).order_by("path")), "grid"
+        return list(node.covers.filter(kind__in=kinds).order_by("path")), "grid"
+    children = node.children.exclude(kind__in=(Kind.UNIT, Kind.POLICE_ROOM)).order_by("path")
+    return list(children), "police"
+
+
+def _covered_communities(node: Jurisdiction) -> QuerySet[Jurisdiction]:
+    if node.kind == Kind.COMMUNITY:
+        return Jurisdiction.objects.filter(pk=node.pk)
+    if node.kind == Kind.GRID:
+        return Jurisdiction.objects.none()
+    return Jurisdiction.objects.filter(
+        kind=Kind.COMMUNITY, covered_by__path__within=node.path
+    ).distinct()
+
+
+def node_dashboard(user: Any, node: Jurisdiction, period: Period, *,
+                   today: dt.date | None = None) -> Dashboard:  # fmt: skip
+    """Every figure of ``node``'s dashboard for ``period`` (the caller has checked the
+    node with :func:`dashboard_node`)."""
+    require(user, Capability.VIEW_AGGREGATES)
+    today = today or timezone.localdate()
+    current, previous, year_before = period.comparisons(today=today)
+    facts = list(rollups.FACTS)
+    me = node.pk
+    now, before, last_year = (_totals([me], facts, s) for s in (current, previous, year_before))
+
+    def figure(fact: str, category: str = "", status: str = "") -> Figure:
+        return Figure(
+            _count(now, me, fact, category, status),
+            _count(before, me, fact, category, status),
+            _count(last_year, me, fact, category, status),
+            _query(node, current, fact, category, status),
+        )
+
+    tops = list(Category.objects.filter(parent__isnull=True).order_by("sort", "code"))
+    by_category = [Labelled(c.code, category_label(c.name), figure("incident", c.code))
+                   for c in tops]  # fmt: skip
+    dispute_codes = sorted({cat for (_n, f, cat, _s) in now if f == "dispute"})
+    labels = dict(DisputeCategory.choices)
+    dispute_categories = sorted(
+        (Labelled(code, str(labels.get(code, code)), figure("dispute", code))
+         for code in dispute_codes), key=lambda x: -x.figure.value,
+    )  # fmt: skip
+    kinds = dict(ClockKind.choices)
+    clock_kinds = sorted({cat for (_n, f, cat, _s) in now if f == "clock"})
+    overdue_by_kind = _overdue_by_kind(me, current, today)
+    children, map_level = _children(node)
+    communities = _covered_communities(node)
+    return Dashboard(
+        node=node,
+        period=period,
+        span=current,
+        ancestors=list(jurisdiction_selectors.ancestors(node)),
+        incidents=figure("incident"),
+        by_category=by_category,
+        criminal=figure("incident", CRIMINAL),
+        trend=_trend(me, period, today),
+        daily=_daily(me, current) if period.kind == "month" else [],
+        disputes=figure("dispute"),
+        disputes_closed=figure("dispute", status="closed"),
+        disputes_resolved=figure("dispute", status=DisputeStatus.RESOLVED),
+        turned_criminal=figure("criminal"),
+        dispute_categories=dispute_categories,
+        surveys=figure("survey"),
+        surveys_satisfied=figure("survey", status="satisfied_or_basic"),
+        visits=figure("followup", "rated"),
+        visits_satisfied=figure("followup", "satisfied_or_basic"),
+        clocks_met=figure("clock", status="met"),
+        clocks_late=[
+            Labelled(k, str(kinds.get(k, k)), figure("clock", k, "late"))
+            for k in clock_kinds
+            if _count(now, me, "clock", k, "late")
+        ],
+        clocks_overdue=[
+            Labelled(
+                k,
+                str(kinds.get(k, k)),
+                Figure(n, query=_query(node, current, "clock", k, "overdue")),
+            )
+            for k, n in sorted(overdue_by_kind.items())
+            if n
+        ],
+        zero_case=_zero_case(communities, current),
+        communities=communities.count(),
+        children=_child_rows(children, map_level, current, today),
+        map_level=map_level,
+    )
+
+
+def _trend(node: int, period: Period, today: dt.date) -> list[TrendPoint]:
+    """Incidents per month for the 12 months ending with the period, and a year before."""
+    last = period.start if period.kind == "month" else _add_months(period.end, -1)
+    first = _add_months(last, -11)
+    rows = (
+        Rollup.objects.filter(node_id=node, fact="incident", grain=Grain.MONTH,
+                              day__gte=_add_months(first, -12), day__lte=last)
+        .values_list("day").annotate(total=Sum("n"))
+    )  # fmt: skip
+    by_month = {day: total for day, total in rows}
+    months = [_add_months(first, i) for i in range(12)]
+    return [
+        TrendPoint(m, by_month.get(m, 0), by_month.get(_add_months(m, -12), 0))
+        for m in months if m <= today
+    ]  # fmt: skip
+
+
+def _daily(node: int, span: Span) -> list[tuple[dt.date, int]]:
+    rows = (
+        Rollup.objects.filter(node_id=node, fact="incident", grain=Grain.DAY,
+                              day__gte=span.start, day__lt=span.end)
+        .values_list("day").annotate(total=Sum("n"))
+    )  # fmt: skip
+    by_day = dict(rows)
+    return [(span.start + dt.timedelta(days=i), by_day.get(span.start + dt.timedelta(days=i), 0))
+            for i in range(span.days)]  # fmt: skip
+
+
+def _overdue_by_kind(node: int, span: Span, today: dt.date) -> dict[str, int]:
+    end = min(span.end, today)
+    if end <= span.start:
+        return {}
+    rows = (
+        Rollup.objects.filter(_span_filter(Span(span.start, end)), node_id=node, fact="clock",
+                              status="running")
+        .values_list("category").annotate(total=Sum("n"))
+    )  # fmt: skip
+    return {kind: total for kind, total in rows}
+
+
+def _zero_case(communities: QuerySet[Jurisdiction], span: Span) -> list[Jurisdiction]:
+    with_crime = (
+        Rollup.objects.filter(_span_filter(span), fact="incident", category__startswith=CRIMINAL,
+                              node__in=communities.values("pk"), n__gt=0)
+        .values("node_id")
+    )  # fmt: skip
+    return list(communities.exclude(pk__in=with_crime).order_by("path"))
+
+
+def _child_rows(children: list[Jurisdiction], level: str, span: Span,
+                today: dt.date) -> list[ChildRow]:  # fmt: skip
+    if not children:
+        return []
+    ids = [c.pk for c in children]
+    totals = _totals(ids, ["incident", "dispute", "clock"], span)
+    rows = []
+    for child in children:
+        late = _count(totals, child.pk, "clock", status="late")
+        rows.append(ChildRow(
+            node=child,
+            incidents=Figure(_count(totals, child.pk, "incident"),
+                             query=_query(child, span, "incident")),
+            criminal=Figure(_count(totals, child.pk, "incident", CRIMINAL),
+                            query=_query(child, span, "incident", CRIMINAL)),
+            disputes=Figure(_count(totals, child.pk, "dispute"),
+                            query=_query(child, span, "dispute")),
+            breached=late + _overdue_running(child.pk, span, today),
+            has_dashboard=level == "police",
+        ))  # fmt: skip
+    return rows
+
+
+# --- the records behind a number -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordQuery:
+    """What a dashboard number counts: ``fact`` records of ``node`` on local days
+    ``date_from``–``date_to`` with the category (a prefix for incident categories) and
+    status given. Special statuses: ``closed`` (any closed dispute status),
+    ``satisfied_or_basic``, ``overdue`` (a clock still running after its due day)."""
+
+    node: Jurisdiction
+    fact: str
+    date_from: dt.date
+    date_to: dt.date
+    category: str = ""
+    status: str = ""
+
+
+def parse_record_query(user: Any, params: Any) -> RecordQuery:
+    """A :class:`RecordQuery` from a dashboard link's parameters (404 when malformed or
+    outside the user's scope)."""
+    try:
+        node = dashboard_node(user, int(params.get("node", "")))
+        fact = params.get("fact", "")
+        if fact not in rollups.FACTS:
+            raise ValueError(fact)
+        date_from = dt.date.fromisoformat(params.get("from", ""))
+        date_to = dt.date.fromisoformat(params.get("to", ""))
+    except ValueError:
+        raise Http404(_("这个链接不完整或已失效。")) from None
+    return RecordQuery(node, fact, date_from, date_to, params.get("category", "")[:24],
+                       params.get("status", "")[:24])  # fmt: skip
+
+
+def _fact_filter(q: RecordQuery, today: dt.date) -> Q:
+    fact = rollups.FACTS[q.fact]
+    where = Q(r_day__gte=q.date_from, r_day__lte=q.date_to)
+    if q.category == "rated":
+        where &= ~Q(r_cat="")
+    elif q.category == "satisfied_or_basic":
+        where &= Q(r_cat__in=SATISFIED)
+    elif q.category:
+        where &= Q(r_cat__startswith=q.category) if q.fact == "incident" else Q(r_cat=q.category)
+    if q.status == "closed":
+        where &= Q(r_st__in=CLOSED_STATUSES)
+    elif q.status == "satisfied_or_basic":
+        where &= Q(r_st__in=SATISFIED)
+    elif q.status == "overdue":
+        where &= Q(r_st="running", r_day__lt=today)
+    elif q.status:
+        where &= Q(r_st=q.status)
+    if q.node.kind in (Kind.GRID, Kind.COMMUNITY):
+        grid = fact.grid_field
+        where &= Q(**{grid: q.node.pk}) | Q(**{f"{grid}__parent": q.node.pk})
+    else:
+        where &= Q(**{f"{fact.unit_field}__path__within": q.node.path})
+    return where
+
+
+def records_behind(user: Any, q: RecordQuery, *, today: dt.date | None = None) -> QuerySet[Any]:
+    """The incidents or disputes a dashboard number counts, through the domain's own
+    scoped selector (so a record the user may not read is never listed). Each counted
+    record is one row, except follow-up visits: a case visited twice is listed once."""
+    from fengqiao.disputes.selectors import cases_for
+    from fengqiao.incidents.selectors import incidents_for
+
+    fact = rollups.FACTS[q.fact]
+    counted = fact.rows().filter(_fact_filter(q, today or timezone.localdate()))
+    ids = counted.values_list(fact.record_field, flat=True)
+    if fact.record == "incident":
+        return incidents_for(user=user).filter(pk__in=ids)
+    return cases_for(user).filter(pk__in=ids).order_by("-registered_at", "-pk")
+
+
+def count_behind(q: RecordQuery, *, today: dt.date | None = None) -> int:
+    """How many fact records :func:`records_behind` stands for (a visit each, not a case)."""
+    fact = rollups.FACTS[q.fact]
+    return fact.rows().filter(_fact_filter(q, today or timezone.localdate())).count()
