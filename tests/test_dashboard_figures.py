@@ -47,8 +47,10 @@ def records(world, places, make_incident, make_dispute):
                                   actor=world.b_officer, category=theft))  # fmt: skip
     handled = made[0]
     for status in ("dispatched", "on_scene", "handled", "closed"):
-        handled = incident_services.transition(actor=officer, incident=handled, to_status=status,
-                                               expected_version=handled.version, note="已处置")  # fmt: skip
+        handled = incident_services.transition(
+            actor=officer, incident=handled, to_status=status,
+            expected_version=handled.version, note="已处置",
+        )  # fmt: skip
     public.submit_survey(incident=handled, rating="satisfied")
     resolved = make_dispute()
     DisputeCase.objects.filter(pk=resolved.pk).update(status="resolved")  # bypasses the signal
