@@ -101,3 +101,16 @@ def test_rebuild_groups_by_the_local_day(world, make_incident):
     rollups.rebuild()
     days = set(Rollup.objects.filter(fact="incident", grain="d").values_list("day", flat=True))
     assert days == {dt.date(2026, 3, 1)}
+
+
+def test_the_rebuild_command_recounts_and_reports(world, busy_day):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    kept = table()
+    Rollup.objects.all().delete()
+    out = StringIO()
+    call_command("rebuild_rollups", stdout=out)
+    assert table() == kept
+    assert "rollup rows" in out.getvalue()
