@@ -120,7 +120,8 @@ def main() -> None:
                         started = time.perf_counter()
                         response = client.get(url)
                         elapsed = (time.perf_counter() - started) * 1000
-                        assert response.status_code == 200, (url, response.status_code)
+                        if response.status_code != 200:
+                            raise SystemExit(f"{url}: HTTP {response.status_code}")
                         if round_:  # the first round warms caches and connections
                             times.append(elapsed)
                             pages[page].append(elapsed)
