@@ -158,8 +158,23 @@ def test_a_node_outside_scope_is_not_found_and_figures_need_the_capability(world
 def test_zero_case_communities_are_those_without_criminal_incidents(world, places, records):
     board = figures.node_dashboard(world.admin, world.department, Period.parse(""))
     # Incidents were taken without an address: no grid, so no community has any.
-    assert board.communities == 2
+    assert board.communities == 2 and board.zero_case_count == 2
     assert {c.pk for c in board.zero_case} == {places.community_a.pk, places.community_b.pk}
+
+
+def test_a_community_with_a_criminal_incident_is_not_zero_case(world, places, make_incident):
+    from fengqiao.addresses import services as address_services
+
+    address = address_services.create_address(
+        actor=None, community=places.community_a, grid=places.grid_a,
+        road="阳头路", door_number="12",
+    )  # fmt: skip
+    make_incident(address=address, category=Category.objects.get(code="0101"))
+    make_incident(jurisdiction=world.district_b, actor=world.b_officer,
+                  category=Category.objects.get(code="0601"))  # help is not crime  # fmt: skip
+    board = figures.node_dashboard(world.admin, world.department, Period.parse(""))
+    assert [c.pk for c in board.zero_case] == [places.community_b.pk]
+    assert board.zero_case_count == 1
 
 
 def test_a_running_month_compares_like_for_like_spans():

@@ -52,7 +52,9 @@ from fengqiao.scoring import rollups
 from fengqiao.scoring.models import Grain, Rollup
 
 CRIMINAL = "01"  # 刑事: the top category whose absence makes a 零发案 community
-SATISFIED = ("satisfied", "basic")
+ZERO_CASE_SHOWN = 100  # names listed on the page; the count covers them all
+# 满意 and 基本满意: a reporter's survey says "fairly", a follow-up visit "basic".
+SATISFIED = ("satisfied", "basic", "fairly")
 
 
 # --- periods ---------------------------------------------------------------------------
@@ -169,6 +171,8 @@ def _category_matches(fact: str, category: str, cat: str) -> bool:
     """The category vocabulary of dashboard links (mirrored in :func:`_fact_filter`)."""
     if not category:
         return True
+    if category == "none":  # incidents nobody has categorised, not even the classifier
+        return cat == ""
     if category == "rated":
         return cat != ""
     if category == "satisfied_or_basic":
@@ -280,7 +284,8 @@ class Dashboard:
     clocks_met: Figure
     clocks_late: list[Labelled]
     clocks_overdue: list[Labelled]
-    zero_case: list[Jurisdiction]
+    zero_case: list[Jurisdiction]  # the first ZERO_CASE_SHOWN of them, in tree order
+    zero_case_count: int
     communities: int
     children: list[ChildRow] = field(default_factory=list)
     map_level: str = ""
@@ -318,6 +323,24 @@ def dashboard_node(user: Any, pk: int | None) -> Jurisdiction:
         return jurisdiction_selectors.jurisdiction_for(user, pk)
     except Jurisdiction.DoesNotExist:
         raise Http404(_("没有这个单位，或它不在您的辖区内。")) from None
+
+
+def records_node(user: Any, pk: int) -> Jurisdiction:
+    """The node a records link names: one the user has a dashboard for, or a grid or
+    community covered by a police district in his scope (a district's table and map
+    break down into its grids, which hang from the administrative tree)."""
+    try:
+        return dashboard_node(user, pk)
+    except Http404:
+        covered = (
+            Jurisdiction.objects.filter(
+                pk=pk, kind__in=(Kind.GRID, Kind.COMMUNITY),
+                covered_by__path__within=user.jurisdiction.path,
+            ).distinct().first()
+        )  # fmt: skip
+        if covered is None:
+            raise
+        return covered
 
 
 def _query(node: Jurisdiction, span: Span, fact: str, category: str = "", status: str = "") -> str:
@@ -384,6 +407,8 @@ def node_dashboard(user: Any, node: Jurisdiction, period: Period, *,
     overdue_by_kind = _overdue_by_kind(me, current, today)
     children, map_level = _children(node)
     communities = _covered_communities(node)
+    covered = set(communities.values_list("pk", flat=True))
+    zero_case = sorted(covered - _with_crime(covered, current))
     return Dashboard(
         node=node,
         period=period,
@@ -418,11 +443,24 @@ def node_dashboard(user: Any, node: Jurisdiction, period: Period, *,
             for k, n in sorted(overdue_by_kind.items())
             if n
         ],
-        zero_case=_zero_case(communities, current),
-        communities=communities.count(),
+        zero_case=list(
+            Jurisdiction.objects.filter(pk__in=zero_case[:ZERO_CASE_SHOWN]).order_by("path")
+        ),  # fmt: skip
+        zero_case_count=len(zero_case),
+        communities=len(covered),
         children=_child_rows(children, map_level, current, today),
         map_level=map_level,
     )
+
+
+def node_children(user: Any, node: Jurisdiction, period: Period, *,
+                  today: dt.date | None = None) -> tuple[list[ChildRow], str]:  # fmt: skip
+    """The breakdown rows of ``node``'s dashboard alone (for its map), and their level:
+    ``police`` (children with dashboards of their own) or ``grid``."""
+    require(user, Capability.VIEW_AGGREGATES)
+    today = today or timezone.localdate()
+    children, level = _children(node)
+    return _child_rows(children, level, period.span(today=today), today), level
 
 
 def _trend(node: int, period: Period, today: dt.date) -> list[TrendPoint]:
@@ -465,13 +503,18 @@ def _overdue_by_kind(node: int, span: Span, today: dt.date) -> dict[str, int]:
     return {kind: total for kind, total in rows}
 
 
-def _zero_case(communities: QuerySet[Jurisdiction], span: Span) -> list[Jurisdiction]:
-    with_crime = (
-        Rollup.objects.filter(_span_filter(span), fact="incident", category__startswith=CRIMINAL,
-                              node__in=communities.values("pk"), n__gt=0)
-        .values("node_id")
-    )  # fmt: skip
-    return list(communities.exclude(pk__in=with_crime).order_by("path"))
+def _with_crime(communities: set[int], span: Span) -> set[int]:
+    """Which of ``communities`` had a 刑事 incident in the span. A few communities are
+    looked up by key; a province's thousands by one pass over the span's community rows
+    (only communities have rows without a police unit above them, so the kind filter
+    reads the span's crime rows once)."""
+    crime = Rollup.objects.filter(_span_filter(span), fact="incident",
+                                  category__startswith=CRIMINAL, n__gt=0)  # fmt: skip
+    if len(communities) <= 500:
+        crime = crime.filter(node_id__in=communities)
+    else:
+        crime = crime.filter(node__kind=Kind.COMMUNITY)
+    return communities & set(crime.values_list("node_id", flat=True).distinct())
 
 
 def _child_rows(children: list[Jurisdiction], level: str, span: Span,
@@ -519,7 +562,7 @@ def parse_record_query(user: Any, params: Any) -> RecordQuery:
     """A :class:`RecordQuery` from a dashboard link's parameters (404 when malformed or
     outside the user's scope)."""
     try:
-        node = dashboard_node(user, int(params.get("node", "")))
+        node = records_node(user, int(params.get("node", "")))
         fact = params.get("fact", "")
         if fact not in rollups.FACTS:
             raise ValueError(fact)
@@ -534,7 +577,9 @@ def parse_record_query(user: Any, params: Any) -> RecordQuery:
 def _fact_filter(q: RecordQuery, today: dt.date) -> Q:
     fact = rollups.FACTS[q.fact]
     where = Q(r_day__gte=q.date_from, r_day__lte=q.date_to)
-    if q.category == "rated":
+    if q.category == "none":
+        where &= Q(r_cat="")
+    elif q.category == "rated":
         where &= ~Q(r_cat="")
     elif q.category == "satisfied_or_basic":
         where &= Q(r_cat__in=SATISFIED)
