@@ -445,7 +445,7 @@ def node_dashboard(user: Any, node: Jurisdiction, period: Period, *,
         ],
         zero_case=list(
             Jurisdiction.objects.filter(pk__in=zero_case[:ZERO_CASE_SHOWN]).order_by("path")
-        ),  # fmt: skip
+        ),
         zero_case_count=len(zero_case),
         communities=len(covered),
         children=_child_rows(children, map_level, current, today),
