@@ -184,7 +184,9 @@ def test_a_running_month_compares_like_for_like_spans():
     assert (previous.start, previous.end) == (dt.date(2026, 2, 1), dt.date(2026, 2, 11))
     assert (year_before.start, year_before.end) == (dt.date(2025, 3, 1), dt.date(2025, 3, 11))
     done = Period.parse("2026-02").comparisons(today=dt.date(2026, 3, 10))
-    assert done[0].days == 28 and done[1].days == 28  # January cut to February's length
+    assert (done[0].days, done[1].days) == (28, 31)  # a month that is over: whole months
+    leap = Period.parse("2025").comparisons(today=dt.date(2026, 3, 10))
+    assert leap[2] == figures.Span(dt.date(2024, 1, 1), dt.date(2025, 1, 1))
     assert Period.parse("2026").comparisons(today=dt.date(2026, 3, 10))[0].end == dt.date(
         2026, 3, 11
     )

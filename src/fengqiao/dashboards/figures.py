@@ -129,15 +129,23 @@ class Period:
         return Span(self.start, min(self.end, max(today + dt.timedelta(days=1), self.start)))
 
     def comparisons(self, *, today: dt.date) -> tuple[Span, Span, Span]:
-        """This period's span, the previous period's and a year before's, of equal length
-        in days (as far as the calendar allows)."""
+        """This period's span, the previous period's and a year before's. A period that is
+        over compares with whole calendar periods; a running one with the same number of
+        days from their starts (as far as the calendar allows)."""
         current = self.span(today=today)
-        shift = -12 if self.kind == "year" else -1
-        previous_start = _add_months(self.start, shift)
-        year_start = _add_months(self.start, -12)
-        previous_end = min(previous_start + dt.timedelta(days=current.days), self.start)
-        year_end = min(year_start + dt.timedelta(days=current.days), _add_months(self.end, -12))
-        return current, Span(previous_start, previous_end), Span(year_start, year_end)
+        previous, year_before = self.previous(), Period(self.kind, _add_months(self.start, -12))
+        if current.end == self.end:
+            return (
+                current,
+                Span(previous.start, previous.end),
+                Span(year_before.start, year_before.end),
+            )
+        length = dt.timedelta(days=current.days)
+        return (
+            current,
+            Span(previous.start, min(previous.start + length, previous.end)),
+            Span(year_before.start, min(year_before.start + length, year_before.end)),
+        )
 
 
 # --- reading rollups -------------------------------------------------------------------
@@ -548,7 +556,9 @@ class RecordQuery:
     """What a dashboard number counts: ``fact`` records of ``node`` on local days
     ``date_from``–``date_to`` with the category (a prefix for incident categories) and
     status given. Special statuses: ``closed`` (any closed dispute status),
-    ``satisfied_or_basic``, ``overdue`` (a clock still running after its due day)."""
+    ``satisfied_or_basic``, ``overdue`` (a clock still running after its due day),
+    ``breached`` (late or overdue); the special category ``none`` is an incident in no
+    category at all."""
 
     node: Jurisdiction
     fact: str
@@ -591,6 +601,8 @@ def _fact_filter(q: RecordQuery, today: dt.date) -> Q:
         where &= Q(r_st__in=SATISFIED)
     elif q.status == "overdue":
         where &= Q(r_st="running", r_day__lt=today)
+    elif q.status == "breached":  # 超时: late, or overdue
+        where &= Q(r_st="late") | Q(r_st="running", r_day__lt=today)
     elif q.status:
         where &= Q(r_st=q.status)
     if q.node.kind in (Kind.GRID, Kind.COMMUNITY):
