@@ -10,6 +10,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 urlpatterns = [
+    path("dashboard/reports/", include("fengqiao.dashboards.report_urls")),
     path("", include("fengqiao.dashboards.urls")),
     path("accounts/", include("fengqiao.accounts.urls")),
     path("jurisdictions/", include("fengqiao.jurisdictions.urls")),

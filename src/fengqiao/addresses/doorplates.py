@@ -18,7 +18,8 @@ the variable TrueType `NotoSansSC[wght].ttf` from Google Fonts, shipped by the P
 `justmytype-intl-cjk` (fonts/ofl/notosanssc/, with its OFL.txt). Its default instance is
 Thin, and instancing the whole 17 MB font takes ~13 s, so we first subset it to the
 characters a sheet needs and then instance that subset at weights 400 and 700 (~0.6 s);
-fpdf2 then embeds only the glyphs used, so text stays real, extractable text.
+fpdf2 then embeds only the glyphs used, so text stays real, extractable text. The cache is
+shared with the other PDFs: :mod:`fengqiao.core.pdf_fonts`.
 """
 
 from __future__ import annotations
@@ -27,21 +28,17 @@ import io
 import math
 import string
 import tempfile
-import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib.resources import files
 from pathlib import Path
 
 import segno
-from fontTools import subset
-from fontTools.ttLib import TTFont
-from fontTools.varLib import instancer
 from fpdf import FPDF
 from fpdf.drawing import PaintedPath
 from fpdf.enums import PathPaintRule, WrapMode
 
 from fengqiao.addresses.codes import grouped
+from fengqiao.core import pdf_fonts
 
 __all__ = ["Doorplate", "doorplate_sheet_pdf", "qr_png", "qr_svg"]
 
@@ -89,57 +86,12 @@ def qr_png(url: str, *, scale: int = 8) -> bytes:
 
 # --- Font ----------------------------------------------------------------------------
 
-FONT_FAMILY = "NotoSansSC"
-_FONT_RESOURCE = ("fonts", "ofl", "notosanssc", "NotoSansSC[wght].ttf")
-_REGULAR, _BOLD = 400, 700
-
-
-def font_path() -> Path:
-    """Where the installed `justmytype-intl-cjk` keeps Noto Sans SC."""
-    return Path(str(files("justmytype_intl_cjk").joinpath(*_FONT_RESOURCE)))
-
-
-class _FontCache:
-    """Static Regular and Bold instances of the variable font, subset to the characters
-    seen so far in this process. The set only grows, so after the first sheet most
-    sheets reuse the cached fonts instead of paying the ~0.6 s subset-and-instance."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._chars: frozenset[str] = frozenset()
-        self._fonts: dict[int, bytes] = {}
-
-    def fonts_for(self, text: str) -> dict[int, bytes]:
-        needed = set(text) - set("\n\r\t")
-        with self._lock:
-            if not needed <= self._chars:
-                chars = self._chars | needed
-                self._fonts = _static_instances(chars, (_REGULAR, _BOLD))
-                self._chars = frozenset(chars)
-            return self._fonts
-
-
-def _static_instances(chars: Iterable[str], weights: Iterable[int]) -> dict[int, bytes]:
-    font = TTFont(font_path())
-    options = subset.Options()
-    options.layout_features = []  # fpdf2 maps characters through cmap without shaping
-    options.notdef_outline = True
-    options.name_IDs = ["*"]
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(unicodes=[ord(char) for char in chars])
-    subsetter.subset(font)
-    fonts = {}
-    for weight in weights:
-        static = instancer.instantiateVariableFont(
-            font, {"wght": weight}, static=True, updateFontNames=True
-        )
-        buffer = io.BytesIO()
-        static.save(buffer)
-        fonts[weight] = buffer.getvalue()
-    return fonts
-
-
-_font_cache = _FontCache()
+# The shared Noto Sans SC cache (moved to core so every app's PDFs use one); the old names
+# stay for the PDFs that import them from here.
+FONT_FAMILY = pdf_fonts.FONT_FAMILY
+_REGULAR, _BOLD = pdf_fonts.REGULAR, pdf_fonts.BOLD
+font_path = pdf_fonts.font_path
+_font_cache = pdf_fonts.font_cache
 
 
 # --- Sheet layout (millimetres) ------------------------------------------------------
