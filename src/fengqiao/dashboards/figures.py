@@ -265,7 +265,7 @@ class ChildRow:
     incidents: Figure
     criminal: Figure
     disputes: Figure
-    breached: int
+    breached: int | None  # None for grids: clocks are counted for units only
     has_dashboard: bool
 
 
@@ -542,7 +542,7 @@ def _child_rows(children: list[Jurisdiction], level: str, span: Span,
                             query=_query(child, span, "incident", CRIMINAL)),
             disputes=Figure(_count(totals, child.pk, "dispute"),
                             query=_query(child, span, "dispute")),
-            breached=late + _overdue_running(child.pk, span, today),
+            breached=late + _overdue_running(child.pk, span, today) if level == "police" else None,
             has_dashboard=level == "police",
         ))  # fmt: skip
     return rows
@@ -606,6 +606,8 @@ def _fact_filter(q: RecordQuery, today: dt.date) -> Q:
     elif q.status:
         where &= Q(r_st=q.status)
     if q.node.kind in (Kind.GRID, Kind.COMMUNITY):
+        if not fact.grid_field:  # not counted per grid: nothing behind such a link
+            return Q(pk__in=[])
         grid = fact.grid_field
         where &= Q(**{grid: q.node.pk}) | Q(**{f"{grid}__parent": q.node.pk})
     else:

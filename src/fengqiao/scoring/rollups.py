@@ -15,10 +15,10 @@ rollups are kept, so they cannot disagree:
   agree.
 
 **Which nodes.** A record counts for its unit and every unit above it (警务区 → 派出所 →
-分局 → 市局 → 公安厅), and for its grid and that grid's community: a dashboard of any
-police node, a map of a district's grids and the zero-case communities read their own
-rows. Monthly rows repeat the daily ones summed, so a year's trend of a province is
-a few thousand rows.
+分局 → 市局 → 公安厅), and incidents and disputes also for their grid and that grid's
+community: a dashboard of any police node, a map of a district's grids and the zero-case
+communities read their own rows. Monthly rows repeat the daily ones summed, so a year's
+trend of a province is a few thousand rows.
 
 Writes that bypass model signals (``bulk_create``, ``QuerySet.update``) must call
 :func:`records_changed` themselves, or be followed by a rebuild.
@@ -34,7 +34,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection, models, transaction
-from django.db.models import Case, CharField, F, Value, When
+from django.db.models import Case, CharField, F, IntegerField, Value, When
 from django.db.models.functions import Coalesce, TruncDate
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
@@ -57,7 +57,7 @@ class Fact:
     # Where the unit and the grid are reached from the model (for the records behind a
     # count), and which incident or dispute each counted record belongs to.
     unit_field: str
-    grid_field: str
+    grid_field: str  # "" when the fact is not counted per grid
     record: str  # "incident" or "dispute"
     record_field: str
 
@@ -66,6 +66,11 @@ class Fact:
         from django.apps import apps
 
         return apps.get_model(self.model_path)
+
+
+# Clocks, surveys and visits are counted for units only: no map or zero-case figure asks
+# for them per grid, and they are most of the rows a grid would add.
+NO_GRID = Value(None, output_field=IntegerField())
 
 
 def _day(field: str) -> TruncDate:
@@ -103,7 +108,7 @@ def _deadlines() -> models.QuerySet[Any]:
         output_field=CharField(),
     )
     return Deadline.objects.values(
-        r_unit=F("jurisdiction_id"), r_grid=F("incident__grid_id"), r_day=_day("due_at"),
+        r_unit=F("jurisdiction_id"), r_grid=NO_GRID, r_day=_day("due_at"),
         r_cat=F("rule__kind"), r_st=state,
     )  # fmt: skip
 
@@ -112,7 +117,7 @@ def _surveys() -> models.QuerySet[Any]:
     from fengqiao.incidents.models import SurveyResponse
 
     return SurveyResponse.objects.values(
-        r_unit=F("incident__jurisdiction_id"), r_grid=F("incident__grid_id"), r_day=_day("at"),
+        r_unit=F("incident__jurisdiction_id"), r_grid=NO_GRID, r_day=_day("at"),
         r_cat=Value("", output_field=CharField()), r_st=F("rating"),
     )  # fmt: skip
 
@@ -121,8 +126,8 @@ def _follow_ups() -> models.QuerySet[Any]:
     from fengqiao.disputes.models import FollowUp
 
     return FollowUp.objects.filter(done_at__isnull=False).values(
-        r_unit=F("case__jurisdiction_id"), r_grid=F("case__address__grid_id"),
-        r_day=_day("done_at"), r_cat=F("satisfaction"), r_st=F("outcome"),
+        r_unit=F("case__jurisdiction_id"), r_grid=NO_GRID, r_day=_day("done_at"),
+        r_cat=F("satisfaction"), r_st=F("outcome"),
     )  # fmt: skip
 
 
@@ -143,14 +148,14 @@ FACTS: dict[str, Fact] = {
         # 时限 by due day and clock kind: met (on time), late, running.
         Fact("clock", "incidents.Deadline", _deadlines, frozenset(
             {"jurisdiction", "due_at", "met_at", "rule"}
-        ), "jurisdiction", "incident__grid", "incident", "incident_id"),
+        ), "jurisdiction", "", "incident", "incident_id"),
         # Reporters' satisfaction (阳光坐席 survey) by answer day.
         Fact("survey", "incidents.SurveyResponse", _surveys, frozenset({"incident", "rating"}),
-             "incident__jurisdiction", "incident__grid", "incident", "incident_id"),
+             "incident__jurisdiction", "", "incident", "incident_id"),
         # 回访 done, by day, satisfaction and outcome.
         Fact("followup", "disputes.FollowUp", _follow_ups, frozenset(
             {"case", "done_at", "satisfaction", "outcome"}
-        ), "case__jurisdiction", "case__address__grid", "dispute", "case_id"),
+        ), "case__jurisdiction", "", "dispute", "case_id"),
     ]
 }  # fmt: skip
 
