@@ -265,3 +265,72 @@ def test_a_mediator_sees_only_his_cases(page):
     shoot(page, "dispute-mediator-list")
     page.locator("table.dispute-table tbody tr a >> nth=0").click()
     expect(page.locator(".mediators-panel")).to_contain_text("人民调解员")
+
+
+# --- 一屏尽览 ---------------------------------------------------------------------------
+
+
+def distinct_colours(path: Path) -> int:
+    """How many colours a screenshot holds: a blank chart has one or two."""
+    from PIL import Image  # Pillow comes with fpdf2
+
+    with Image.open(path) as image:
+        colours = image.convert("RGB").getcolors(maxcolors=1 << 20)
+    return len(colours or [])
+
+
+def shoot_drawn(page, selector: str, name: str) -> None:
+    """Screenshot one chart, once ECharts says it finished, and check it is not blank."""
+    chart = page.locator(selector).first
+    expect(chart).to_have_attribute("data-drawn", "1", timeout=15_000)
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    chart.screenshot(path=str(path))
+    assert chart.locator("canvas").count() == 1, selector
+    assert distinct_colours(path) > 40, f"{selector} looks blank ({path})"
+
+
+def test_the_dashboard_and_its_big_screen_draw_charts_and_a_map(page):
+    log_in(page, "nanjie.chief")
+    page.click("nav.mainnav >> text=一屏尽览")
+    expect(page.locator("h1")).to_contain_text("南街派出所")
+    for chart in ("categories", "trend", "daily", "disputes"):
+        shoot_drawn(page, f"[data-chart={chart}]", f"dashboard-chart-{chart}")
+    shoot_drawn(page, "[data-map-url]", "dashboard-chart-map")
+    shoot(page, "dashboard")
+    assert distinct_colours(ARTIFACTS / "dashboard.png") > 200
+
+    # Every number leads to its records: the first figure's list says the same count.
+    first = page.locator(".dash-kpis a.count").first
+    number = first.inner_text()
+    first.click()
+    expect(page.locator("[data-testid=records-total]")).to_have_text(number)
+    shoot(page, "dashboard-records")
+    page.go_back()
+
+    # Drill down through the map's table to a police district, whose map shows grids.
+    page.click("table.children-table a.drill >> nth=0")
+    expect(page.locator("h1")).to_contain_text("第1警务区")
+    shoot_drawn(page, "[data-map-url]", "dashboard-district-map")
+    shoot(page, "dashboard-district")
+
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.goto(page.url.split("?")[0] + "screen/")
+    expect(page.locator("[data-testid=screen]")).to_be_visible()
+    assert page.locator("nav.mainnav").count() == 0
+    for chart in ("categories", "daily", "trend"):
+        shoot_drawn(page, f"[data-chart={chart}]", f"screen-chart-{chart}")
+    shoot_drawn(page, "[data-map-url]", "screen-chart-map")
+    clock = page.locator("[data-clock-time]")
+    shown = clock.inner_text()
+    expect(clock).not_to_have_text(shown, timeout=3_000)  # it ticks
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "dashboard-screen.png"))
+    assert distinct_colours(ARTIFACTS / "dashboard-screen.png") > 200
+    # The station's wall: the station's own big screen, reached from its dashboard.
+    page.goto(page.base + "/dashboard/")
+    page.click("text=大屏模式")
+    expect(page.locator("[data-testid=screen]")).to_be_visible()
+    shoot_drawn(page, "[data-map-url]", "screen-station-map")
+    expect(page.locator("[data-chart]:not([data-drawn])")).to_have_count(0, timeout=15_000)
+    page.screenshot(path=str(ARTIFACTS / "dashboard-screen-station.png"))

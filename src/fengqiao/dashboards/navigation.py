@@ -20,6 +20,7 @@ class NavItem:
 
 NAVIGATION: list[NavItem] = [
     NavItem(_("首页"), "dashboards:home"),
+    NavItem(_("一屏尽览"), "dashboards:dashboard", Capability.VIEW_AGGREGATES),
     NavItem(_("警情"), "incidents:list", Capability.VIEW_RECORDS),
     NavItem(_("吹哨报到"), "incidents:whistle_home", Capability.VIEW_RECORDS),
     NavItem(_("矛盾纠纷"), "disputes:list", Capability.HANDLE_DISPUTES),
