@@ -22,6 +22,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("incidents/", include("fengqiao.incidents.urls")),
     path("disputes/", include("fengqiao.disputes.urls")),
+    path("scoring/", include("fengqiao.scoring.urls")),
     path("", include("fengqiao.portal.urls")),
     path("healthz", healthz, name="healthz"),
 ]

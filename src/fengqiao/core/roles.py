@@ -41,6 +41,8 @@ class Capability(models.TextChoices):
     ANSWER_WHISTLES = "answer_whistles", _("报到：接收并反馈协作请求")
     HANDLE_DISPUTES = "handle_disputes", _("登记、调解矛盾纠纷")
     MANAGE_MEDIATORS = "manage_mediators", _("管理调解员、值班与指派")
+    MANAGE_SCORING = "manage_scoring", _("维护考核指标、录入手工考评、关闭考核期")
+    RATE_DEPARTMENTS = "rate_departments", _("双向评价：评价本局机关警种部门")
 
 
 C = Capability
@@ -49,7 +51,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         {C.VIEW_RECORDS, C.EDIT_RECORDS, C.REVIEW_TENANTS, C.REVEAL_PERSONAL, C.EXPORT_RECORDS,
          C.VIEW_AGGREGATES, C.VIEW_AUDIT, C.MANAGE_STAFF, C.RECEIVE_INCIDENTS,
          C.HANDLE_INCIDENTS, C.RAISE_WHISTLES, C.ANSWER_WHISTLES, C.HANDLE_DISPUTES,
-         C.MANAGE_MEDIATORS}
+         C.MANAGE_MEDIATORS, C.RATE_DEPARTMENTS}
     ),
     Role.COMMUNITY_OFFICER: frozenset(
         {C.VIEW_RECORDS, C.EDIT_RECORDS, C.REVIEW_TENANTS, C.REVEAL_PERSONAL, C.VIEW_AGGREGATES,
