@@ -23,6 +23,7 @@ urlpatterns = [
     path("incidents/", include("fengqiao.incidents.urls")),
     path("disputes/", include("fengqiao.disputes.urls")),
     path("scoring/", include("fengqiao.scoring.urls")),
+    path("staffing/", include("fengqiao.scoring.staffing_urls")),
     path("", include("fengqiao.portal.urls")),
     path("healthz", healthz, name="healthz"),
 ]

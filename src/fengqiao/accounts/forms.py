@@ -8,7 +8,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils.translation import gettext_lazy as _
 
-from fengqiao.accounts.models import StaffKind, User
+from fengqiao.accounts.models import Post, StaffKind, User
 from fengqiao.core.roles import Role
 from fengqiao.core.validators import validate_id_number, validate_mobile
 from fengqiao.jurisdictions.models import Jurisdiction
@@ -27,6 +27,10 @@ class StaffForm(forms.Form):
     full_name = forms.CharField(label=_("姓名"), max_length=50)
     role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
     staff_kind = forms.ChoiceField(label=_("人员类别"), choices=StaffKind.choices)
+    # 岗位 decides what the staffing checks count (两个40%, 一区一警).
+    post = forms.ChoiceField(
+        label=_("岗位"), choices=[("", "---------"), *Post.choices], required=False
+    )
     jurisdiction = forms.ModelChoiceField(label=_("所属辖区"), queryset=Jurisdiction.objects.none())
     badge_number = forms.CharField(label=_("警号/工号"), max_length=20, required=False)
     id_number = forms.CharField(

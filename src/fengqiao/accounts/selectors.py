@@ -9,7 +9,7 @@ from django.db.models import Model, Q, QuerySet
 from fengqiao.accounts.models import User
 from fengqiao.audit import services as audit
 from fengqiao.core.roles import Capability, require
-from fengqiao.jurisdictions.models import Jurisdiction
+from fengqiao.jurisdictions.models import Jurisdiction, Kind
 
 M = TypeVar("M", bound=Model)
 
@@ -44,8 +44,25 @@ def covers(user: Any, unit: Jurisdiction) -> bool:
     return scope is not None and scope.contains(unit)
 
 
-def staff_list(*, user: User, search: str = "", role: str = "") -> QuerySet[User]:
-    """工作人员名册: staff in the user's scope, optionally filtered."""
+# Nodes that belong to a station (the station itself, its 警务区 and 警务室): staff placed
+# there are 派出所警力 in the staffing checks.
+STATION_LEVEL_KINDS = (Kind.STATION, Kind.POLICE_DISTRICT, Kind.POLICE_ROOM)
+
+
+def staff_list(
+    *,
+    user: User,
+    search: str = "",
+    role: str = "",
+    staff_kind: str = "",
+    post: str = "",
+    unit: Jurisdiction | None = None,
+    in_station: bool = False,
+    active: bool | None = None,
+) -> QuerySet[User]:
+    """工作人员名册: staff in the user's scope, optionally filtered. ``unit`` keeps the
+    staff placed in that node's subtree, ``in_station`` those placed in a station or
+    below it: the people behind each figure of the staffing checks."""
     require(user, Capability.VIEW_RECORDS)
     staff = scoped(User.objects.select_related("jurisdiction"), user=user)
     if search:
@@ -56,6 +73,16 @@ def staff_list(*, user: User, search: str = "", role: str = "") -> QuerySet[User
         )
     if role:
         staff = staff.filter(role=role)
+    if staff_kind:
+        staff = staff.filter(staff_kind=staff_kind)
+    if post:
+        staff = staff.filter(post=post)
+    if unit is not None:
+        staff = staff.filter(jurisdiction__path__within=unit.path)
+    if in_station:
+        staff = staff.filter(jurisdiction__kind__in=STATION_LEVEL_KINDS)
+    if active is not None:
+        staff = staff.filter(is_active=active)
     return staff.order_by("jurisdiction__path", "full_name")
 
 

@@ -15,7 +15,7 @@ from fengqiao.core.roles import Capability, Role, require
 from fengqiao.core.validators import normalise_id_number
 from fengqiao.jurisdictions.models import Jurisdiction
 
-EDITABLE_FIELDS = ("full_name", "role", "staff_kind", "jurisdiction", "badge_number",
+EDITABLE_FIELDS = ("full_name", "role", "staff_kind", "post", "jurisdiction", "badge_number",
                    "id_number", "phone", "is_active")  # fmt: skip
 
 
@@ -44,6 +44,7 @@ def create_staff(
     role: str,
     jurisdiction: Jurisdiction,
     staff_kind: str = StaffKind.POLICE,
+    post: str = "",
     badge_number: str = "",
     id_number: str = "",
     phone: str = "",
@@ -59,6 +60,7 @@ def create_staff(
         full_name=full_name.strip(),
         role=role,
         staff_kind=staff_kind,
+        post=post,
         jurisdiction=jurisdiction,
         badge_number=badge_number.strip(),
         id_number=normalise_id_number(id_number),

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from fengqiao.accounts import selectors, services
 from fengqiao.accounts.forms import LoginForm, NewStaffForm, StaffForm
-from fengqiao.accounts.models import User
+from fengqiao.accounts.models import Post, StaffKind, User
 from fengqiao.audit import services as audit
 from fengqiao.audit.personal import masked_fields, reveal
 from fengqiao.core.concurrency import StaleEditError
@@ -23,6 +23,7 @@ from fengqiao.core.exports import to_csv, to_xlsx
 from fengqiao.core.masking import mask_phone
 from fengqiao.core.roles import Capability, Role, require
 from fengqiao.jurisdictions import selectors as jurisdiction_selectors
+from fengqiao.jurisdictions.models import Jurisdiction
 
 
 class LoginView(auth_views.LoginView):
@@ -40,17 +41,43 @@ def _staff_or_404(request: HttpRequest, pk: int, *, audited: bool = False) -> Us
         raise Http404 from None
 
 
-def _filtered_staff(request: HttpRequest) -> tuple[QuerySet[User], dict[str, str]]:
-    filters = {"q": request.GET.get("q", "").strip(), "role": request.GET.get("role", "")}
-    if filters["role"] not in Role.values:
-        filters["role"] = ""
-    staff = selectors.staff_list(user=request.user, search=filters["q"], role=filters["role"])
-    return staff, filters
+STATUS_FILTER = {"active": True, "inactive": False}
+
+
+def _filtered_staff(
+    request: HttpRequest,
+) -> tuple[QuerySet[User], dict[str, str], Jurisdiction | None]:
+    """The list's filters. ``unit`` and ``level`` come from the staffing checks' links
+    (the officers behind a figure); a unit outside the user's scope is 404."""
+    allowed = {"role": Role.values, "kind": StaffKind.values, "post": Post.values,
+               "status": list(STATUS_FILTER), "level": ["station"]}  # fmt: skip
+    filters = {"q": request.GET.get("q", "").strip()}
+    for name, values in allowed.items():
+        value = request.GET.get(name, "")
+        filters[name] = value if value in values else ""
+    unit = None
+    if request.GET.get("unit", "").isdigit():
+        try:
+            unit = jurisdiction_selectors.jurisdiction_for(request.user, int(request.GET["unit"]))
+        except Jurisdiction.DoesNotExist:
+            raise Http404 from None
+        filters["unit"] = str(unit.pk)
+    staff = selectors.staff_list(
+        user=request.user,
+        search=filters["q"],
+        role=filters["role"],
+        staff_kind=filters["kind"],
+        post=filters["post"],
+        unit=unit,
+        in_station=filters["level"] == "station",
+        active=STATUS_FILTER.get(filters["status"]),
+    )
+    return staff, filters, unit
 
 
 @login_required
 def staff_list(request: HttpRequest) -> HttpResponse:
-    staff, filters = _filtered_staff(request)
+    staff, filters, unit = _filtered_staff(request)
     page = Paginator(staff, 25).get_page(request.GET.get("page"))
     selectors.audited_page(
         user=request.user, objects=page, fields=["full_name", "badge_number"], label="accounts.user"
@@ -62,6 +89,9 @@ def staff_list(request: HttpRequest) -> HttpResponse:
         "page_obj": page,
         "filters": filters,
         "roles": Role.choices,
+        "kinds": StaffKind.choices,
+        "posts": Post.choices,
+        "unit": unit,
         "query_prefix": f"{query}&" if query else "",
         "can_export": request.user.can(Capability.EXPORT_RECORDS),
         "can_manage": request.user.can(Capability.MANAGE_STAFF),
@@ -96,19 +126,22 @@ def staff_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
 @login_required
 def staff_export(request: HttpRequest, fmt: str) -> HttpResponse:
     require(request.user, Capability.EXPORT_RECORDS)
-    queryset, filters = _filtered_staff(request)
+    queryset, filters, _unit = _filtered_staff(request)
     staff = list(queryset)
     headers = [
         _("姓名"),
         _("登录名"),
         _("角色"),
+        _("人员类别"),
+        _("岗位"),
         _("所属辖区"),
         _("警号/工号"),
         _("手机号"),
         _("状态"),
     ]
     rows = [
-        [p.full_name, p.username, p.get_role_display(), p.jurisdiction.name,
+        [p.full_name, p.username, p.get_role_display(), p.get_staff_kind_display(),
+         p.get_post_display(), p.jurisdiction.name,
          p.badge_number, mask_phone(p.phone), _("启用") if p.is_active else _("停用")]
         for p in staff
     ]  # fmt: skip
@@ -116,7 +149,8 @@ def staff_export(request: HttpRequest, fmt: str) -> HttpResponse:
         actor=request.user, action="export", object_type="accounts.user",
         object_ids=[p.pk for p in staff], object_repr=f"{len(rows)} records ({fmt})",
         scope_path=request.user.scope_path,
-        fields=["full_name", "username", "role", "jurisdiction", "badge_number", "phone"],
+        fields=["full_name", "username", "role", "staff_kind", "post", "jurisdiction",
+                "badge_number", "phone"],
         reason=" ".join(f"{k}={v}" for k, v in filters.items() if v),
     )  # fmt: skip
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")

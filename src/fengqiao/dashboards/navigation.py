@@ -30,6 +30,7 @@ NAVIGATION: list[NavItem] = [
     NavItem(_("我的房屋"), "registry:my_houses", Capability.REGISTER_TENANTS),
     NavItem(_("一表通考"), "scoring:table", Capability.VIEW_AGGREGATES),
     NavItem(_("辖区"), "jurisdictions:tree", Capability.VIEW_AGGREGATES),
+    NavItem(_("警力配置"), "staffing:page", Capability.VIEW_AGGREGATES),
     NavItem(_("人员"), "accounts:staff_list", Capability.VIEW_RECORDS),
     NavItem(_("审计"), "audit:event_list", Capability.VIEW_AUDIT),
 ]

@@ -19,7 +19,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from fengqiao.accounts import services as account_services
-from fengqiao.accounts.models import StaffKind, User
+from fengqiao.accounts.models import Post, StaffKind, User
 from fengqiao.addresses import services as address_services
 from fengqiao.addresses.models import StandardAddress
 from fengqiao.core.roles import Role
@@ -43,6 +43,8 @@ class StationPlan:
     districts: list[list[int]]
     officers: int
     auxiliaries: int
+    # community officers (社区民警) per district: 1 is 一区一警, 2 一区多警, 0 a vacancy
+    community_officers: list[int]
 
 
 STATIONS = [
@@ -63,6 +65,8 @@ STATIONS = [
         districts=[[0], [1], [2], [3], [4], [5], [6, 7]],
         officers=19,
         auxiliaries=22,
+        # the district of two communities has two officers: 8 of 19 police (42 %)
+        community_officers=[1, 1, 1, 1, 1, 1, 2],
     ),
     StationPlan(
         key="xijie",
@@ -72,6 +76,7 @@ STATIONS = [
         districts=[[0, 1], [2], [3, 4]],
         officers=12,
         auxiliaries=14,
+        community_officers=[2, 1, 2],  # 5 of 12 (42 %)
     ),
     StationPlan(
         key="beishidian",
@@ -81,6 +86,9 @@ STATIONS = [
         districts=[[0, 1], [2, 3], [4, 5]],
         officers=9,
         auxiliaries=8,
+        # a rural station short of officers: 2 of 9 (22 %), the third district vacant, so
+        # the demo bureau fails 两个40% (2) and 一区一警 where the records say it does
+        community_officers=[1, 1, 0],
     ),
 ]
 
@@ -140,6 +148,7 @@ class _Loader:
         unit: Jurisdiction,
         *,
         kind: str = StaffKind.POLICE,
+        post: str = "",
         listed: bool = False,
     ) -> User:
         # Draw the random fields even for existing users so reruns stay deterministic.
@@ -149,6 +158,10 @@ class _Loader:
             self.result.logins.append((username, str(Role(role).label), unit.name))
         existing = User.objects.filter(username=username).first()
         if existing:
+            if post and not existing.post:
+                # A demo loaded before posts existed: complete it (demo data, no audit).
+                User.objects.filter(pk=existing.pk).update(post=post)
+                existing.post = post
             return existing
         self.result.created_users += 1
         return account_services.create_staff(
@@ -158,6 +171,7 @@ class _Loader:
             full_name=full_name,
             role=role,
             staff_kind=kind,
+            post=post,
             jurisdiction=unit,
             badge_number=f"{self.badge:06d}" if kind == StaffKind.POLICE else "",
             id_number=id_number,
@@ -290,14 +304,22 @@ class _Loader:
         bureau = self.node(Kind.COUNTY_BUREAU, "城区公安分局（演示）", city_bureau)
         units = [self.node(Kind.UNIT, name, bureau) for name in UNITS]
 
-        self.user("admin", Role.ADMIN, department, listed=True)
-        self.user("analyst", Role.ANALYST, bureau, kind=StaffKind.CIVILIAN, listed=True)
+        self.user("admin", Role.ADMIN, department, post=Post.OFFICE, listed=True)
+        self.user(
+            "analyst", Role.ANALYST, bureau, kind=StaffKind.CIVILIAN, post=Post.OFFICE, listed=True
+        )
         for index, unit in enumerate(units):
-            self.user(f"unit{index + 1}", Role.UNIT_LIAISON, unit, listed=index == 0)
+            self.user(
+                f"unit{index + 1}", Role.UNIT_LIAISON, unit, post=Post.SPECIALIST,
+                listed=index == 0,
+            )  # fmt: skip
 
         for plan in STATIONS:
             self.progress(plan.name)
             self.load_station(plan, county, bureau)
+        from fengqiao.demo.boundaries import draw_demo_boundaries  # the 一屏尽览 maps' outlines
+
+        draw_demo_boundaries(bureau)
         return self.result
 
     def load_station(self, plan: StationPlan, county: Jurisdiction, bureau: Jurisdiction) -> None:
@@ -325,26 +347,38 @@ class _Loader:
             districts.append(district)
 
         key, first = plan.key, plan is STATIONS[0]
-        # Officers: the chief, one community officer per district, the rest split between
-        # the case team and the command room.
-        self.user(f"{key}.chief", Role.STATION_CHIEF, station, listed=True)
-        for number, district in enumerate(districts, start=1):
+        # Officers: the chief, the community officers of the plan (first one per staffed
+        # district, then the second officers), the rest split between the case team and
+        # the command room.
+        self.user(f"{key}.chief", Role.STATION_CHIEF, station, post=Post.LEADERSHIP, listed=True)
+        placed = [d for d, n in zip(districts, plan.community_officers, strict=True) if n >= 1]
+        placed += [d for d, n in zip(districts, plan.community_officers, strict=True) if n >= 2]
+        for number, district in enumerate(placed, start=1):
             self.user(
                 f"{key}.community{number}",
                 Role.COMMUNITY_OFFICER,
                 district,
+                post=Post.COMMUNITY,
                 listed=first and number == 1,
             )
-        remaining = plan.officers - 1 - len(districts)
+        remaining = plan.officers - 1 - len(placed)
         for number in range(1, remaining + 1):
-            role = Role.CASE_OFFICER if number % 2 else Role.COMMAND_ROOM
-            self.user(f"{key}.officer{number}", role, station, listed=first and number <= 2)
+            role, post = (
+                (Role.CASE_OFFICER, Post.CASE) if number % 2 else (Role.COMMAND_ROOM, Post.COMMAND)
+            )
+            self.user(
+                f"{key}.officer{number}", role, station, post=post, listed=first and number <= 2
+            )
         for number in range(1, plan.auxiliaries + 1):
             district = districts[(number - 1) % len(districts)]
             self.user(
-                f"{key}.aux{number}", Role.COMMUNITY_OFFICER, district, kind=StaffKind.AUXILIARY
-            )
-        self.user(f"{key}.mediator", Role.MEDIATOR, station, kind=StaffKind.CIVILIAN, listed=first)
+                f"{key}.aux{number}", Role.COMMUNITY_OFFICER, district, kind=StaffKind.AUXILIARY,
+                post=Post.COMMUNITY,
+            )  # fmt: skip
+        self.user(
+            f"{key}.mediator", Role.MEDIATOR, station, kind=StaffKind.CIVILIAN, post=Post.OTHER,
+            listed=first,
+        )  # fmt: skip
         self.user(
             f"{key}.volunteer", Role.VOLUNTEER, districts[0], kind=StaffKind.VOLUNTEER, listed=first
         )
