@@ -191,6 +191,9 @@ class _Loader:
                 police_room.duty_phone = f"0356-20{self.random.randint(10, 99)}{number:03d}"
                 police_room.save(update_fields=["duty_phone"])
         moved_in = dt.date(2026, 1, 1)
+        grids = {
+            g.name: g for g in Jurisdiction.objects.filter(parent__in=communities, kind=Kind.GRID)
+        }
         for c_index, community in enumerate(communities):
             road = ROADS[(c_index + len(plan.key)) % len(ROADS)]
             compound = COMPOUNDS[c_index % len(COMPOUNDS)]
@@ -200,6 +203,9 @@ class _Loader:
                         address = address_services.create_address(
                             actor=None,
                             community=community,
+                            # a door number's houses in one grid: the maps and the
+                            # zero-case communities of 一屏尽览 count by grid
+                            grid=grids[f"{community.name}第{door}网格"],
                             road=road,
                             door_number=str(door * 2),
                             compound=compound,
