@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -163,7 +164,8 @@ def _span_filter(span: Span) -> Q:
     return Q(grain=Grain.MONTH, day__gte=first_full, day__lt=last_full) | days
 
 
-Totals = dict[tuple[int, str, str, str], int]  # (node, fact, category, status) → n
+# (node, fact) → [(category, status, n)]: a figure scans only its own node's and fact's rows.
+Totals = dict[tuple[int, str], list[tuple[str, str, int]]]
 
 
 def _totals(nodes: Iterable[int], facts: Iterable[str], span: Span) -> Totals:
@@ -172,7 +174,11 @@ def _totals(nodes: Iterable[int], facts: Iterable[str], span: Span) -> Totals:
         .values_list("node_id", "fact", "category", "status")
         .annotate(total=Sum("n"))
     )
-    return {(node, fact, cat, st): total for node, fact, cat, st, total in rows if total}
+    totals: Totals = defaultdict(list)
+    for node, fact, cat, st, total in rows:
+        if total:
+            totals[node, fact].append((cat, st, total))
+    return totals
 
 
 def _category_matches(fact: str, category: str, cat: str) -> bool:
@@ -200,21 +206,9 @@ def _status_matches(status: str, st: str) -> bool:
 
 def _count(totals: Totals, node: int, fact: str, category: str = "", status: str = "") -> int:
     return sum(
-        n for (nd, f, cat, st), n in totals.items()
-        if nd == node and f == fact and _category_matches(fact, category, cat)
-        and _status_matches(status, st)
+        n for cat, st, n in totals.get((node, fact), ())
+        if _category_matches(fact, category, cat) and _status_matches(status, st)
     )  # fmt: skip
-
-
-def _overdue_running(node: int, span: Span, today: dt.date) -> int:
-    """Clocks still running whose due day has ended (daily rows: the part before today)."""
-    end = min(span.end, today)
-    if end <= span.start:
-        return 0
-    found = Rollup.objects.filter(
-        _span_filter(Span(span.start, end)), node_id=node, fact="clock", status="running"
-    ).aggregate(total=Sum("n"))
-    return int(found["total"] or 0)
 
 
 # --- the dashboard ---------------------------------------------------------------------
@@ -404,15 +398,15 @@ def node_dashboard(user: Any, node: Jurisdiction, period: Period, *,
     tops = list(Category.objects.filter(parent__isnull=True).order_by("sort", "code"))
     by_category = [Labelled(c.code, category_label(c.name), figure("incident", c.code))
                    for c in tops]  # fmt: skip
-    dispute_codes = sorted({cat for (_n, f, cat, _s) in now if f == "dispute"})
+    dispute_codes = sorted({cat for cat, _s, _n in now.get((me, "dispute"), ())})
     labels = dict(DisputeCategory.choices)
     dispute_categories = sorted(
         (Labelled(code, str(labels.get(code, code)), figure("dispute", code))
          for code in dispute_codes), key=lambda x: -x.figure.value,
     )  # fmt: skip
     kinds = dict(ClockKind.choices)
-    clock_kinds = sorted({cat for (_n, f, cat, _s) in now if f == "clock"})
-    overdue_by_kind = _overdue_by_kind(me, current, today)
+    clock_kinds = sorted({cat for cat, _s, _n in now.get((me, "clock"), ())})
+    overdue_by_kind = {kind: n for (_node, kind), n in _overdue([me], current, today).items()}
     children, map_level = _children(node)
     communities = _covered_communities(node)
     covered = set(communities.values_list("pk", flat=True))
@@ -499,16 +493,18 @@ def _daily(node: int, span: Span) -> list[tuple[dt.date, int]]:
             for i in range(span.days)]  # fmt: skip
 
 
-def _overdue_by_kind(node: int, span: Span, today: dt.date) -> dict[str, int]:
+def _overdue(nodes: list[int], span: Span, today: dt.date) -> dict[tuple[int, str], int]:
+    """Clocks still running after a due day that has ended, per (node, clock kind): the
+    span's rows before today."""
     end = min(span.end, today)
-    if end <= span.start:
+    if end <= span.start or not nodes:
         return {}
     rows = (
-        Rollup.objects.filter(_span_filter(Span(span.start, end)), node_id=node, fact="clock",
-                              status="running")
-        .values_list("category").annotate(total=Sum("n"))
+        Rollup.objects.filter(_span_filter(Span(span.start, end)), node_id__in=nodes,
+                              fact="clock", status="running")
+        .values_list("node_id", "category").annotate(total=Sum("n"))
     )  # fmt: skip
-    return {kind: total for kind, total in rows}
+    return {(node, kind): total for node, kind, total in rows}
 
 
 def _with_crime(communities: set[int], span: Span) -> set[int]:
@@ -531,6 +527,7 @@ def _child_rows(children: list[Jurisdiction], level: str, span: Span,
         return []
     ids = [c.pk for c in children]
     totals = _totals(ids, ["incident", "dispute", "clock"], span)
+    overdue = _overdue(ids, span, today) if level == "police" else {}
     rows = []
     for child in children:
         late = _count(totals, child.pk, "clock", status="late")
@@ -542,7 +539,8 @@ def _child_rows(children: list[Jurisdiction], level: str, span: Span,
                             query=_query(child, span, "incident", CRIMINAL)),
             disputes=Figure(_count(totals, child.pk, "dispute"),
                             query=_query(child, span, "dispute")),
-            breached=late + _overdue_running(child.pk, span, today) if level == "police" else None,
+            breached=late + sum(n for (node, _k), n in overdue.items() if node == child.pk)
+            if level == "police" else None,
             has_dashboard=level == "police",
         ))  # fmt: skip
     return rows
