@@ -35,7 +35,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import connection, models, transaction
 from django.db.models import Case, CharField, F, IntegerField, Value, When
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Cast, Coalesce, TruncDate
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
 from fengqiao.jurisdictions.models import Jurisdiction, Kind
@@ -70,7 +70,7 @@ class Fact:
 
 # Clocks, surveys and visits are counted for units only: no map or zero-case figure asks
 # for them per grid, and they are most of the rows a grid would add.
-NO_GRID = Value(None, output_field=IntegerField())
+NO_GRID = Cast(Value(None), IntegerField())  # typed: PostgreSQL joins it with an integer
 
 
 def _day(field: str) -> TruncDate:
