@@ -174,6 +174,30 @@ def cmd_divisions(args: argparse.Namespace) -> None:
     )
 
 
+def cmd_province(args: argparse.Namespace) -> None:
+    _setup_django()
+    _check_database()
+    _migrate(args.verbose)
+    from django.core.management.base import CommandError as DjangoCommandError
+    from rich.console import Console
+
+    from fengqiao.demo.management.commands.generate_province import run
+
+    try:
+        run(scale=args.scale, seed=args.seed, until=args.until, console=Console())
+    except DjangoCommandError as error:
+        raise CommandError(str(error)) from None
+
+
+def _date(text: str) -> object:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
 def cmd_secret(args: argparse.Namespace) -> None:
     print(secrets.token_urlsafe(50))
 
@@ -226,6 +250,17 @@ def build_parser() -> argparse.ArgumentParser:
     divisions.add_argument("--province", action="append", metavar="CODE",
                            help="only this province (e.g. 140000); repeatable")  # fmt: skip
     divisions.add_argument("--verbose", action="store_true", help="list each migration applied")
+    province = add(
+        "province",
+        cmd_province,
+        "Generate the synthetic province (甘肃省, simulated) into an empty database.",
+    )
+    province.add_argument("--scale", type=float, default=0.01,
+                          help="fraction of full size, 0 < scale <= 1 (default 0.01)")  # fmt: skip
+    province.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    province.add_argument("--until", type=_date, default=None, metavar="YYYY-MM-DD",
+                          help="last local day of the records (default yesterday)")  # fmt: skip
+    province.add_argument("--verbose", action="store_true", help="list each migration applied")
     add("secret", cmd_secret, "Print a new random secret key for FENGQIAO_SECRET_KEY.")
     manage = add(
         "manage", cmd_manage, "Run a Django management command (e.g. `manage check --deploy`)."
