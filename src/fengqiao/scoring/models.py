@@ -40,6 +40,11 @@ class Rollup(models.Model):
                 fields=["node", "fact", "grain", "day", "category", "status"], name="rollup_key"
             ),
         ]
+        indexes = [
+            # 零发案: the communities with crime in a span, whatever the scope (rollups.py).
+            models.Index(fields=["grain", "day", "node"], name="rollup_crime_area",
+                         condition=models.Q(fact="crime_area")),
+        ]  # fmt: skip
 
     def __str__(self) -> str:
         return f"{self.node_id} {self.fact} {self.day} {self.category}/{self.status}={self.n}"
