@@ -87,9 +87,9 @@ def main() -> None:
     from django.test import Client
     from django.utils import timezone
 
-    from fengqiao.dashboards.figures import Period
     from fengqiao.jurisdictions.models import Jurisdiction
     from fengqiao.scoring.models import Rollup
+    from fengqiao.scoring.periods import containing
 
     user, root = bench_admin()
     client = Client()
@@ -97,8 +97,8 @@ def main() -> None:
     # The generated records end on its --until day: measure the periods that hold them.
     last = Rollup.objects.filter(fact="incident").aggregate(last=Max("day"))["last"]
     last = min(last or timezone.localdate(), timezone.localdate())
-    latest = Period.parse(f"{last:%Y-%m}")
-    periods = [latest.param, latest.previous().param, f"{last:%Y}"]
+    latest = containing(last)
+    periods = [latest.key, latest.previous().key, f"{last:%Y}"]
     print(
         f"{connection.vendor}, scale {args.scale:g}: {Rollup.objects.count():,} rollup rows, "
         f"{Jurisdiction.objects.count():,} nodes; periods {', '.join(periods)}"
@@ -139,7 +139,9 @@ def main() -> None:
 
 
 def p95(values: list[float]) -> float:
-    return statistics.quantiles(values, n=20, method="inclusive")[-1] if len(values) > 1 else values[0]
+    if len(values) < 2:
+        return values[0]
+    return statistics.quantiles(values, n=20, method="inclusive")[-1]
 
 
 if __name__ == "__main__":

@@ -12,12 +12,12 @@ from django.utils import timezone
 
 from fengqiao.core.roles import Role
 from fengqiao.dashboards import figures
-from fengqiao.dashboards.figures import Period
 from fengqiao.disputes.models import CLOSED_STATUSES, DisputeCase
 from fengqiao.incidents import public
 from fengqiao.incidents import services as incident_services
 from fengqiao.incidents.models import Category, Deadline, Incident
 from fengqiao.jurisdictions.models import Jurisdiction
+from fengqiao.scoring import periods
 from tests.conftest import make_user
 
 
@@ -83,9 +83,9 @@ def raw_incidents(node: Jurisdiction, span: figures.Span, prefix: str = ""):
 def test_dashboard_numbers_equal_raw_counts(world, records, level, kind):
     node = getattr(world, level)
     today = timezone.localdate()
-    period = Period.parse(f"{today:%Y}" if kind == "year" else f"{today:%Y-%m}")
+    period = periods.containing(today, kind)
     board = figures.node_dashboard(world.admin, node, period)
-    current, previous, year_before = period.comparisons(today=today)
+    current, previous, year_before = figures.comparisons(period, today=today)
     assert board.incidents.value == raw_incidents(node, current)
     assert board.incidents.previous == raw_incidents(node, previous)
     assert board.incidents.year_before == raw_incidents(node, year_before)
@@ -113,7 +113,7 @@ def test_dashboard_numbers_equal_raw_counts(world, records, level, kind):
 
 
 def test_every_number_lists_exactly_its_records(world, records):
-    board = figures.node_dashboard(world.admin, world.bureau, Period.parse(""))
+    board = figures.node_dashboard(world.admin, world.bureau, periods.current())
     shown = [board.incidents, board.criminal, board.disputes, board.disputes_closed,
              board.disputes_resolved, board.turned_criminal, board.surveys,
              board.surveys_satisfied, board.clocks_met,
@@ -156,7 +156,7 @@ def test_a_node_outside_scope_is_not_found_and_figures_need_the_capability(world
 
 
 def test_zero_case_communities_are_those_without_criminal_incidents(world, places, records):
-    board = figures.node_dashboard(world.admin, world.department, Period.parse(""))
+    board = figures.node_dashboard(world.admin, world.department, periods.current())
     # Incidents were taken without an address: no grid, so no community has any.
     assert board.communities == 2 and board.zero_case_count == 2
     assert {c.pk for c in board.zero_case} == {places.community_a.pk, places.community_b.pk}
@@ -172,28 +172,30 @@ def test_a_community_with_a_criminal_incident_is_not_zero_case(world, places, ma
     make_incident(address=address, category=Category.objects.get(code="0101"))
     make_incident(jurisdiction=world.district_b, actor=world.b_officer,
                   category=Category.objects.get(code="0601"))  # help is not crime  # fmt: skip
-    board = figures.node_dashboard(world.admin, world.department, Period.parse(""))
+    board = figures.node_dashboard(world.admin, world.department, periods.current())
     assert [c.pk for c in board.zero_case] == [places.community_b.pk]
     assert board.zero_case_count == 1
 
 
 def test_a_running_month_compares_like_for_like_spans():
-    period = Period.parse("2026-03")
-    current, previous, year_before = period.comparisons(today=dt.date(2026, 3, 10))
+    period = periods.parse("2026-03")
+    current, previous, year_before = figures.comparisons(period, today=dt.date(2026, 3, 10))
     assert (current.start, current.end) == (dt.date(2026, 3, 1), dt.date(2026, 3, 11))
     assert (previous.start, previous.end) == (dt.date(2026, 2, 1), dt.date(2026, 2, 11))
     assert (year_before.start, year_before.end) == (dt.date(2025, 3, 1), dt.date(2025, 3, 11))
-    done = Period.parse("2026-02").comparisons(today=dt.date(2026, 3, 10))
+    done = figures.comparisons(periods.parse("2026-02"), today=dt.date(2026, 3, 10))
     assert (done[0].days, done[1].days) == (28, 31)  # a month that is over: whole months
-    leap = Period.parse("2025").comparisons(today=dt.date(2026, 3, 10))
+    leap = figures.comparisons(periods.parse("2025"), today=dt.date(2026, 3, 10))
     assert leap[2] == figures.Span(dt.date(2024, 1, 1), dt.date(2025, 1, 1))
-    assert Period.parse("2026").comparisons(today=dt.date(2026, 3, 10))[0].end == dt.date(
-        2026, 3, 11
+    assert figures.comparisons(periods.parse("2026"), today=dt.date(2026, 3, 10))[0].end == (
+        dt.date(2026, 3, 11)
     )
-    assert Period.parse("garbage", today=dt.date(2026, 3, 10)).param == "2026-03"
+    for text in ("garbage", "", "2026-Q1", "2026-13"):
+        assert figures.parse_period(text, today=dt.date(2026, 3, 10)).key == "2026-03"
+    assert figures.parse_period("2025", today=dt.date(2026, 3, 10)) == periods.year(2025)
 
 
 def test_an_analyst_without_records_access_still_gets_figures(world, records):
     analyst = make_user(Role.ANALYST, world.bureau)
-    board = figures.node_dashboard(analyst, world.bureau, Period.parse(""))
+    board = figures.node_dashboard(analyst, world.bureau, periods.current())
     assert board.incidents.value > 0

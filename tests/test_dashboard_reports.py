@@ -20,18 +20,18 @@ from fengqiao.audit.models import AuditEvent
 from fengqiao.core.exports import safe_cell
 from fengqiao.core.roles import Role
 from fengqiao.dashboards import reports
-from fengqiao.dashboards.figures import Period, node_dashboard
+from fengqiao.dashboards.figures import node_dashboard
 from fengqiao.disputes.models import Category as DisputeCategory
 from fengqiao.disputes.models import FollowUp, Satisfaction
 from fengqiao.disputes.models import Status as DisputeStatus
 from fengqiao.incidents.models import Category, Deadline, Incident, SurveyResponse
 from fengqiao.jurisdictions.models import Kind
-from fengqiao.scoring import rollups
+from fengqiao.scoring import periods, rollups
 from tests.conftest import make_node, make_user
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-MARCH = Period("month", dt.date(2025, 3, 1))
-YEAR = Period("year", dt.date(2025, 1, 1))
+MARCH = periods.month(2025, 3)
+YEAR = periods.year(2025)
 
 
 def at(year: int, month: int, day: int, hour: int = 10) -> dt.datetime:

@@ -145,6 +145,14 @@ def points(score):
     return {item.code: (item.value, item.points) for item in score.items.all()}
 
 
+def test_periods_step_back_and_forward_within_their_kind():
+    assert periods.parse("2026-01").previous().key == "2025-12"
+    assert periods.parse("2025-12").following().key == "2026-01"
+    assert periods.parse("2026-Q4").following().key == "2027-Q1"
+    assert periods.parse("2026").following() == periods.year(2027)
+    assert periods.parse("2024-02").following().previous() == periods.month(2024, 2)
+
+
 # --- the known case, by hand ----------------------------------------------------------------
 
 

@@ -27,10 +27,8 @@ from __future__ import annotations
 import io
 import math
 import string
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import segno
 from fpdf import FPDF
@@ -38,7 +36,7 @@ from fpdf.drawing import PaintedPath
 from fpdf.enums import PathPaintRule, WrapMode
 
 from fengqiao.addresses.codes import grouped
-from fengqiao.core import pdf_fonts
+from fengqiao.core.pdf_fonts import FONT_FAMILY, embedded_fonts
 
 __all__ = ["Doorplate", "doorplate_sheet_pdf", "qr_png", "qr_svg"]
 
@@ -82,16 +80,6 @@ def qr_png(url: str, *, scale: int = 8) -> bytes:
     buffer = io.BytesIO()
     _qr(url).save(buffer, kind="png", scale=scale, border=QUIET_ZONE)
     return buffer.getvalue()
-
-
-# --- Font ----------------------------------------------------------------------------
-
-# The shared Noto Sans SC cache (moved to core so every app's PDFs use one); the old names
-# stay for the PDFs that import them from here.
-FONT_FAMILY = pdf_fonts.FONT_FAMILY
-_REGULAR, _BOLD = pdf_fonts.REGULAR, pdf_fonts.BOLD
-font_path = pdf_fonts.font_path
-_font_cache = pdf_fonts.font_cache
 
 
 # --- Sheet layout (millimetres) ------------------------------------------------------
@@ -142,7 +130,6 @@ def doorplate_sheet_pdf(plates: Sequence[Doorplate], *, title: str = "") -> byte
         for part in (plate.short, plate.address, plate.police_room, plate.duty_phone)
     )
     fixed = "…" + HINT + CODE_LABEL + PHONE_LABEL + EMPTY_NOTICE + _page_label(pages, pages)
-    fonts = _font_cache.fonts_for(string.printable + fixed + title + text)
 
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")
     pdf.set_auto_page_break(auto=False)
@@ -150,13 +137,7 @@ def doorplate_sheet_pdf(plates: Sequence[Doorplate], *, title: str = "") -> byte
     pdf.set_title(title or "二维码门楼牌")
     pdf.set_creator("Fengqiao")
     pdf.set_lang("zh-CN")
-    # fpdf2 reads the font file lazily until output(), so the files live until then.
-    with tempfile.TemporaryDirectory(prefix="doorplate-fonts-") as font_dir:
-        for style, weight in (("", _REGULAR), ("B", _BOLD)):
-            path = Path(font_dir) / f"{FONT_FAMILY}-{weight}.ttf"
-            path.write_bytes(fonts[weight])
-            pdf.add_font(FONT_FAMILY, style, str(path))
-
+    with embedded_fonts(pdf, string.printable + fixed + title + text):
         for page in range(pages):
             pdf.add_page()
             _draw_header(pdf, title, page + 1, pages)

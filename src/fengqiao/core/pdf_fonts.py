@@ -11,7 +11,7 @@ extractable text. One process-wide cache keeps the instances for the characters 
 far, so most documents pay no font work at all.
 
 Moved here from :mod:`fengqiao.addresses.doorplates` so that every app's PDFs share one
-cache (which keeps its old names as aliases).
+cache.
 """
 
 from __future__ import annotations

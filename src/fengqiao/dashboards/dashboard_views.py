@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET
 
 from fengqiao.core.roles import Capability, require
 from fengqiao.dashboards import figures
-from fengqiao.dashboards.figures import ChildRow, Dashboard, Figure, Labelled, Period
+from fengqiao.dashboards.figures import ChildRow, Dashboard, Figure, Labelled
 from fengqiao.disputes.models import Category as DisputeCategory
 from fengqiao.disputes.models import Satisfaction as VisitSatisfaction
 from fengqiao.disputes.models import Status as DisputeStatus
@@ -30,16 +30,17 @@ from fengqiao.incidents.models import Category, ClockKind, Satisfaction
 from fengqiao.incidents.models import Status as IncidentStatus
 from fengqiao.incidents.taxonomy import label as category_label
 from fengqiao.jurisdictions.models import Jurisdiction
+from fengqiao.scoring import periods
+from fengqiao.scoring.periods import Period
 
 GEOMETRIES = ("Polygon", "MultiPolygon")
 
 
 def _period(request: HttpRequest, today: dt.date) -> Period:
     """The period asked for, never one that has not begun (that would be all zeros)."""
-    period = Period.parse(request.GET.get("period"), today=today)
+    period = figures.parse_period(request.GET.get("period"), today=today)
     if period.start > today:
-        start = today.replace(month=1, day=1) if period.kind == "year" else today.replace(day=1)
-        return Period(period.kind, start)
+        return periods.containing(today, period.kind)
     return period
 
 
@@ -56,7 +57,7 @@ def _query(node: Jurisdiction, start: dt.date, end: dt.date, **extra: str) -> st
 
 def _dashboard_url(node: Jurisdiction, period: Period, *, screen: bool = False) -> str:
     name = "dashboards:screen" if screen else "dashboards:node"
-    return f"{reverse(name, args=[node.pk])}?period={period.param}"
+    return f"{reverse(name, args=[node.pk])}?period={period.key}"
 
 
 @dataclass(frozen=True)
@@ -72,17 +73,16 @@ class PeriodPicker:
 
 def _picker(period: Period, today: dt.date) -> PeriodPicker:
     following = period.following()
-    if period.kind == "month":
+    if period.kind == periods.MONTH:
         as_month = period
     else:
-        last = min(today, dt.date(period.start.year, 12, 1))
-        as_month = Period("month", last.replace(day=1))
+        as_month = periods.containing(min(today, dt.date(period.start.year, 12, 1)))
     return PeriodPicker(
         period=period,
         previous=period.previous(),
         following=following if following.start <= today else None,
         as_month=as_month,
-        as_year=Period("year", period.start.replace(month=1)),
+        as_year=periods.year(period.start.year),
         years=list(range(today.year, today.year - 10, -1)),
         today=today,
     )
@@ -262,11 +262,11 @@ def _context(request: HttpRequest, board: Dashboard, today: dt.date, *,
         **_clocks(board),
         "charts": _charts(board, can_records=can_records, screen=screen),
         "map_url": f"{reverse('dashboards:map', args=[board.node.pk])}?"
-        + urlencode({"period": board.period.param, **({"screen": 1} if screen else {})}),
+        + urlencode({"period": board.period.key, **({"screen": 1} if screen else {})}),
         "zero_case_more": board.zero_case_count - len(board.zero_case),
         "dashboard_url": _dashboard_url(board.node, board.period),
         "screen_url": _dashboard_url(board.node, board.period, screen=True),
-        "running": board.span.end < board.period.end,
+        "running": board.span.last_day < board.period.end,
         "today": today,
     }
 
@@ -329,7 +329,7 @@ def map_geojson(request: HttpRequest, node_id: int) -> JsonResponse:
     collection = {
         "type": "FeatureCollection",
         "node": {"id": node.pk, "name": node.name},
-        "period": period.param,
+        "period": period.key,
         "level": level,
         "features": features,
         "missing": missing,
@@ -399,8 +399,7 @@ def _back_url(query: figures.RecordQuery) -> str | None:
     if not query.node.is_police:
         return None
     whole_year = query.date_from.month == 1 and (query.date_to - query.date_from).days > 31
-    start = query.date_from.replace(month=1, day=1) if whole_year else query.date_from
-    period = Period("year" if whole_year else "month", start.replace(day=1))
+    period = periods.containing(query.date_from, periods.YEAR if whole_year else periods.MONTH)
     return _dashboard_url(query.node, period)
 
 

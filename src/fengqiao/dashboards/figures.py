@@ -1,9 +1,9 @@
 """一屏尽览: the figures of one node's dashboard, read from the rollups alone.
 
-**Period.** A month or a year of local (Asia/Shanghai) calendar days. While it is still
-running, it counts up to today, and its comparisons take the same span: this month's
-first 22 days against last month's first 22 and against the same 22 days a year ago
-(同比/环比 like for like).
+**Period.** A month or a year (a :class:`~fengqiao.scoring.periods.Period`) of local
+(Asia/Shanghai) calendar days. While it is still running, it counts up to today, and its
+comparisons take the same span: this month's first 22 days against last month's first 22
+and against the same 22 days a year ago (同比/环比 like for like).
 
 **Definitions** (also stated on the page):
 
@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
@@ -49,8 +49,9 @@ from fengqiao.incidents.models import Category, ClockKind
 from fengqiao.incidents.taxonomy import label as category_label
 from fengqiao.jurisdictions import selectors as jurisdiction_selectors
 from fengqiao.jurisdictions.models import Jurisdiction, Kind
-from fengqiao.scoring import rollups
+from fengqiao.scoring import periods, rollups
 from fengqiao.scoring.models import Grain, Rollup
+from fengqiao.scoring.periods import Period
 
 CRIMINAL = rollups.CRIMINAL  # 刑事
 ZERO_CASE_SHOWN = 100  # names listed on the page; the count covers them all
@@ -83,70 +84,45 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
-@dataclass(frozen=True)
-class Period:
-    """A month (``2026-11``) or a year (``2026``) of local days."""
+def parse_period(text: str | None, *, today: dt.date | None = None) -> Period:
+    """The month (``2026-11``) or year (``2026``) a query parameter names; this month when
+    empty, malformed or anything else (a quarter)."""
+    try:
+        period = periods.parse(text or "")
+    except ValidationError:
+        return periods.containing(today or timezone.localdate())
+    if period.kind not in (periods.MONTH, periods.YEAR):
+        return periods.containing(today or timezone.localdate())
+    return period
 
-    kind: str  # "month" or "year"
-    start: dt.date
 
-    @classmethod
-    def parse(cls, text: str | None, *, today: dt.date | None = None) -> Period:
-        """The period a query parameter names; this month when empty or malformed."""
-        today = today or timezone.localdate()
-        text = (text or "").strip()
-        try:
-            if len(text) == 4:
-                return cls("year", dt.date(int(text), 1, 1))
-            if len(text) == 7 and text[4] == "-":
-                return cls("month", dt.date(int(text[:4]), int(text[5:]), 1))
-        except ValueError:
-            pass
-        return cls("month", today.replace(day=1))
+def _days_of(period: Period) -> Span:
+    return Span(period.start, period.end + dt.timedelta(days=1))
 
-    @property
-    def end(self) -> dt.date:
-        months = 12 if self.kind == "year" else 1
-        return _add_months(self.start, months)
 
-    @property
-    def param(self) -> str:
-        return f"{self.start:%Y}" if self.kind == "year" else f"{self.start:%Y-%m}"
+def period_span(period: Period, *, today: dt.date) -> Span:
+    """The period's days up to today (all of them once it is over)."""
+    whole = _days_of(period)
+    return Span(period.start, min(whole.end, max(today + dt.timedelta(days=1), period.start)))
 
-    @property
-    def label(self) -> str:
-        if self.kind == "year":
-            return _("%(year)s年") % {"year": self.start.year}
-        return _("%(year)s年%(month)s月") % {"year": self.start.year, "month": self.start.month}
 
-    def previous(self) -> Period:
-        return Period(self.kind, _add_months(self.start, -12 if self.kind == "year" else -1))
-
-    def following(self) -> Period:
-        return Period(self.kind, self.end)
-
-    def span(self, *, today: dt.date) -> Span:
-        """The period's days up to today (all of them once it is over)."""
-        return Span(self.start, min(self.end, max(today + dt.timedelta(days=1), self.start)))
-
-    def comparisons(self, *, today: dt.date) -> tuple[Span, Span, Span]:
-        """This period's span, the previous period's and a year before's. A period that is
-        over compares with whole calendar periods; a running one with the same number of
-        days from their starts (as far as the calendar allows)."""
-        current = self.span(today=today)
-        previous, year_before = self.previous(), Period(self.kind, _add_months(self.start, -12))
-        if current.end == self.end:
-            return (
-                current,
-                Span(previous.start, previous.end),
-                Span(year_before.start, year_before.end),
-            )
-        length = dt.timedelta(days=current.days)
-        return (
-            current,
-            Span(previous.start, min(previous.start + length, previous.end)),
-            Span(year_before.start, min(year_before.start + length, year_before.end)),
-        )
+def comparisons(period: Period, *, today: dt.date) -> tuple[Span, Span, Span]:
+    """The period's span, the previous period's and a year before's. A period that is
+    over compares with whole calendar periods; a running one with the same number of
+    days from their starts (as far as the calendar allows)."""
+    current = period_span(period, today=today)
+    previous = _days_of(period.previous())
+    year_before = _days_of(
+        periods.containing(dt.date(period.start.year - 1, period.start.month, 1), period.kind)
+    )
+    if current.end == _days_of(period).end:
+        return current, previous, year_before
+    length = dt.timedelta(days=current.days)
+    return (
+        current,
+        Span(previous.start, min(previous.start + length, previous.end)),
+        Span(year_before.start, min(year_before.start + length, year_before.end)),
+    )
 
 
 # --- reading rollups -------------------------------------------------------------------
@@ -382,7 +358,7 @@ def node_dashboard(user: Any, node: Jurisdiction, period: Period, *,
     node with :func:`dashboard_node`)."""
     require(user, Capability.VIEW_AGGREGATES)
     today = today or timezone.localdate()
-    current, previous, year_before = period.comparisons(today=today)
+    current, previous, year_before = comparisons(period, today=today)
     facts = list(rollups.FACTS)
     me = node.pk
     now, before, last_year = (_totals([me], facts, s) for s in (current, previous, year_before))
@@ -420,7 +396,7 @@ def node_dashboard(user: Any, node: Jurisdiction, period: Period, *,
         by_category=by_category,
         criminal=figure("incident", CRIMINAL),
         trend=_trend(me, period, today),
-        daily=_daily(me, current) if period.kind == "month" else [],
+        daily=_daily(me, current) if period.kind == periods.MONTH else [],
         disputes=figure("dispute"),
         disputes_closed=figure("dispute", status="closed"),
         disputes_resolved=figure("dispute", status=DisputeStatus.RESOLVED),
@@ -462,12 +438,12 @@ def node_children(user: Any, node: Jurisdiction, period: Period, *,
     require(user, Capability.VIEW_AGGREGATES)
     today = today or timezone.localdate()
     children, level = _children(node)
-    return _child_rows(children, level, period.span(today=today), today), level
+    return _child_rows(children, level, period_span(period, today=today), today), level
 
 
 def _trend(node: int, period: Period, today: dt.date) -> list[TrendPoint]:
     """Incidents per month for the 12 months ending with the period, and a year before."""
-    last = period.start if period.kind == "month" else _add_months(period.end, -1)
+    last = period.months[-1]
     first = _add_months(last, -11)
     rows = (
         Rollup.objects.filter(node_id=node, fact="incident", grain=Grain.MONTH,

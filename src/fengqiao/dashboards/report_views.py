@@ -20,8 +20,10 @@ from django.views.decorators.http import require_GET
 
 from fengqiao.audit import services as audit
 from fengqiao.dashboards import reports
-from fengqiao.dashboards.figures import Period, dashboard_node
+from fengqiao.dashboards.figures import dashboard_node
 from fengqiao.jurisdictions.models import Jurisdiction
+from fengqiao.scoring import periods
+from fengqiao.scoring.periods import Period
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONTHS_OFFERED = 36  # this month and the 35 before it
@@ -36,11 +38,10 @@ def _node(request: HttpRequest) -> Jurisdiction:
 
 
 def _period_options(today: dt.date) -> tuple[list[Period], list[Period]]:
-    month = Period("month", today.replace(day=1))
-    months = [month]
+    months = [periods.containing(today)]
     for _index in range(MONTHS_OFFERED - 1):
         months.append(months[-1].previous())
-    years = [Period("year", dt.date(today.year - back, 1, 1)) for back in range(YEARS_OFFERED)]
+    years = [periods.year(today.year - back) for back in range(YEARS_OFFERED)]
     return months, years
 
 
@@ -56,7 +57,7 @@ def reports_page(request: HttpRequest) -> HttpResponse:
     try:
         period = reports.parse_report_period(request.GET.get("period"), today=today)
     except ValueError as problem:
-        error, period = str(problem), Period("month", today.replace(day=1))
+        error, period = str(problem), periods.containing(today)
     nodes = reports.report_nodes(request.user)
     if node not in nodes:
         nodes.append(node)
@@ -99,7 +100,7 @@ def _download(request: HttpRequest, fmt: str) -> HttpResponse:
         object_repr=f"{report.title} ({fmt})"[:200],
         scope_path=node.path,
         fields=["counts"],
-        reason=f"period={period.param} node={node.pk} format={fmt}",
+        reason=f"period={period.key} node={node.pk} format={fmt}",
     )
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = reports.content_disposition(ascii_name, display_name)

@@ -16,8 +16,9 @@ on paper a change reads 上升/下降 as a formal report words it.
 The workbook has the sheets 概况, 分类, 趋势, 矛盾纠纷, 下级单位 and 零发案社区, each with the
 report's title lines, styled and frozen header rows and columns sized to their text;
 every text cell goes through :func:`~fengqiao.core.exports.safe_cell`. The PDF is A4
-portrait in Noto Sans SC (:mod:`fengqiao.core.pdf_fonts`), its tables repeat their header
-on every page they run onto, and every page carries the title and 第 n / N 页.
+portrait in Noto Sans SC, in the layout it shares with the morning brief
+(:mod:`fengqiao.core.pdf_report`): its tables repeat their header on every page they run
+onto, and every page carries the title and 第 n / N 页.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import string
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -35,16 +35,17 @@ from urllib.parse import quote
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from fpdf import FPDF, FontFace
-from fpdf.enums import TableBordersLayout, WrapMode, XPos, YPos
 
+from fengqiao.core import pdf_report
 from fengqiao.core.exports import safe_cell
-from fengqiao.core.pdf_fonts import FONT_FAMILY, embedded_fonts
-from fengqiao.dashboards.figures import Dashboard, Figure, Period, Span, node_dashboard
+from fengqiao.core.pdf_fonts import FONT_FAMILY
+from fengqiao.dashboards.figures import Dashboard, Figure, Span, comparisons, node_dashboard
 from fengqiao.disputes.stats import percent
 from fengqiao.incidents.models import ClockKind
 from fengqiao.jurisdictions import selectors as jurisdiction_selectors
 from fengqiao.jurisdictions.models import Jurisdiction, Kind
+from fengqiao.scoring import periods
+from fengqiao.scoring.periods import Period
 
 __all__ = [
     "REPORT_NODE_KINDS",
@@ -179,7 +180,7 @@ def parse_report_period(text: str | None, *, today: dt.date) -> Period:
     message to show)."""
     text = (text or "").strip()
     if not text:
-        return Period("month", today.replace(day=1))
+        return periods.containing(today)
     if not re.fullmatch(r"\d{4}(-\d{2})?", text):
         raise ValueError(_("统计期间应为“年-月”（如 2026-11）或年份（如 2026）。"))
     year = int(text[:4])
@@ -188,7 +189,7 @@ def parse_report_period(text: str | None, *, today: dt.date) -> Period:
         raise ValueError(_("月份应在 1 到 12 之间。"))
     if year < FIRST_YEAR:
         raise ValueError(_("统计期间不能早于 %(year)d 年。") % {"year": FIRST_YEAR})
-    period = Period("year" if len(text) == 4 else "month", dt.date(year, month, 1))
+    period = periods.year(year) if len(text) == 4 else periods.month(year, month)
     if period.start > today:
         raise ValueError(_("不能选择尚未开始的统计期间。"))
     return period
@@ -203,7 +204,7 @@ def build_report(user: Any, node: Jurisdiction, period: Period, *,
     now = now or timezone.now()
     today = timezone.localdate(now)
     board = node_dashboard(user, node, period, today=today)
-    _current, previous, year_before = period.comparisons(today=today)
+    _current, previous, year_before = comparisons(period, today=today)
     title = report_title(node, period)
     return Report(
         dashboard=board, generated_at=now, previous=previous, year_before=year_before,
@@ -223,7 +224,7 @@ def _days(span: Span) -> str:
 def _meta(board: Dashboard, previous: Span, year_before: Span, now: dt.datetime,
           today: dt.date) -> list[str]:  # fmt: skip
     period = _("统计期间：%(days)s") % {"days": _days(board.span)}
-    if board.span.end < board.period.end:
+    if board.span.last_day < board.period.end:
         period += _("（本期尚未结束，统计至 %(day)s）") % {"day": today.isoformat()}
     if board.period.kind == "year":
         compare = _("对比期间：上年同期 %(year)s") % {"year": _days(year_before)}
@@ -524,7 +525,7 @@ def report_filename(report: Report, extension: str) -> tuple[str, str]:
     """The ASCII file name (``report-<unit code or id>-<period>.xlsx``) and the Chinese one
     (``甲派出所2026年11月治安工作统计报表.xlsx``) of a download."""
     code = "".join(c for c in report.node.code if c.isascii() and c.isalnum())
-    ascii_name = f"report-{code or report.node.pk}-{report.period.param}.{extension}"
+    ascii_name = f"report-{code or report.node.pk}-{report.period.key}.{extension}"
     # A unit's name is free text: nothing that means a path or breaks the header.
     display = re.sub(r'[\\/:*?"<>|\x00-\x1f\x7f]', "_", report.title.replace(" ", ""))
     return ascii_name, f"{display}.{extension}"
@@ -650,41 +651,24 @@ def _sheet_name(name: str) -> str:
 
 # --- The PDF -----------------------------------------------------------------------------
 
-PAGE_W = 210.0
-MARGIN = 15.0
-WIDTH = PAGE_W - 2 * MARGIN
-INK = (20, 20, 20)
-MUTED = (95, 105, 115)
-BRAND = (11, 61, 107)
-HEAD_FILL = (232, 238, 245)
-TOTAL_FILL = (246, 248, 251)
 
-
-def _page_label(page: object, pages: object) -> str:
-    return _("第 %(page)s / %(pages)s 页") % {"page": page, "pages": pages}
-
-
-def _all_text(report: Report) -> str:
-    """Every character the PDF will draw, so the font subset covers them all."""
-    parts = [report.title, *report.meta, _page_label(0, 0), "…—上升下降持平%"]
-    for section in report.sections:
-        parts += [section.title, section.empty, *section.lines]
-        for table in section.tables:
-            parts += [table.caption, *table.headings]
-            parts += [_text(k, v) for row in table.rows for k, v in zip(table.kinds, row,
-                                                                      strict=True)]  # fmt: skip
-    return string.printable + "".join(parts)
-
-
-class _ReportPDF(FPDF):
-    footer_title = ""
-
-    def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font(FONT_FAMILY, "", 8)
-        self.set_text_color(*MUTED)
-        self.cell(WIDTH * 0.7, 5, self.footer_title, align="L")
-        self.cell(WIDTH * 0.3, 5, _page_label(self.page_no(), "{nb}"), align="R")
+def _on_paper(section: Section) -> pdf_report.Section:
+    """The section as printed: every cell as text, all but the text columns right-aligned."""
+    tables = [
+        pdf_report.Table(
+            table.headings,
+            table.widths,
+            numeric=tuple(kind != TEXT for kind in table.kinds),
+            rows=[
+                tuple(_text(kind, value) for kind, value in zip(table.kinds, values, strict=True))
+                for values in table.rows
+            ],
+            strong=table.strong,
+            caption=table.caption,
+        )
+        for table in section.tables
+    ]
+    return pdf_report.Section(section.title, section.lines, tables, section.empty)
 
 
 def report_pdf(report: Report) -> bytes:
@@ -692,92 +676,17 @@ def report_pdf(report: Report) -> bytes:
     time and the data source, then the eight sections and the definitions; tables repeat
     their header on each page they continue onto; the title and 第 n / N 页 in every
     page's footer."""
-    pdf = _ReportPDF(orientation="portrait", unit="mm", format="A4")
-    pdf.footer_title = report.title
-    pdf.set_margins(MARGIN, MARGIN, MARGIN)
-    pdf.set_auto_page_break(auto=True, margin=16)
-    pdf.set_title(report.title)
-    pdf.set_creator("Fengqiao")
-    pdf.set_lang("zh-CN")
-    with embedded_fonts(pdf, _all_text(report)):
-        pdf.add_page()
-        pdf.set_text_color(*BRAND)
+    sections = [_on_paper(section) for section in report.sections]
+    with pdf_report.document(report.title, sections, "".join(report.meta)) as pdf:
+        pdf.set_text_color(*pdf_report.BRAND)
         pdf.set_font(FONT_FAMILY, "B", 16)
-        pdf.multi_cell(WIDTH, 9, report.title, align="C", wrapmode=WrapMode.CHAR,
-                       new_x=XPos.LMARGIN, new_y=YPos.NEXT)  # fmt: skip
+        pdf_report.paragraph(pdf, 9, report.title, align="C")
         pdf.ln(2)
-        pdf.set_text_color(*MUTED)
+        pdf.set_text_color(*pdf_report.MUTED)
         pdf.set_font(FONT_FAMILY, "", 8.5)
         for line in report.meta:
-            _paragraph(pdf, 4.6, line)
+            pdf_report.paragraph(pdf, 4.6, line)
         pdf.ln(1)
-        for section in report.sections:
-            _draw_section(pdf, section)
+        for section in sections:
+            pdf_report.draw_section(pdf, section)
         return bytes(pdf.output())
-
-
-def _paragraph(pdf: FPDF, height: float, text: str) -> None:
-    # Chinese has no spaces: wrap between any two characters.
-    pdf.multi_cell(WIDTH, height, text, align="L", wrapmode=WrapMode.CHAR,
-                   new_x=XPos.LMARGIN, new_y=YPos.NEXT)  # fmt: skip
-
-
-def _draw_section(pdf: FPDF, section: Section) -> None:
-    # Keep a heading with at least the first rows of what follows it.
-    if pdf.will_page_break(30):
-        pdf.add_page()
-    pdf.ln(2)
-    pdf.set_text_color(*BRAND)
-    pdf.set_font(FONT_FAMILY, "B", 11.5)
-    _paragraph(pdf, 6.5, section.title)
-    pdf.set_draw_color(*BRAND)
-    pdf.set_line_width(0.3)
-    pdf.line(MARGIN, pdf.get_y(), MARGIN + WIDTH, pdf.get_y())
-    pdf.ln(1.5)
-    pdf.set_text_color(*INK)
-    pdf.set_font(FONT_FAMILY, "", 9)
-    for line in section.lines:
-        _paragraph(pdf, 5, line)
-    if not section.tables and section.empty:
-        pdf.set_text_color(*MUTED)
-        _paragraph(pdf, 5, section.empty)
-        pdf.set_text_color(*INK)
-    for table in section.tables:
-        pdf.ln(1)
-        if table.caption:
-            # Keep a caption with the first rows of its table.
-            if pdf.will_page_break(25):
-                pdf.add_page()
-            pdf.set_font(FONT_FAMILY, "B", 9.5)
-            _paragraph(pdf, 5.5, table.caption)
-        _draw_table(pdf, table)
-
-
-def _draw_table(pdf: FPDF, table: Table) -> None:
-    pdf.set_font(FONT_FAMILY, "", 9)
-    pdf.set_text_color(*INK)
-    pdf.set_draw_color(200, 208, 218)
-    pdf.set_line_width(0.2)
-    aligns = tuple("LEFT" if kind == TEXT else "RIGHT" for kind in table.kinds)
-    with pdf.table(
-        col_widths=table.widths,
-        text_align=aligns,
-        width=WIDTH,
-        align="LEFT",
-        line_height=5.2,
-        padding=(1.0, 1.6),
-        borders_layout=TableBordersLayout.HORIZONTAL_LINES,
-        headings_style=FontFace(emphasis="BOLD", color=BRAND, fill_color=HEAD_FILL),
-        wrapmode=WrapMode.CHAR,
-        repeat_headings=1,  # long tables (children, zero-case lists) run onto more pages
-    ) as drawn:
-        heading = drawn.row()
-        for text in table.headings:
-            heading.cell(text)
-        for index, values in enumerate(table.rows):
-            style = FontFace(emphasis="BOLD", fill_color=TOTAL_FILL) if index in table.strong \
-                else None  # fmt: skip
-            row = drawn.row()
-            for kind, value in zip(table.kinds, values, strict=True):
-                row.cell(_text(kind, value), style=style)
-    pdf.ln(1)

@@ -17,18 +17,16 @@ full ID number and address, which no page shows unmasked.
 
 The statutory text is Chinese whatever the user's language: the parties sign a Chinese
 document. Model labels (category, role …) are rendered in the default language for the
-same reason. Fonts: the doorplate sheets' cache of Noto Sans SC subset to the characters
-used (:mod:`fengqiao.addresses.doorplates`), so the text is real, extractable text."""
+same reason. Fonts: the shared cache of Noto Sans SC subset to the characters used
+(:mod:`fengqiao.core.pdf_fonts`), so the text is real, extractable text."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 import string
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -41,8 +39,8 @@ from django.utils.translation import gettext_lazy
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from fengqiao.addresses import doorplates
 from fengqiao.audit import services as audit
+from fengqiao.core.pdf_fonts import FONT_FAMILY, embedded_fonts
 from fengqiao.disputes import clocks
 from fengqiao.disputes.models import (
     AgreementForm,
@@ -692,8 +690,6 @@ def follow_up_pdf(follow_up: FollowUp) -> bytes:
         return _render(_follow_up(follow_up.case, follow_up))
 
 
-FONT = doorplates.FONT_FAMILY
-_WEIGHTS = (("", doorplates._REGULAR), ("B", doorplates._BOLD))
 PAGE_W = 210.0
 MARGIN = 20.0
 WIDTH = PAGE_W - 2 * MARGIN
@@ -710,13 +706,12 @@ class _DocumentPDF(FPDF):
 
     def footer(self) -> None:
         self.set_y(-14)
-        self.set_font(FONT, "", 8.5)
+        self.set_font(FONT_FAMILY, "", 8.5)
         self.set_text_color(*MUTED)
         self.cell(WIDTH, 5, self.footer_text.replace("{page}", str(self.page_no())), align="C")
 
 
 def _render(doc: _Document) -> bytes:
-    fonts = doorplates._font_cache.fonts_for(doc.all_text())
     pdf = _DocumentPDF(orientation="portrait", unit="mm", format="A4")
     pdf.footer_text = _footer(doc.code, "{page}", "{nb}")
     pdf.set_margins(MARGIN, MARGIN, MARGIN)
@@ -724,15 +719,10 @@ def _render(doc: _Document) -> bytes:
     pdf.set_title(f"{doc.title} {doc.code}")
     pdf.set_creator("Fengqiao")
     pdf.set_lang("zh-CN")
-    # fpdf2 reads the font files lazily, at output(): they must live until then.
-    with tempfile.TemporaryDirectory(prefix="dispute-fonts-") as font_dir:
-        for style, weight in _WEIGHTS:
-            path = Path(font_dir) / f"{FONT}-{weight}.ttf"
-            path.write_bytes(fonts[weight])
-            pdf.add_font(FONT, style, str(path))
+    with embedded_fonts(pdf, doc.all_text()):
         pdf.add_page()
         pdf.set_text_color(*INK)
-        pdf.set_font(FONT, "B", 20)
+        pdf.set_font(FONT_FAMILY, "B", 20)
         pdf.cell(WIDTH, 12, doc.title, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(3)
         for block in doc.blocks:
@@ -776,7 +766,7 @@ def _wrap(pdf: FPDF, text: str, width: float) -> list[str]:
 def _draw_text(pdf: FPDF, block: _Text) -> None:
     if block.gap:
         pdf.ln(block.gap)
-    pdf.set_font(FONT, "B" if block.bold else "", block.size)
+    pdf.set_font(FONT_FAMILY, "B" if block.bold else "", block.size)
     for line in _wrap(pdf, block.text, WIDTH):
         pdf.cell(
             WIDTH, block.size * 0.62, line, align=block.align,
@@ -787,14 +777,14 @@ def _draw_text(pdf: FPDF, block: _Text) -> None:
 def _draw_who(pdf: FPDF, text: str, x: float, y: float) -> None:
     """The signer's role and name in the row's first column: one line at 11 pt, else
     two lines, as large as fit (a company's full name is never cut)."""
-    pdf.set_font(FONT, "", 11)
+    pdf.set_font(FONT_FAMILY, "", 11)
     if pdf.get_string_width(text) <= WHO_W - 1:
         pdf.set_xy(x, y)
         pdf.cell(WHO_W, ROW_H, text)
         return
     size = 10.0
     while True:
-        pdf.set_font(FONT, "", size)
+        pdf.set_font(FONT_FAMILY, "", size)
         lines = _wrap(pdf, text, WHO_W - 1)
         if len(lines) <= 2 or size <= 6:
             break
@@ -811,7 +801,7 @@ def _draw_signatures(pdf: FPDF, block: _Signatures) -> None:
     if pdf.will_page_break(24):
         pdf.add_page()
     pdf.ln(4)
-    pdf.set_font(FONT, "B", 11.5)
+    pdf.set_font(FONT_FAMILY, "B", 11.5)
     pdf.cell(WIDTH, 7, block.title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     for signer in block.signers:
         if pdf.will_page_break(ROW_H + 3):
@@ -820,17 +810,17 @@ def _draw_signatures(pdf: FPDF, block: _Signatures) -> None:
         _draw_who(pdf, signer.who, MARGIN, y)
         pdf.set_xy(MARGIN + WHO_W, y)
         size = 10.5
-        pdf.set_font(FONT, "", size)
+        pdf.set_font(FONT_FAMILY, "", size)
         while size > 7 and pdf.get_string_width(signer.how) > HOW_W - 2:
             size -= 0.5
-            pdf.set_font(FONT, "", size)
+            pdf.set_font(FONT_FAMILY, "", size)
         pdf.cell(HOW_W, ROW_H, signer.how, align="R")
         x = pdf.get_x()
         pdf.set_draw_color(*INK)
         pdf.set_line_width(0.3)
         pdf.line(x + 1, y + ROW_H - 1, x + LINE_W - 1, y + ROW_H - 1)
         pdf.set_x(x + LINE_W)
-        pdf.set_font(FONT, "", 10.5)
+        pdf.set_font(FONT_FAMILY, "", 10.5)
         pdf.cell(DATE_W, ROW_H, signer.date, align="R")
         pdf.set_xy(MARGIN, y + ROW_H + 2)
 

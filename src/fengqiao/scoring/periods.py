@@ -70,6 +70,9 @@ class Period:
     def previous(self) -> Period:
         return containing(self.start - dt.timedelta(days=1), self.kind)
 
+    def following(self) -> Period:
+        return containing(self.end + dt.timedelta(days=1), self.kind)
+
 
 def local_midnight(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
