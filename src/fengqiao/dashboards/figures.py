@@ -128,16 +128,27 @@ def comparisons(period: Period, *, today: dt.date) -> tuple[Span, Span, Span]:
 # --- reading rollups -------------------------------------------------------------------
 
 
-def _span_filter(span: Span) -> Q:
-    """Whole months from the monthly rows, the rest from the daily rows."""
+def _span_parts(span: Span) -> list[Q]:
+    """Whole months from the monthly rows, the rest from the daily rows: each part one
+    index range."""
     first_full = span.start if span.start.day == 1 else _add_months(span.start.replace(day=1), 1)
     last_full = span.end.replace(day=1)  # months starting before this one end inside the span
     if first_full >= last_full:
-        return Q(grain=Grain.DAY, day__gte=span.start, day__lt=span.end)
-    days = Q(grain=Grain.DAY, day__gte=span.start, day__lt=first_full) | Q(
-        grain=Grain.DAY, day__gte=last_full, day__lt=span.end
-    )
-    return Q(grain=Grain.MONTH, day__gte=first_full, day__lt=last_full) | days
+        return [Q(grain=Grain.DAY, day__gte=span.start, day__lt=span.end)]
+    parts = [Q(grain=Grain.MONTH, day__gte=first_full, day__lt=last_full)]
+    if span.start < first_full:
+        parts.append(Q(grain=Grain.DAY, day__gte=span.start, day__lt=first_full))
+    if last_full < span.end:
+        parts.append(Q(grain=Grain.DAY, day__gte=last_full, day__lt=span.end))
+    return parts
+
+
+def _span_filter(span: Span) -> Q:
+    parts = _span_parts(span)
+    found = parts[0]
+    for part in parts[1:]:
+        found |= part
+    return found
 
 
 # (node, fact) → [(category, status, n)]: a figure scans only its own node's and fact's rows.
@@ -488,10 +499,13 @@ def _with_crime(communities: set[int], span: Span) -> set[int]:
     rows and their own partial index (its condition spelled as a literal so that SQLite
     uses it too): a province's fifteen thousand communities cost one index range."""
     condition = "fact = 'crime_area'"
-    crime = Rollup.objects.filter(_span_filter(span), n__gt=0).extra(where=[condition])  # noqa: S610
-    if len(communities) <= 500:
-        crime = crime.filter(node_id__in=communities)
-    return communities & set(crime.values_list("node_id", flat=True).distinct())
+    found: set[int] = set()
+    for part in _span_parts(span):  # one index range each (an OR would scan the index)
+        crime = Rollup.objects.filter(part, n__gt=0).extra(where=[condition])  # noqa: S610
+        if len(communities) <= 500:
+            crime = crime.filter(node_id__in=communities)
+        found.update(crime.values_list("node_id", flat=True).distinct())
+    return communities & found
 
 
 def _child_rows(children: list[Jurisdiction], level: str, span: Span,
