@@ -68,7 +68,7 @@ def change(
     title = (_("上年同期 %(n)s") if which == "yoy" else _("上期 %(n)s")) % {"n": then}
     return format_html(
         '{}<span class="change {} {}" title="{}"><span aria-hidden="true">{}</span> {}</span>',
-        "，" if lead else "",
+        _("，") if lead else "",
         css,
         tone,
         title,
