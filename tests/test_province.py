@@ -12,7 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Sum
 
 from fengqiao.accounts.models import Post, StaffKind, User
 from fengqiao.addresses import codes as address_codes
@@ -165,6 +165,49 @@ class TestGeneratedProvince:
         assert (criminal.aggregate(n=Sum("n"))["n"] or 0) == DisputeCase.objects.filter(
             turned_criminal=True
         ).count()
+
+    def test_dashboards_equal_counts_of_the_raw_records_at_every_level(self):
+        from fengqiao.core.roles import Role
+        from fengqiao.dashboards import figures
+        from fengqiao.scoring import periods
+        from tests.conftest import make_user
+
+        department = Jurisdiction.objects.get(code=province.DEPARTMENT_CODE)
+        admin = make_user(Role.ADMIN, department)
+        today = UNTIL + dt.timedelta(days=1)
+        for kind in (Kind.POLICE_DEPARTMENT, Kind.CITY_BUREAU, Kind.COUNTY_BUREAU,
+                     Kind.STATION, Kind.POLICE_DISTRICT):  # fmt: skip
+            busiest = (
+                Incident.objects.filter(jurisdiction__path__startswith=department.path)
+                .values("jurisdiction__path").annotate(n=Count("id")).order_by("-n")[0]
+            )  # fmt: skip
+            node = max(
+                Jurisdiction.objects.filter(kind=kind, path__within=department.path),
+                key=lambda n: busiest["jurisdiction__path"].startswith(n.path),
+            )
+            for period in (periods.containing(UNTIL), periods.containing(UNTIL, periods.YEAR)):
+                board = figures.node_dashboard(admin, node, period, today=today)
+                span = board.span
+                start = periods.local_midnight(span.start)
+                end = periods.local_midnight(span.end)
+                raw = Incident.objects.filter(
+                    jurisdiction__path__startswith=node.path, received_at__gte=start,
+                    received_at__lt=end,
+                )  # fmt: skip
+                assert board.incidents.value == raw.count(), (node.name, period.key)
+                assert board.criminal.value == raw.filter(category__code__startswith="01").count()
+                cases = DisputeCase.objects.filter(
+                    jurisdiction__path__startswith=node.path, registered_at__gte=start,
+                    registered_at__lt=end,
+                )  # fmt: skip
+                assert board.disputes.value == cases.count()
+                assert board.disputes_resolved.value == cases.filter(status="resolved").count()
+                met = Deadline.objects.filter(
+                    jurisdiction__path__startswith=node.path, due_at__gte=start, due_at__lt=end,
+                    met_at__lte=F("due_at"),
+                )  # fmt: skip
+                assert board.clocks_met.value == met.count()
+        assert board.incidents.value > 0  # the busiest district had records
 
     def test_staffing_has_bureaus_and_stations_on_both_sides_of_the_forty_percent_rules(self):
         bureaus = Jurisdiction.objects.filter(kind=Kind.COUNTY_BUREAU)
