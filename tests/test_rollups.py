@@ -114,3 +114,20 @@ def test_the_rebuild_command_recounts_and_reports(world, busy_day):
     call_command("rebuild_rollups", stdout=out)
     assert table() == kept
     assert "rollup rows" in out.getvalue()
+
+
+def test_moving_an_address_to_another_grid_moves_its_disputes(world, places, make_dispute):
+    from fengqiao.addresses import services as address_services
+    from tests.conftest import make_node
+
+    address = address_services.create_address(
+        actor=None, community=places.community_a, grid=places.grid_a, road="阳头路",
+        door_number="12",
+    )  # fmt: skip
+    make_dispute(address=address)
+    address.grid = make_node("grid", "凤台社区第2网格", places.community_a)
+    address.save(update_fields=["grid"])
+    kept = table()
+    assert any(key[0] == address.grid_id and key[1] == "dispute" for key in kept)
+    rollups.rebuild()
+    assert table() == kept

@@ -316,14 +316,42 @@ def _after_delete(sender: type[models.Model], instance: models.Model, **kwargs: 
     apply(Counter({k: -n for k, n in gone.items()}))
 
 
+def _before_address_save(sender: type[models.Model], instance: Any, **kwargs: Any) -> None:
+    """A dispute counts for its address's grid (read through the address), so moving an
+    address to another grid moves its disputes' counts."""
+    from fengqiao.disputes.models import DisputeCase
+
+    if kwargs.get("raw") or instance.pk is None or instance._state.adding:
+        return
+    update_fields = kwargs.get("update_fields")
+    if update_fields is not None and not {"grid", "grid_id"} & set(update_fields):
+        return
+    cases = list(DisputeCase.objects.filter(address_id=instance.pk).values_list("pk", flat=True))
+    instance._rollup_cases = cases
+    instance._rollup_before = snapshot(DisputeCase, cases) if cases else Counter()
+
+
+def _after_address_save(sender: type[models.Model], instance: Any, **kwargs: Any) -> None:
+    from fengqiao.disputes.models import DisputeCase
+
+    cases = getattr(instance, "_rollup_cases", None)
+    if cases:
+        records_changed(DisputeCase, cases, instance._rollup_before)
+    instance._rollup_cases = None
+
+
 def connect() -> None:
-    """Keep rollups current on every save and delete of a counted model."""
+    """Keep rollups current on every save and delete of a counted model (and of an
+    address, whose grid its disputes count under)."""
     for model in {fact.model for fact in FACTS.values()}:
         uid = f"rollups-{model._meta.label}"
         pre_save.connect(_before_save, sender=model, dispatch_uid=f"{uid}-pre")
         post_save.connect(_after_save, sender=model, dispatch_uid=f"{uid}-post")
         pre_delete.connect(_before_delete, sender=model, dispatch_uid=f"{uid}-predel")
         post_delete.connect(_after_delete, sender=model, dispatch_uid=f"{uid}-postdel")
+    address = "addresses.StandardAddress"
+    pre_save.connect(_before_address_save, sender=address, dispatch_uid="rollups-address-pre")
+    post_save.connect(_after_address_save, sender=address, dispatch_uid="rollups-address-post")
 
 
 # --- rebuild ---------------------------------------------------------------------------
