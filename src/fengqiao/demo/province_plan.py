@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import random
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from fengqiao.demo import province_data as data
@@ -89,33 +89,40 @@ class Names:
         self.rng = rng
 
     def place(self, taken: set[str], suffix: str) -> str:
-        for _ in range(200):
-            name = self.rng.choice(data.PLACE_HEADS) + self.rng.choice(data.PLACE_TAILS) + suffix
-            if name not in taken:
-                taken.add(name)
-                return name
-        name = f"{self.rng.choice(data.PLACE_HEADS)}{len(taken)}{suffix}"
-        taken.add(name)
-        return name
+        heads, tails = data.PLACE_HEADS, data.PLACE_TAILS
+        return self._unique(
+            taken,
+            lambda: self.rng.choice(heads) + self.rng.choice(tails) + suffix,
+            lambda n: f"{self.rng.choice(heads)}{n}{suffix}",
+        )
 
     def road(self, taken: set[str]) -> str:
-        for _ in range(200):
+        def draw() -> str | None:
             head, tail = self.rng.choice(data.ROAD_HEADS), self.rng.choice(data.ROAD_TAILS)
-            name = head + tail
-            if name not in taken and head[-1] != tail[0]:  # no 丝路路
-                taken.add(name)
-                return name
-        name = f"{self.rng.choice(data.ROAD_HEADS)}{len(taken)}路"
-        taken.add(name)
-        return name
+            return None if head[-1] == tail[0] else head + tail  # no 丝路路
+
+        return self._unique(taken, draw, lambda n: f"{self.rng.choice(data.ROAD_HEADS)}{n}路")
 
     def compound(self, taken: set[str]) -> str:
+        heads, tails = data.COMPOUND_HEADS, data.COMPOUND_TAILS
+        return self._unique(
+            taken,
+            lambda: self.rng.choice(heads) + self.rng.choice(tails),
+            lambda n: f"{self.rng.choice(heads)}{n}小区",
+        )
+
+    @staticmethod
+    def _unique(
+        taken: set[str], draw: Callable[[], str | None], numbered: Callable[[int], str]
+    ) -> str:
+        """A drawn name not yet ``taken`` (``draw`` may refuse one with None); after 200
+        tries a numbered one, so a crowded county still terminates."""
         for _ in range(200):
-            name = self.rng.choice(data.COMPOUND_HEADS) + self.rng.choice(data.COMPOUND_TAILS)
-            if name not in taken:
-                taken.add(name)
-                return name
-        name = f"{self.rng.choice(data.COMPOUND_HEADS)}{len(taken)}小区"
+            name = draw()
+            if name is not None and name not in taken:
+                break
+        else:
+            name = numbered(len(taken))
         taken.add(name)
         return name
 
