@@ -73,6 +73,10 @@
     var names = Object.assign({ type: "category", data: rows.map(function (r) { return r.name; }),
       axisTick: { show: false }, inverse: across }, axisStyle(t));
     names.axisLabel.interval = 0;
+    if (!across) {  // long (English) names wrap inside their own slot instead of overlapping
+      names.axisLabel.width = Math.max(40, el.clientWidth / rows.length - 12);
+      names.axisLabel.overflow = "break";
+    }
     var values = Object.assign({ type: "value", minInterval: 1 }, axisStyle(t));
     option.xAxis = across ? values : names;
     option.yAxis = across ? names : values;
