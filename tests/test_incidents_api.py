@@ -78,3 +78,74 @@ def test_a_volunteer_may_not_register_through_the_api(client, world):
     client.force_login(world.a[Role.VOLUNTEER])
     answer = post(client, {"source": "110", "description": "x", "location_text": "y"})
     assert answer.status_code == 403
+
+
+def post_batch(client, items):
+    return client.post(
+        "/api/v1/incidents/batch", json.dumps({"items": items}), content_type="application/json"
+    )
+
+
+def test_a_batch_stores_each_incident_with_its_timeline_clocks_audit_sms_and_counts(
+    duty, world, places
+):
+    from fengqiao.addresses import services as address_services
+    from fengqiao.audit import services as audit
+    from fengqiao.audit.models import AuditEvent
+    from fengqiao.scoring import rollups
+    from fengqiao.scoring.models import Rollup
+
+    address = address_services.create_address(
+        actor=None, community=places.community_a, grid=places.grid_a, road="阳头路",
+        door_number="12",
+    )  # fmt: skip
+    items = [
+        {"source": "110", "description": "报警人称电动车被盗。", "location_text": "阳头路12号",
+         "address_code": address.code, "reporter_phone": "13800001234", "category_code": "0101"},
+        {"source": "walk_in", "description": "楼上装修噪音扰民。", "location_text": "凤台街",
+         "jurisdiction_id": world.district_a.pk},
+        {"source": "110", "description": "两车刮擦，无人受伤。", "location_text": "书院街口",
+         "jurisdiction_id": world.district_a.pk, "reporter_phone": "13900005678"},
+    ]  # fmt: skip
+    answer = post_batch(duty, items)
+    assert answer.status_code == 201, answer.content
+    body = answer.json()
+    assert [b["location_text"] for b in body] == [i["location_text"] for i in items]
+    stored = {i.tracking_code: i for i in Incident.objects.all()}
+    assert set(stored) == {b["tracking_code"] for b in body}
+    first = stored[body[0]["tracking_code"]]
+    assert first.grid == places.grid_a and first.jurisdiction == world.district_a
+    assert body[0]["address_code"] == address.code and body[0]["category"] == "0101"
+    for incident in stored.values():
+        assert incident.events.count() == 1 and incident.deadlines.exists()
+    created = AuditEvent.objects.filter(action="create", object_type="incidents.incident")
+    assert sorted(created.values_list("object_id", flat=True)) == sorted(
+        str(i.pk) for i in stored.values()
+    )
+    assert audit.verify_chain().ok
+    assert sorted(m.phone for m in first.sms.all()) == ["13800001234"]
+    kept = {(r.node_id, r.fact, r.grain, r.day, r.category, r.status): r.n
+            for r in Rollup.objects.exclude(n=0)}  # fmt: skip
+    rollups.rebuild()
+    rebuilt = {(r.node_id, r.fact, r.grain, r.day, r.category, r.status): r.n
+               for r in Rollup.objects.exclude(n=0)}  # fmt: skip
+    assert kept == rebuilt and kept
+
+
+def test_a_batch_with_a_bad_item_stores_nothing_and_names_the_item(duty, world):
+    good = {"source": "110", "description": "有人打架", "location_text": "凤台街",
+            "jurisdiction_id": world.district_a.pk}  # fmt: skip
+    other = world.district_b.pk
+    bad = [{"description": " "}, {"category_code": "9999"}, {"jurisdiction_id": other}]
+    answer = post_batch(duty, [good, *({**good, **change} for change in bad)])
+    assert answer.status_code == 422, answer.content
+    errors = answer.json()["errors"]
+    assert set(errors) == {"1.description", "2.category_code", "3.jurisdiction"}
+    assert Incident.objects.count() == 0
+
+
+@pytest.mark.parametrize("size", [0, 501])
+def test_a_batch_is_one_to_five_hundred_items(duty, world, size):
+    item = {"source": "110", "description": "有人打架", "location_text": "凤台街"}
+    assert post_batch(duty, [item] * size).status_code == 422
+    assert Incident.objects.count() == 0

@@ -4,6 +4,7 @@ tracking code — the same services and scoped selectors as the pages."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
@@ -18,6 +19,7 @@ from fengqiao.incidents.models import Category, Incident, Source, Urgency
 from fengqiao.jurisdictions.models import Jurisdiction
 
 router = Router(tags=["incidents"])
+BATCH_MAX = 500  # a feed's burst; a batch is one transaction
 
 
 class IncidentIn(Schema):
@@ -79,39 +81,64 @@ class Problem(Schema):
     errors: dict[str, list[str]] = {}
 
 
-def _lookup(field: str, model: type, **where: object) -> object:
-    """The record a payload field names, or a 422 naming that field."""
-    found = model.objects.filter(**where).first()  # type: ignore[attr-defined]
-    if found is None:
-        raise ValidationError({field: [_("不存在。")]})
-    return found
+class IncidentBatchIn(Schema):
+    items: list[IncidentIn] = Field(min_length=1, max_length=BATCH_MAX)
+
+
+def _arguments(
+    payloads: list[IncidentIn], *, keyed: bool
+) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
+    """The service's arguments for each payload, the records its codes and ids name read
+    in one query per kind, and the errors for those that name nothing, by field
+    (``"3.address_code"`` for the fourth item of a batch when ``keyed``)."""
+    addresses = {
+        a.code: a
+        for a in StandardAddress.objects.select_related("police_district", "grid").filter(
+            code__in={address_codes.normalise(p.address_code) for p in payloads if p.address_code}
+        )
+    }
+    units = Jurisdiction.objects.in_bulk({p.jurisdiction_id for p in payloads if p.jurisdiction_id})
+    categories = Category.objects.in_bulk(
+        {p.category_code for p in payloads if p.category_code}, field_name="code"
+    )
+    arguments, errors = [], {}
+    for i, p in enumerate(payloads):
+        address = addresses.get(address_codes.normalise(p.address_code)) if p.address_code else None
+        unit = units.get(p.jurisdiction_id) if p.jurisdiction_id else None
+        category = categories.get(p.category_code) if p.category_code else None
+        for field, given, found in (("address_code", p.address_code, address),
+                                    ("jurisdiction_id", p.jurisdiction_id, unit),
+                                    ("category_code", p.category_code, category)):  # fmt: skip
+            if given and found is None:
+                errors[f"{i}.{field}" if keyed else field] = [_("不存在。")]
+        arguments.append({
+            "source": p.source, "description": p.description, "location_text": p.location_text,
+            "received_at": p.received_at, "occurred_at": p.occurred_at,
+            "reporter_name": p.reporter_name, "reporter_phone": p.reporter_phone,
+            "address": address, "jurisdiction": unit, "category": category, "urgency": p.urgency,
+        })  # fmt: skip
+    return arguments, errors
 
 
 @router.post("/", response={201: IncidentOut, 422: Problem}, summary="接警: register one")
 def intake(request: HttpRequest, payload: IncidentIn) -> Status:
-    address = None
-    if payload.address_code:
-        code = address_codes.normalise(payload.address_code)
-        address = _lookup("address_code", StandardAddress, code=code)
-    incident = services.intake(
-        actor=request.user,
-        source=payload.source,
-        description=payload.description,
-        location_text=payload.location_text,
-        received_at=payload.received_at,
-        occurred_at=payload.occurred_at,
-        reporter_name=payload.reporter_name,
-        reporter_phone=payload.reporter_phone,
-        address=address,  # type: ignore[arg-type]
-        jurisdiction=_lookup("jurisdiction_id", Jurisdiction, pk=payload.jurisdiction_id)  # type: ignore[arg-type]
-        if payload.jurisdiction_id
-        else None,
-        category=_lookup("category_code", Category, code=payload.category_code)  # type: ignore[arg-type]
-        if payload.category_code
-        else None,
-        urgency=payload.urgency,
-    )
-    return Status(201, incident)
+    (arguments,), errors = _arguments([payload], keyed=False)
+    if errors:
+        raise ValidationError(errors)
+    return Status(201, services.intake(actor=request.user, **arguments))
+
+
+@router.post(
+    "/batch",
+    response={201: list[IncidentOut], 422: Problem},
+    summary=f"接警: a batch of up to {BATCH_MAX} from a 110 system's feed, all or nothing",
+)
+def intake_batch(request: HttpRequest, payload: IncidentBatchIn) -> Status:
+    """Stores every item or none: a refused item's errors are keyed by its position
+    (``"3.description"``), and the feed sends the batch again without it."""
+    arguments, errors = _arguments(payload.items, keyed=True)
+    incidents = services.intake_many(actor=request.user, items=arguments, errors=errors)
+    return Status(201, incidents)
 
 
 @router.get("/", response=IncidentPage, summary="警情 in scope, newest first (keyset pages)")

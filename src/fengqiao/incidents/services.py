@@ -6,6 +6,7 @@ leaves a line on the incident's timeline and an event in the audit log."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -37,6 +38,7 @@ from fengqiao.incidents.models import (
 )
 from fengqiao.incidents.workflow import TERMINAL, TRANSITIONS, allowed
 from fengqiao.jurisdictions.models import Jurisdiction
+from fengqiao.scoring import rollups
 
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)  # clocks of two machines are never equal
 MIN_REASON_LENGTH = 4
@@ -92,6 +94,56 @@ def intake(
     through the configured gateway."""
     require(actor, Capability.RECEIVE_INCIDENTS)
     now = timezone.now()
+    checked = _checked(
+        actor, now, source=source, description=description, location_text=location_text,
+        received_at=received_at, occurred_at=occurred_at, reporter_name=reporter_name,
+        reporter_phone=reporter_phone, address=address, jurisdiction=jurisdiction,
+        category=category, urgency=urgency,
+    )  # fmt: skip
+    return _store(actor, now, [checked])[0]
+
+
+@transaction.atomic
+def intake_many(
+    *, actor: Any, items: Sequence[dict[str, Any]], errors: dict[str, list[str]] | None = None
+) -> list[Incident]:
+    """接警, a batch (a 110 system's feed): each item as :func:`intake`'s arguments. All
+    or nothing: if any item is refused, nothing is stored and the errors name the item
+    (``"3.description"``), out-of-scope places included, reported together with the
+    ``errors`` the caller found already (codes that name nothing)."""
+    require(actor, Capability.RECEIVE_INCIDENTS)
+    now = timezone.now()
+    checked, errors = [], dict(errors or {})
+    for i, item in enumerate(items):
+        try:
+            checked.append(_checked(actor, now, **item))
+        except ValidationError as error:
+            errors.update({f"{i}.{field}": m for field, m in error.message_dict.items()})
+        except PermissionDenied as error:
+            errors[f"{i}.jurisdiction"] = [str(error)]
+    if errors:
+        raise ValidationError(errors)
+    return _store(actor, now, checked)
+
+
+def _checked(
+    actor: Any,
+    now: dt.datetime,
+    *,
+    source: str,
+    description: str,
+    location_text: str,
+    received_at: dt.datetime | None = None,
+    occurred_at: dt.datetime | None = None,
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    address: StandardAddress | None = None,
+    jurisdiction: Jurisdiction | None = None,
+    category: Category | None = None,
+    urgency: str = Urgency.NORMAL,
+) -> Incident:
+    """The incident an intake asks for, validated and placed in scope (not saved):
+    every problem at once, so a form is corrected in one pass."""
     received_at = received_at or now
     errors: dict[str, str] = {}
     if received_at > now + FUTURE_TOLERANCE:
@@ -120,51 +172,62 @@ def intake(
             texts[field] = clean_text(value, field=field, required=required, limit=limit)
         except ValidationError as error:
             errors.update({k: v[0] for k, v in error.message_dict.items()})
-    if errors:  # every problem at once, so a form is corrected in one pass
+    if errors:
         raise ValidationError(errors)
-    description, location_text = texts["description"], texts["location_text"]
-    reporter_name = texts["reporter_name"]
     unit = address.police_district if address is not None else (jurisdiction or actor.jurisdiction)
     if unit is None or not covers(actor, unit):
         raise PermissionDenied(_("该地点不在您的辖区内，请移交有管辖权的单位。"))
-    from fengqiao.incidents import classifier  # the model loads on first use
-
-    suggestion = classifier.suggest(description)
-    suggested = None
-    if suggestion is not None and suggestion.probability >= SUGGESTION_MIN_PROBABILITY:
-        suggested = Category.objects.filter(code=suggestion.code).first()
-    incident = Incident.objects.create(
-        tracking_code=codes.new_code(),  # 31^9 random codes: the unique index guards the rest
+    return Incident(
         received_at=received_at,
         occurred_at=occurred_at,
         source=source,
-        reporter_name=reporter_name,
+        reporter_name=texts["reporter_name"],
         reporter_phone=phone,
-        location_text=location_text,
+        location_text=texts["location_text"],
         address=address,
         grid=address.grid if address is not None else None,
         jurisdiction=unit,
-        description=description,
+        description=texts["description"],
         category=category,
-        suggested_category=suggested,
         urgency=urgency,
         status=Status.RECEIVED,
         status_changed_at=received_at,
         received_by=actor,
     )
-    IncidentEvent.objects.create(
-        incident=incident, at=now, actor=actor, kind=EventKind.INTAKE, to_status=Status.RECEIVED,
+
+
+def _store(actor: Any, now: dt.datetime, incidents: list[Incident]) -> list[Incident]:
+    """Write checked incidents with what comes with each: the suggested category, the
+    tracking code, the first line of the timeline, the clocks, the rollup counts, the
+    audit event and the tracking SMS — one statement per kind for the whole batch."""
+    from fengqiao.incidents import classifier  # the model loads on first use
+
+    suggestions = [classifier.suggest(incident.description) for incident in incidents]
+    wanted = {s.code for s in suggestions if s and s.probability >= SUGGESTION_MIN_PROBABILITY}
+    by_code = {c.code: c for c in Category.objects.filter(code__in=wanted)} if wanted else {}
+    for incident, suggestion in zip(incidents, suggestions, strict=True):
+        if suggestion is not None and suggestion.probability >= SUGGESTION_MIN_PROBABILITY:
+            incident.suggested_category = by_code.get(suggestion.code)
+        incident.tracking_code = codes.new_code()  # 31^9 codes: the unique index guards the rest
+    incidents = Incident.objects.bulk_create(incidents)
+    IncidentEvent.objects.bulk_create(
+        IncidentEvent(incident=incident, at=now, actor=actor, kind=EventKind.INTAKE,
+                      to_status=Status.RECEIVED)
+        for incident in incidents
     )  # fmt: skip
-    for rule in rules_for(incident):  # created one by one: the rollups count clocks
-        Deadline.objects.create(
-            incident=incident, rule=rule, jurisdiction_id=incident.jurisdiction_id,
-            due_at=due_time(incident.received_at, rule.minutes),
-        )  # fmt: skip
+    active = list(DeadlineRule.objects.filter(active=True))
+    deadlines = Deadline.objects.bulk_create(
+        Deadline(incident=incident, rule=rule, jurisdiction_id=incident.jurisdiction_id,
+                 due_at=due_time(incident.received_at, rule.minutes))
+        for incident in incidents for rule in rules_for(incident, active)
+    )  # fmt: skip
+    # bulk_create bypasses the signals that keep the rollups: count the new rows here
+    rollups.records_changed([(Incident, [i.pk for i in incidents]),
+                             (Deadline, [d.pk for d in deadlines])])  # fmt: skip
     fields = ["description", "location_text", "reporter_name", "reporter_phone"]
-    audit.record(actor=actor, action="create", obj=incident, fields=fields)
-    if phone:
-        sms.prepare_tracking_message(incident)
-    return incident
+    audit.record_each(actor=actor, action="create", objs=incidents, fields=fields)
+    sms.prepare_tracking_messages([i for i in incidents if i.reporter_phone])
+    return incidents
 
 
 @transaction.atomic
@@ -309,15 +372,17 @@ def locate(
 # --- Clocks ---------------------------------------------------------------------------
 
 
-def rules_for(incident: Incident) -> list[DeadlineRule]:
-    """The active rules that apply: those for every category, for the incident's
-    category or its parent, and — for the quick-solve kind — only if it was reported
-    within the rule's window after it happened."""
+def rules_for(
+    incident: Incident, active: Iterable[DeadlineRule] | None = None
+) -> list[DeadlineRule]:
+    """The active rules (``active``, read if not given) that apply: those for every
+    category, for the incident's category or its parent, and — for the quick-solve kind
+    — only if it was reported within the rule's window after it happened."""
     categories: set[int | None] = {None}
     if incident.category is not None:
         categories |= {incident.category.pk, incident.category.parent_id}
     rules = []
-    for rule in DeadlineRule.objects.filter(active=True):
+    for rule in DeadlineRule.objects.filter(active=True) if active is None else active:
         if rule.category_id not in categories:
             continue
         if rule.reported_within_minutes is not None:

@@ -8,6 +8,7 @@ station without a contract with an SMS provider needs. A provider's backend rais
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from django.conf import settings
@@ -57,24 +58,28 @@ def tracking_text(incident: Any) -> str:
     ) % {"code": codes.grouped(incident.tracking_code), "where": where}
 
 
-def prepare_tracking_message(incident: Any) -> Any:
-    """Write the tracking SMS to the outbox; it is sent once the intake has committed
-    (a gateway is never called from inside a transaction that may still roll back)."""
+def prepare_tracking_messages(incidents: Sequence[Any]) -> list[Any]:
+    """Write the incidents' tracking SMS to the outbox; they are sent once the intake has
+    committed (a gateway is never called from inside a transaction that may still roll
+    back)."""
     from fengqiao.incidents.models import SmsMessage
 
-    message = SmsMessage.objects.create(
-        incident=incident, phone=incident.reporter_phone, text=tracking_text(incident)
+    messages = SmsMessage.objects.bulk_create(
+        SmsMessage(incident=i, phone=i.reporter_phone, text=tracking_text(i)) for i in incidents
     )
-    transaction.on_commit(lambda: send(message))
-    return message
+    if messages:
+        transaction.on_commit(lambda: send(messages))
+    return messages
 
 
-def send(message: Any) -> None:
-    try:
-        backend().send(message.phone, message.text)
-    except SmsError as error:
-        message.error = str(error)[:200]
-        message.save(update_fields=["error"])
-    else:
-        message.sent_at = timezone.now()
-        message.save(update_fields=["sent_at"])
+def send(messages: Sequence[Any]) -> None:
+    """Hand each message to the gateway; record when it went, or why it did not."""
+    gateway = backend()
+    for message in messages:
+        try:
+            gateway.send(message.phone, message.text)
+        except SmsError as error:
+            message.error = str(error)[:200]
+        else:
+            message.sent_at = timezone.now()
+    type(messages[0]).objects.bulk_update(messages, ["sent_at", "error"])

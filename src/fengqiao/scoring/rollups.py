@@ -259,13 +259,16 @@ def _upsert(rows: list[tuple[Any, ...]]) -> None:
             )
 
 
-def records_changed(model: type[models.Model], pks: Sequence[Any], before: Counter[Key]) -> None:
-    """Count records written without signals: ``before`` from :func:`snapshot` taken
-    before the write (empty for new records)."""
+def records_changed(
+    groups: Iterable[tuple[type[models.Model], Sequence[Any]]], before: Counter[Key] | None = None
+) -> None:
+    """Count records written without signals: ``groups`` of (model, primary keys) as they
+    are now, ``before`` from :func:`snapshot` taken before the write (none for new
+    records). One read per fact, one upsert for them all."""
     after: Counter[Key] = Counter()
-    for fact in _facts_of(model):
-        after.update(_keys(fact, pks))
-    after.subtract(before)
+    for model, pks in groups:
+        after.update(snapshot(model, pks))
+    after.subtract(before or Counter())
     apply(after)
 
 
@@ -336,7 +339,7 @@ def _after_address_save(sender: type[models.Model], instance: Any, **kwargs: Any
 
     cases = getattr(instance, "_rollup_cases", None)
     if cases:
-        records_changed(DisputeCase, cases, instance._rollup_before)
+        records_changed([(DisputeCase, cases)], instance._rollup_before)
     instance._rollup_cases = None
 
 
