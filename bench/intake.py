@@ -2,7 +2,7 @@
 on PostgreSQL behind a production server (gunicorn), p99 < 100 ms, no errors, nothing lost.
 
     .venv/bin/python bench/intake.py [--rate 500] [--seconds 60] [--workers 3 --threads 4]
-        [--database-url postgres://postgres@127.0.0.1:5432/fengqiao_bench_intake]
+        [--batch-ms 20] [--database-url postgres://postgres@127.0.0.1:5432/fengqiao_bench_intake]
 
 The load is open-loop: request i is due at start + i/rate whatever the server does, and
 its latency counts from that due time, so a stalled server shows as latency instead of
@@ -10,6 +10,11 @@ quietly lowering the rate (no "coordinated omission"). The client is asyncio wit
 keep-alive connections in this process, on the same two cores as the server and the
 database, so the figures are conservative. Afterwards the rows in the database are
 counted against the 201 answers received.
+
+``--batch-ms`` plays a 110 system's feed: what was received in each window of that many
+milliseconds goes as one batch (``POST /api/v1/incidents/batch``, all or nothing) when the
+window closes; each incident's latency still counts from its own due time, so the wait for
+the window is part of it.
 """
 
 from __future__ import annotations
@@ -109,17 +114,44 @@ def start_server(url: str, port: int, workers: int, threads: int) -> subprocess.
     raise SystemExit("gunicorn did not start")
 
 
-async def run_load(port: int, cookies: dict[str, str], rate: float, seconds: float,
-                   connections: int) -> tuple[list[float], int, list[str]]:  # fmt: skip
-    total = int(rate * seconds)
-    queue: asyncio.Queue[int] = asyncio.Queue()
-    for i in range(total):
-        queue.put_nowait(i)
+def incident(rng: random.Random, district: str) -> dict[str, object]:
+    return {
+        "source": "110", "description": rng.choice(TEXTS),
+        "location_text": f"{rng.choice(ROADS)}{rng.randint(1, 200)}号",
+        "reporter_phone": f"13{rng.randint(0, 999_999_999):09d}",
+        "jurisdiction_id": int(district),
+    }  # fmt: skip
+
+
+def plan(rate: float, seconds: float, batch_ms: float) -> list[tuple[float, list[float]]]:
+    """The requests to send: (when to send, the due times of the incidents it carries),
+    in seconds from the start. One incident per request, or with ``batch_ms`` the
+    incidents due in each window of that many milliseconds, sent when the window ends
+    (the way a 110 system's feed forwards what it received meanwhile)."""
+    dues = [i / rate for i in range(int(rate * seconds))]
+    if not batch_ms:
+        return [(due, [due]) for due in dues]
+    window = batch_ms / 1000
+    jobs: dict[int, list[float]] = {}
+    for due in dues:
+        jobs.setdefault(int(due / window), []).append(due)
+    return [((k + 1) * window, group) for k, group in sorted(jobs.items())]
+
+
+async def run_load(
+    port: int, cookies: dict[str, str], rate: float, seconds: float, connections: int,
+    batch_ms: float = 0,
+) -> tuple[list[float], int, list[str]]:  # fmt: skip
+    """Latency of each incident counts from its own due time to the answer that carried it."""
+    queue: asyncio.Queue[tuple[float, list[float]]] = asyncio.Queue()
+    for job in plan(rate, seconds, batch_ms):
+        queue.put_nowait(job)
     rng = random.Random(7)
     latencies: list[float] = []
     errors: list[str] = []
     created = 0
     cookie = f"sessionid={cookies['sessionid']}; csrftoken={cookies['csrftoken']}"
+    path = "/api/v1/incidents/batch" if batch_ms else "/api/v1/incidents/"
     start = time.perf_counter() + 0.5
 
     async def worker() -> None:
@@ -127,20 +159,16 @@ async def run_load(port: int, cookies: dict[str, str], rate: float, seconds: flo
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         while True:
             try:
-                i = queue.get_nowait()
+                send_at, dues = queue.get_nowait()
             except asyncio.QueueEmpty:
                 break
-            due = start + i / rate
-            delay = due - time.perf_counter()
+            delay = start + send_at - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-            body = json.dumps({
-                "source": "110", "description": rng.choice(TEXTS),
-                "location_text": f"{rng.choice(ROADS)}{rng.randint(1, 200)}号",
-                "reporter_phone": f"13{rng.randint(0, 999_999_999):09d}",
-                "jurisdiction_id": int(cookies["district"]),
-            }, ensure_ascii=False).encode()  # fmt: skip
-            head = (f"POST /api/v1/incidents/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            items = [incident(rng, cookies["district"]) for _ in dues]
+            document = {"items": items} if batch_ms else items[0]
+            body = json.dumps(document, ensure_ascii=False).encode()
+            head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                     f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
                     f"Cookie: {cookie}\r\nX-CSRFToken: {cookies['csrftoken']}\r\n"
                     f"Referer: http://127.0.0.1/\r\n\r\n").encode()  # fmt: skip
@@ -152,10 +180,11 @@ async def run_load(port: int, cookies: dict[str, str], rate: float, seconds: flo
                 if line.lower().startswith(b"content-length:"):
                     length = int(line.split(b":")[1])
             payload = await reader.readexactly(length)
-            latencies.append(time.perf_counter() - due)
+            done = time.perf_counter()
+            latencies.extend(done - (start + due) for due in dues)
             status = int(status_line.split()[1]) if status_line else 0
             if status == 201:
-                created += 1
+                created += len(dues)
             else:
                 errors.append(f"{status} {payload[:200].decode(errors='replace')}")
             if b"close" in status_line.lower():
@@ -182,6 +211,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--database-url", default=DEFAULT_URL)
+    parser.add_argument("--batch-ms", type=float, default=0,
+                        help="send the incidents due in each window of this many ms as one "
+                        "batch (POST /api/v1/incidents/batch); 0: one request each")  # fmt: skip
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     cookies = setup(args.database_url)
@@ -196,7 +228,7 @@ def main() -> None:
         before = count_rows(args.database_url)
         began = time.perf_counter()
         latencies, created, errors = asyncio.run(
-            run_load(port, cookies, args.rate, args.seconds, args.connections)
+            run_load(port, cookies, args.rate, args.seconds, args.connections, args.batch_ms)
         )
         elapsed = time.perf_counter() - began
     finally:
@@ -209,7 +241,9 @@ def main() -> None:
     def pct(p: float) -> float:
         return latencies[min(sent - 1, int(p * sent))] * 1000
 
-    print(f"\ngunicorn gthread {args.workers}×{args.threads}, PostgreSQL, {os.cpu_count()} cores")
+    mode = f"batches every {args.batch_ms:g} ms" if args.batch_ms else "one incident a request"
+    print(f"\ngunicorn gthread {args.workers}×{args.threads}, PostgreSQL, {os.cpu_count()} cores,"
+          f" {mode}")  # fmt: skip
     print("| offered rate/s | duration s | sent | 201 | errors | stored | achieved/s |"
           " p50 ms | p95 ms | p99 ms | max ms |")  # fmt: skip
     print("|---|---|---|---|---|---|---|---|---|---|---|")
