@@ -149,7 +149,9 @@
     };
     option.series = [{
       type: "pie", radius: ["30%", "55%"], center: ["50%", "52%"], avoidLabelOverlap: true,
-      label: { color: t.text, fontSize: t.fontSize, formatter: "{b} {c}", overflow: "none" },
+      // Labels sit at the panel's edges and wrap there, so long (English) names stay inside.
+      label: { color: t.text, fontSize: t.fontSize, formatter: "{b} {c}", alignTo: "edge",
+               edgeDistance: 4, width: Math.max(56, el.clientWidth * 0.25), overflow: "break" },
       labelLine: { length: 8, length2: 6 },
       itemStyle: { borderColor: data.dark ? "#0b1a2e" : "#fff", borderWidth: 2 },
       data: rows.map(function (r) { return { name: r.name, value: r.value, url: r.url }; }),
