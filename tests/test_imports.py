@@ -21,7 +21,14 @@ from fengqiao.core.roles import Role
 from fengqiao.core.validators import id_number_check_character, uscc_check_character
 from fengqiao.registry import imports, tasks
 from fengqiao.registry.import_models import ImportStatus
-from fengqiao.registry.models import House, Organisation, Person, Relation, Residence
+from fengqiao.registry.models import (
+    DistrictPopulation,
+    House,
+    Organisation,
+    Person,
+    Relation,
+    Residence,
+)
 
 PEOPLE_HEADERS = ["姓名", "公民身份号码", "联系电话", "人口类别", "标准地址编码", "与房屋关系",
                   "迁入日期"]  # fmt: skip
@@ -116,6 +123,8 @@ def test_a_valid_people_file_imports_every_row_with_one_audit_event(chief, world
     residence = Residence.objects.get(person=person)
     assert residence.relation == Relation.FAMILY and residence.moved_in == dt.date(2024, 5, 1)
     assert report.houses_created == 2  # addresses 2 and 3 had no house yet
+    # the district's stored 实有人口 was recounted with the rows
+    assert DistrictPopulation.objects.get(district=world.district_a).residents == 6
     events = AuditEvent.objects.filter(seq__gt=before)
     assert events.count() == 1
     event = events.get()

@@ -4,9 +4,11 @@ their scope, and the lists behind their figures."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,8 +17,9 @@ from fengqiao.addresses import services as address_services
 from fengqiao.core.roles import Role
 from fengqiao.core.validators import id_number_check_character
 from fengqiao.jurisdictions.models import Jurisdiction, Kind
+from fengqiao.registry import population
 from fengqiao.registry import services as registry_services
-from fengqiao.registry.models import Person, Relation, ResidenceStatus
+from fengqiao.registry.models import DistrictPopulation, Person, Relation, ResidenceStatus
 from fengqiao.scoring import staffing
 from fengqiao.scoring.staffing import Verdict
 from tests.conftest import make_node, make_user
@@ -137,7 +140,7 @@ def test_a_department_counts_nothing_from_another_tree(tree):
     assert [b.unit.name for b in report.bureaus] == ["某市公安局", "X分局", "Y县局"]
     assert [b.police for b in report.bureaus] == [1, 1, 0]
     assert other_station.pk not in {s.unit.pk for s in report.stations}
-    assert staffing.residents_by_district(tree.department) == {tree.d4.pk: 1}
+    assert population.residents_by_district(tree.department) == {tree.d4.pk: 1}
     assert report.coverage.population == 1
 
 
@@ -222,7 +225,7 @@ def _resident(house, name: str, *, days_ago: int = 30, id_number: str = ""):
     )
 
 
-def test_population_counts_people_currently_living_in_each_district(world, places):
+def test_population_counts_people_currently_living_in_each_district(world, places, monkeypatch):
     today = timezone.localdate()
     a1, a2 = _house(places.community_a, "1"), _house(places.community_a, "2")
     b1 = _house(places.community_b, "1")
@@ -252,17 +255,31 @@ def test_population_counts_people_currently_living_in_each_district(world, place
     )  # fmt: skip
     mover.person.refresh_from_db()
     assert mover.person.police_district == world.district_b
-    # bulk-loaded, no stay on record: counted where he is kept
+    # every service above kept the stored counts equal to a live count
+    districts = [world.district_a.pk, world.district_b.pk]
+    assert population.stored(districts)[0] == population.residents_by_district(world.department)
+    # bulk-loaded, no stay on record: counted where he is kept, once counted again
     Person.objects.create(name="无居住登记", police_district=world.district_b)
+    assert population.stored(districts)[0][world.district_b.pk] == 2
+    call_command("count_residents", stdout=io.StringIO())
 
     report = staffing.staffing_report(user=world.admin, node=world.bureau)
-    population = {d.unit.pk: d.population for d in report.districts}
-    assert population == {world.district_a.pk: 2, world.district_b.pk: 3}
-    assert staffing.residents_by_district(world.department) == population
+    counted = {d.unit.pk: d.population for d in report.districts}
+    assert counted == {world.district_a.pk: 2, world.district_b.pk: 3}
+    assert population.residents_by_district(world.department) == counted
+    assert report.population_counted_at is not None
     cov = report.bureau(world.bureau.pk).coverage
     assert (cov.population, cov.total, cov.average_population) == (5, 2, 3)  # 2.5 → 3
     assert cov.most_populous.unit.pk == world.district_b.pk
     assert cov.least_populous.unit.pk == world.district_a.pk
+
+    # A week and a day later 甲三's move-out has taken effect: no write announced it, the
+    # nightly recount finds it.
+    later = today + dt.timedelta(days=8)
+    monkeypatch.setattr(timezone, "localdate", lambda *args: later)
+    assert population.stored(districts)[0][world.district_a.pk] == 2
+    call_command("count_residents", stdout=io.StringIO())
+    assert population.stored(districts)[0][world.district_a.pk] == 1
 
 
 def test_population_average_includes_districts_with_nobody(tree):
@@ -277,11 +294,25 @@ def test_report_costs_the_same_few_queries_however_many_districts(tree, django_a
     for number in range(30):
         district = make_node(Kind.POLICE_DISTRICT, f"一所加{number}警务区", tree.s1)
         staff(district, 1, post=Post.COMMUNITY)
-    # units; staff by unit × kind; people by district, and those who left, by district
-    with django_assert_num_queries(4):
+    Person.objects.create(name="居民", police_district=tree.d4)
+    population.recount()
+    # units; staff by unit × kind; the districts' stored people
+    with django_assert_num_queries(3):
         report = report_of(tree, tree.department)
         assert len(report.districts) == 34
         assert sum(b.coverage.one for b in report.bureaus if b.unit.pk == tree.x.pk) == 30
+        assert report.coverage.population == 1
+
+
+def test_districts_never_counted_are_counted_when_first_read(tree):
+    Person.objects.create(name="居民", police_district=tree.d2)
+    assert not DistrictPopulation.objects.exists()
+    assert report_of(tree, tree.x).coverage.population == 1
+    assert dict(DistrictPopulation.objects.values_list("district", "residents")) == {
+        tree.d1.pk: 0,
+        tree.d2.pk: 1,
+        tree.d3.pk: 0,
+    }
 
 
 # Scope

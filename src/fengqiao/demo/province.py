@@ -34,7 +34,8 @@ ones). What is made, and what is not:
   (:class:`~fengqiao.incidents.models.Deadline`) from the seeded rules, and surveys;
   disputes by the categories of the people's-mediation statistics, mostly resolved,
   about 0.5 % turned criminal, with follow-up visits;
-* finally the rollups are rebuilt (:func:`fengqiao.scoring.rollups.rebuild`).
+* finally the rollups are rebuilt (:func:`fengqiao.scoring.rollups.rebuild`) and the
+  districts' 实有人口 counted (:func:`fengqiao.registry.population.recount`).
 
 **Deterministic.** The same ``seed``, ``scale`` and ``until`` give the same data: one
 ``random.Random(seed)`` drives every choice and the three years end at the local midnight
@@ -731,6 +732,7 @@ def _headquarters(
 
 
 def _rollups(ctx: Context) -> None:
+    from fengqiao.registry import population
     from fengqiao.scoring import rollups
 
     names = list(rollups.FACTS)
@@ -743,6 +745,7 @@ def _rollups(ctx: Context) -> None:
     written = rollups.rebuild(progress=step)
     ctx.rows["scoring_rollup"] = written
     ctx.progress("rollups", len(names), len(names))
+    ctx.rows["registry_districtpopulation"] = population.recount()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")  # fresh statistics for the dashboards' queries
 

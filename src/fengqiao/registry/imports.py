@@ -59,7 +59,7 @@ from fengqiao.core.validators import (
     validate_uscc,
 )
 from fengqiao.jurisdictions.models import Jurisdiction, Kind
-from fengqiao.registry import selectors
+from fengqiao.registry import population, selectors
 from fengqiao.registry.models import (
     House,
     HouseholdType,
@@ -1063,6 +1063,8 @@ def _write_all(
                 writer(context, rows)
             if not report.ok:
                 raise _Rollback
+            if context.districts:
+                population.recount(districts=context.districts)
             on_success(context)
     except _Rollback:
         return None
@@ -1153,6 +1155,7 @@ class _WriteContext:
     houses: dict[int, int] = field(default_factory=dict)  # address pk → house pk
     serials: dict[str, int] = field(default_factory=dict)  # county code → last serial
     prefixes: dict[int, tuple[str, str]] = field(default_factory=dict)  # community → text
+    districts: set[int] = field(default_factory=set)  # whose 实有人口 the rows changed
 
 
 def _write_addresses(context: _WriteContext, rows: list[ParsedRow]) -> None:
@@ -1313,6 +1316,7 @@ def _write_people(context: _WriteContext, rows: list[ParsedRow]) -> None:
                            approved, actor_id, ""))  # fmt: skip
     _raw_insert(Person, _PERSON_COLUMNS, people)
     _raw_insert(Residence, _RESIDENCE_COLUMNS, residences)
+    context.districts.update(person[8] for person in people)
     context.created += len(rows)
 
 

@@ -254,4 +254,23 @@ class Organisation(VersionedModel):
         return self.industry in NINE_SMALL_VENUES
 
 
+class DistrictPopulation(models.Model):
+    """实有人口 of a police district as last counted (:mod:`fengqiao.registry.population`):
+    the staffing checks read it instead of counting a province's people on every page."""
+
+    district = models.OneToOneField(
+        "jurisdictions.Jurisdiction", on_delete=models.CASCADE, primary_key=True,
+        related_name="+", verbose_name=_("警务区"),
+    )  # fmt: skip
+    residents = models.PositiveIntegerField(_("实有人口"), default=0)
+    counted_at = models.DateTimeField(_("统计时间"))
+
+    class Meta:
+        verbose_name = _("警务区实有人口")
+        verbose_name_plural = _("警务区实有人口")
+
+    def __str__(self) -> str:
+        return f"{self.district_id}: {self.residents}"
+
+
 from fengqiao.registry.import_models import ImportJob  # noqa: E402, F401

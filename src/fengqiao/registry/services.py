@@ -14,6 +14,7 @@ from fengqiao.audit import services as audit
 from fengqiao.core.concurrency import save_versioned
 from fengqiao.core.roles import Capability, require
 from fengqiao.core.validators import normalise_id_number
+from fengqiao.registry import population
 from fengqiao.registry.models import (
     House,
     HouseholdType,
@@ -101,10 +102,11 @@ def _move_in(actor: Any, person: Person, house: House, relation: str, moved_in: 
                           status=status, registered_by=actor)  # fmt: skip
     residence.full_clean()
     residence.save()
-    district = house.address.police_district
-    if status == ResidenceStatus.APPROVED and person.police_district_id != district.pk:
+    district, kept_by = house.address.police_district, person.police_district_id
+    if status == ResidenceStatus.APPROVED and kept_by != district.pk:
         Person.objects.filter(pk=person.pk).update(police_district=district)
         person.police_district = district
+    population.recount(districts=[kept_by, district.pk])
     audit.record(actor=actor, action="create", obj=residence,
                  fields=["person", "house", "relation", "moved_in", "status"])  # fmt: skip
     return residence
@@ -165,6 +167,7 @@ def move_out(*, actor: Any, residence: Residence, moved_out: dt.date) -> Residen
     version = residence.version
     residence.moved_out = moved_out
     save_versioned(residence, expected_version=version, fields=["moved_out"])
+    population.recount(districts=[residence.person.police_district_id])
     audit.record(actor=actor, action="update", obj=residence, fields=["moved_out"])
     return residence
 
@@ -198,10 +201,13 @@ def review_tenant(*, actor: Any, residence: Residence, to: str, note: str = "") 
     residence.status, residence.reviewed_by, residence.review_note = to, actor, note.strip()
     save_versioned(residence, expected_version=version,
                    fields=["status", "reviewed_by", "review_note"])  # fmt: skip
+    district, kept_by = (
+        residence.house.address.police_district_id,
+        residence.person.police_district_id,
+    )
     if to == ResidenceStatus.APPROVED:
-        Person.objects.filter(pk=residence.person_id).update(
-            police_district=residence.house.address.police_district
-        )
+        Person.objects.filter(pk=residence.person_id).update(police_district=district)
+    population.recount(districts=[kept_by, district])
     audit.record(actor=actor, action="update", obj=residence, fields=["status"], reason=note)
     return residence
 

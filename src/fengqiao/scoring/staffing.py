@@ -11,25 +11,25 @@ The rules, as the seeds state them:
   708 一区多警). A district's officers are the community police placed in the district or
   in a police room under it; a district with none fails the check.
 - 警务区平均管辖实有人口 (Gansu: 4,002): the people currently living in each district,
-  shown as a figure; no documented norm makes it a pass or a fail.
+  shown as a figure; no documented norm makes it a pass or a fail. Read from the stored
+  counts (:mod:`fengqiao.registry.population`), which say when they were counted.
 
-Every count is one grouped query (staff by unit × kind, people by district); the police
-tree, read once in path order, then carries each group to the district, station and
-bureaus above its unit. A province's 6,800 districts and 60,000 staff cost three
-queries, not one per district (bench/staffing.py).
+Staff are one grouped query (by unit × kind) and people one read of the districts'
+stored counts; the police tree, read once in path order, then carries each group to the
+district, station and bureaus above its unit. A province's 6,800 districts and 60,000
+staff cost three queries, not one per district (bench/staffing.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
 from typing import Any, NamedTuple, TypeVar
 
 from django.db import models
-from django.db.models import Count, Exists, Model, OuterRef, Q, QuerySet
+from django.db.models import Count, Model, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -37,7 +37,7 @@ from fengqiao.accounts.models import Post, StaffKind, User
 from fengqiao.accounts.selectors import covers
 from fengqiao.core.roles import Capability, require
 from fengqiao.jurisdictions.models import POLICE_KINDS, Jurisdiction, Kind
-from fengqiao.registry.models import Person, Residence, ResidenceStatus
+from fengqiao.registry.population import stored as stored_population
 
 M = TypeVar("M", bound=Model)
 
@@ -230,6 +230,7 @@ class StaffingReport:
     stations: list[StationFigures]
     districts: list[DistrictFigures]
     as_of: dt.date
+    population_counted_at: dt.datetime | None  # the oldest stored district count
 
     @property
     def coverage(self) -> Coverage:
@@ -249,50 +250,6 @@ def node_for(*, user: Any, pk: int | None) -> Jurisdiction:
     if node.kind not in PAGE_KINDS or not covers(user, node):
         raise Jurisdiction.DoesNotExist
     return node
-
-
-def residents_by_district(
-    node: Jurisdiction, *, districts: Collection[int] | None = None
-) -> dict[int, int]:
-    """实有人口 now, per police district under ``node``: the people kept by the district
-    (``Person.police_district``, his current or last home) less those who no longer live
-    there — every stay of theirs has ended (迁出 sets ``moved_out``; nothing is deleted)
-    or still awaits the officer's confirmation (a tenant 待核实). A person with no stay
-    on record at all (e.g. bulk-loaded) is counted where he is kept.
-
-    Counted as all minus the departed because the departed are few and found from the
-    stays that are not current: one covering-index pass over the people instead of a
-    probe of their stays for each of them (SQLite, 1,000,000 people: see bench).
-    ``districts``, when the caller already knows them, are the districts under ``node``."""
-    today = timezone.localdate()
-    current = Q(status=ResidenceStatus.APPROVED) & (
-        Q(moved_out__isnull=True) | Q(moved_out__gt=today)
-    )
-    ended = ~Q(status=ResidenceStatus.APPROVED) | Q(moved_out__lte=today)
-    people = _within(Person.objects.all(), node, "police_district").order_by()
-    if node.parent_id is None:  # the whole tree: start from the stays that are over
-        departed = people.filter(pk__in=Residence.objects.filter(ended).values("person_id"))
-    else:  # a bureau or a station: start from its people (the district index)
-        departed = people.filter(Exists(Residence.objects.filter(ended, person=OuterRef("pk"))))
-    departed = departed.exclude(Exists(Residence.objects.filter(current, person=OuterRef("pk"))))
-    counts: dict[int, int] = dict(
-        people.values("police_district").annotate(n=Count("pk")).values_list("police_district", "n")
-    )
-    for district, n in (
-        departed.values("police_district")
-        .annotate(n=Count("pk"))
-        .values_list("police_district", "n")
-    ):
-        counts[district] -= n
-    if node.parent_id is None:  # counted unfiltered: keep this tree's districts only
-        if districts is None:
-            districts = set(
-                Jurisdiction.objects.filter(
-                    path__within=node.path, kind=Kind.POLICE_DISTRICT
-                ).values_list("pk", flat=True)
-            )
-        counts = {pk: n for pk, n in counts.items() if pk in districts}
-    return counts
 
 
 class _Placement(NamedTuple):
@@ -399,9 +356,9 @@ def staffing_report(*, user: Any, node: Jurisdiction) -> StaffingReport:
             if placement.district is not None:
                 placement.district.auxiliaries += n
 
-    for pk, n in residents_by_district(node, districts=districts.keys()).items():
-        if pk in districts:
-            districts[pk].population += n
+    population, counted_at = stored_population(districts.keys())
+    for pk, n in population.items():
+        districts[pk].population = n
 
     return StaffingReport(
         node=node,
@@ -409,4 +366,5 @@ def staffing_report(*, user: Any, node: Jurisdiction) -> StaffingReport:
         stations=list(stations.values()),
         districts=list(districts.values()),
         as_of=timezone.localdate(),
+        population_counted_at=counted_at,
     )
