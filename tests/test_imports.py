@@ -19,7 +19,7 @@ from fengqiao.addresses.models import StandardAddress
 from fengqiao.audit.models import AuditEvent
 from fengqiao.core.roles import Role
 from fengqiao.core.validators import id_number_check_character, uscc_check_character
-from fengqiao.registry import imports, tasks
+from fengqiao.registry import imports, population, tasks
 from fengqiao.registry.import_models import ImportStatus
 from fengqiao.registry.models import (
     DistrictPopulation,
@@ -113,6 +113,7 @@ def run(kind, path, user, mapping=None):
 def test_a_valid_people_file_imports_every_row_with_one_audit_event(chief, world, addresses,
                                                                      tmp_path):  # fmt: skip
     path = write_csv(tmp_path / "people.csv", people_rows(addresses, 6))
+    population.recount()  # every district counted (none lives anywhere yet)
     before = AuditEvent.objects.count()
     report = run("people", path, chief)
     assert report.committed and report.created == 6 and report.error_count == 0
@@ -123,8 +124,9 @@ def test_a_valid_people_file_imports_every_row_with_one_audit_event(chief, world
     residence = Residence.objects.get(person=person)
     assert residence.relation == Relation.FAMILY and residence.moved_in == dt.date(2024, 5, 1)
     assert report.houses_created == 2  # addresses 2 and 3 had no house yet
-    # the district's stored 实有人口 was recounted with the rows
+    # the new people were added to their district's stored 实有人口
     assert DistrictPopulation.objects.get(district=world.district_a).residents == 6
+    assert population.residents_by_district(world.district_a) == {world.district_a.pk: 6}
     events = AuditEvent.objects.filter(seq__gt=before)
     assert events.count() == 1
     event = events.get()

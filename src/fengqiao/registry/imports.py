@@ -26,6 +26,7 @@ import re
 import sys
 import threading
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -1063,8 +1064,7 @@ def _write_all(
                 writer(context, rows)
             if not report.ok:
                 raise _Rollback
-            if context.districts:
-                population.recount(districts=context.districts)
+            population.add(context.moved_in)
             on_success(context)
     except _Rollback:
         return None
@@ -1155,7 +1155,7 @@ class _WriteContext:
     houses: dict[int, int] = field(default_factory=dict)  # address pk → house pk
     serials: dict[str, int] = field(default_factory=dict)  # county code → last serial
     prefixes: dict[int, tuple[str, str]] = field(default_factory=dict)  # community → text
-    districts: set[int] = field(default_factory=set)  # whose 实有人口 the rows changed
+    moved_in: Counter[int] = field(default_factory=Counter)  # new residents by district
 
 
 def _write_addresses(context: _WriteContext, rows: list[ParsedRow]) -> None:
@@ -1316,7 +1316,7 @@ def _write_people(context: _WriteContext, rows: list[ParsedRow]) -> None:
                            approved, actor_id, ""))  # fmt: skip
     _raw_insert(Person, _PERSON_COLUMNS, people)
     _raw_insert(Residence, _RESIDENCE_COLUMNS, residences)
-    context.districts.update(person[8] for person in people)
+    context.moved_in.update(person[8] for person in people)  # police_district_id
     context.created += len(rows)
 
 
