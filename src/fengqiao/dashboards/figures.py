@@ -358,9 +358,12 @@ def _covered_communities(node: Jurisdiction) -> QuerySet[Jurisdiction]:
         return Jurisdiction.objects.filter(pk=node.pk)
     if node.kind == Kind.GRID:
         return Jurisdiction.objects.none()
+    # A semi-join (hash of the covering districts' rows), not a join made distinct: a
+    # province's 59,000 cover rows are read once instead of probed one by one.
+    covers = Jurisdiction.covers.through.objects.filter(from_jurisdiction__path__within=node.path)
     return Jurisdiction.objects.filter(
-        kind=Kind.COMMUNITY, covered_by__path__within=node.path
-    ).distinct()
+        kind=Kind.COMMUNITY, pk__in=covers.values("to_jurisdiction_id")
+    )
 
 
 def node_dashboard(user: Any, node: Jurisdiction, period: Period, *,
@@ -396,7 +399,7 @@ def node_dashboard(user: Any, node: Jurisdiction, period: Period, *,
     overdue_by_kind = {kind: n for (_node, kind), n in _overdue([me], current, today).items()}
     children, map_level = _children(node)
     communities = _covered_communities(node)
-    covered = set(communities.values_list("pk", flat=True))
+    covered = set(communities.order_by().values_list("pk", flat=True))
     zero_case = sorted(covered - _with_crime(covered, current))
     return Dashboard(
         node=node,
@@ -496,12 +499,12 @@ def _overdue(nodes: list[int], span: Span, today: dt.date) -> dict[tuple[int, st
 
 def _with_crime(communities: set[int], span: Span) -> set[int]:
     """Which of ``communities`` had a 刑事 incident in the span, from the ``crime_area``
-    rows and their own partial index (its condition spelled as a literal so that SQLite
+    rows and their own partial index (its condition spelled as literals so that SQLite
     uses it too): a province's fifteen thousand communities cost one index range."""
-    condition = "fact = 'crime_area'"
+    condition = "fact = 'crime_area' AND n > 0"
     found: set[int] = set()
     for part in _span_parts(span):  # one index range each (an OR would scan the index)
-        crime = Rollup.objects.filter(part, n__gt=0).extra(where=[condition])  # noqa: S610
+        crime = Rollup.objects.filter(part).extra(where=[condition])  # noqa: S610
         if len(communities) <= 500:
             crime = crime.filter(node_id__in=communities)
         found.update(crime.values_list("node_id", flat=True).distinct())
