@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 
 import pytest
+from django.db import connection, transaction
 from django.utils import timezone
 
 from fengqiao.core.roles import Role
@@ -60,6 +62,68 @@ def test_rollups_kept_on_write_equal_a_rebuild(busy_day):
     assert kept, "writes left no rollups"
     rollups.rebuild()
     assert table() == kept
+
+
+def test_keys_of_records_in_hand_equal_their_facts_rows(world, places, busy_day):
+    """A batch intake counts its new records from the objects in hand (``key_of``); each
+    must give the key the fact's own query gives for the stored row."""
+    from fengqiao.addresses import services as address_services
+    from fengqiao.incidents.models import Deadline
+
+    address = address_services.create_address(
+        actor=None, community=places.community_a, grid=places.grid_a, road="阳头路",
+        door_number="12",
+    )  # fmt: skip
+    theft = Category.objects.get(code="0101")
+    near_midnight = timezone.make_aware(dt.datetime(2026, 3, 1, 23, 50))  # 15:50 UTC
+    intake = {"actor": world.a[Role.COMMAND_ROOM], "location_text": "阳头路12号",
+              "address": address}  # fmt: skip
+    made = [
+        *busy_day,
+        incident_services.intake(
+            **intake,
+            source="110",
+            description="电动车被盗。",
+            category=theft,
+            received_at=near_midnight,
+        ),
+        incident_services.intake(**intake, source="phone", description="求助开锁。"),
+    ]
+    clocks = list(Deadline.objects.select_related("rule"))
+    clocks[0].met_at = clocks[0].due_at  # met on the minute
+    clocks[1].met_at = clocks[1].due_at + dt.timedelta(seconds=1)  # late
+    Deadline.objects.bulk_update(clocks[:2], ["met_at"])
+    checked = {fact: 0 for fact in ("incident", "crime_area", "clock")}
+    for name in checked:
+        fact = rollups.FACTS[name]
+        records = clocks if fact.model is Deadline else [
+            Incident.objects.select_related("category", "suggested_category", "grid").get(pk=i.pk)
+            for i in made
+        ]  # fmt: skip
+        for record in records:
+            stored = rollups._keys(fact, [record.pk])
+            in_hand = fact.key_of(record)
+            assert stored == ([(name, *in_hand)] if in_hand else []), (name, record)
+            checked[name] += bool(in_hand)
+    assert all(checked.values()), checked  # each fact had records that count
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite serialises writers")
+@pytest.mark.django_db(transaction=True)  # the fixtures' own audit events are committed
+def test_a_rollup_write_holds_the_audit_chain_lock_until_commit(world):
+    """Writers lock shared rollup rows (the province's day) only under the chain lock, so
+    two of them never each hold rows the other waits for (seen as deadlocks under load)."""
+    from fengqiao.audit import services as audit
+
+    key = ("incident", world.district_a.pk, None, dt.date(2026, 3, 1), "0101", "received")
+    with transaction.atomic(), connection.cursor() as cursor:
+        rollups.apply(Counter({key: 1}))
+        cursor.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+            " AND pid = pg_backend_pid() AND objid = %s",
+            [audit.CHAIN_LOCK_KEY],
+        )
+        assert cursor.fetchone()[0] == 1
 
 
 def test_an_incident_counts_for_its_district_and_every_unit_above(world, busy_day):

@@ -19,7 +19,7 @@ from fengqiao.audit.models import AuditEvent
 from fengqiao.core.roles import Capability, require
 
 GENESIS_HASH = "0" * 64
-_CHAIN_LOCK_KEY = 0x46510001  # PostgreSQL advisory lock id for appending to the chain
+CHAIN_LOCK_KEY = 0x46510001  # PostgreSQL advisory lock id for appending to the chain
 
 # The hashed content, in a fixed order: changing it invalidates every existing chain.
 HASHED_FIELDS = (
@@ -37,11 +37,14 @@ def event_hash(values: dict[str, Any]) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def _lock_chain() -> None:
+def lock_chain() -> None:
+    """Hold the right to append to the chain until the transaction ends. Writers of other
+    shared rows (the rollups) take it first too: then no two transactions can hold such
+    rows while each waits for the other's."""
     # SQLite runs every transaction IMMEDIATE (settings), which already serialises writers.
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
 
 
 def _object_identity(obj: Any) -> tuple[str, str, str, str]:
@@ -113,7 +116,7 @@ def _append(events: list[dict[str, Any]]) -> list[AuditEvent]:
     # No savepoint: a failed append must fail the caller's write too, and two fewer
     # round trips matter on every audited request.
     with transaction.atomic(savepoint=False):
-        _lock_chain()
+        lock_chain()
         last = AuditEvent.objects.order_by("-seq").values("seq", "hash").first()
         seq, prev = (last["seq"], last["hash"]) if last else (0, GENESIS_HASH)
         at = timezone.now()

@@ -221,12 +221,12 @@ def _store(actor: Any, now: dt.datetime, incidents: list[Incident]) -> list[Inci
                  due_at=due_time(incident.received_at, rule.minutes))
         for incident in incidents for rule in rules_for(incident, active)
     )  # fmt: skip
-    # bulk_create bypasses the signals that keep the rollups: count the new rows here
-    rollups.records_changed([(Incident, [i.pk for i in incidents]),
-                             (Deadline, [d.pk for d in deadlines])])  # fmt: skip
+    sms.prepare_tracking_messages([i for i in incidents if i.reporter_phone])
+    # Last, as they take the audit chain's lock that serialises writers until commit.
+    # bulk_create bypasses the signals that keep the rollups: count the new rows here.
+    rollups.records_added([*incidents, *deadlines])
     fields = ["description", "location_text", "reporter_name", "reporter_phone"]
     audit.record_each(actor=actor, action="create", objs=incidents, fields=fields)
-    sms.prepare_tracking_messages([i for i in incidents if i.reporter_phone])
     return incidents
 
 

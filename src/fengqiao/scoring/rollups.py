@@ -21,7 +21,8 @@ communities read their own rows. Monthly rows repeat the daily ones summed, so a
 trend of a province is a few thousand rows.
 
 Writes that bypass model signals (``bulk_create``, ``QuerySet.update``) must call
-:func:`records_changed` themselves, or be followed by a rebuild.
+:func:`records_added` (new records in hand) or :func:`records_changed` themselves, or be
+followed by a rebuild.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from django.db.models import Case, CharField, F, IntegerField, Q, Value, When
 from django.db.models.functions import Cast, Coalesce, TruncDate
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
+from fengqiao.audit import services as audit
 from fengqiao.jurisdictions.models import Jurisdiction, Kind
 from fengqiao.scoring.models import Grain, Rollup
 
@@ -60,6 +62,10 @@ class Fact:
     grid_field: str  # "" when the fact is not counted per grid
     record: str  # "incident" or "dispute"
     record_field: str
+    # The same key computed from a new record in hand, for batch writes that must not read
+    # their rows back (a 110 feed); None where no batch writes the fact. Each must agree
+    # with ``rows`` — ``tests/test_rollups.py`` holds them equal.
+    key_of: Callable[[Any], tuple[Any, ...] | None] | None = None
 
     @property
     def model(self) -> type[models.Model]:
@@ -87,6 +93,26 @@ def _incidents() -> models.QuerySet[Any]:
         r_unit=F("jurisdiction_id"), r_grid=F("grid_id"), r_day=_day("received_at"),
         r_cat=category, r_st=F("status"),
     )  # fmt: skip
+
+
+def _local_day(value: dt.datetime) -> dt.date:
+    return value.astimezone(LOCAL).date()
+
+
+def _incident_category(incident: Any) -> str:
+    category = incident.category or incident.suggested_category
+    return category.code if category is not None else ""
+
+
+def _incident_key(incident: Any) -> tuple[Any, ...]:
+    return (incident.jurisdiction_id, incident.grid_id, _local_day(incident.received_at),
+            _incident_category(incident), incident.status)  # fmt: skip
+
+
+def _crime_area_key(incident: Any) -> tuple[Any, ...] | None:
+    if incident.grid_id is None or not _incident_category(incident).startswith(CRIMINAL):
+        return None
+    return (None, incident.grid.parent_id, _local_day(incident.received_at), "", "")
 
 
 def _crime_areas() -> models.QuerySet[Any]:
@@ -126,6 +152,13 @@ def _deadlines() -> models.QuerySet[Any]:
     )  # fmt: skip
 
 
+def _deadline_key(deadline: Any) -> tuple[Any, ...]:
+    met = deadline.met_at
+    state = "running" if met is None else "met" if met <= deadline.due_at else "late"
+    return (deadline.jurisdiction_id, None, _local_day(deadline.due_at), deadline.rule.kind,
+            state)  # fmt: skip
+
+
 def _surveys() -> models.QuerySet[Any]:
     from fengqiao.incidents.models import SurveyResponse
 
@@ -150,12 +183,12 @@ FACTS: dict[str, Fact] = {
         # 警情 by received day, category (confirmed, else suggested) and current status.
         Fact("incident", "incidents.Incident", _incidents, frozenset(
             {"jurisdiction", "grid", "received_at", "category", "suggested_category", "status"}
-        ), "jurisdiction", "grid", "incident", "pk"),
+        ), "jurisdiction", "grid", "incident", "pk", _incident_key),
         # 刑事警情 per community (and township) alone, with a small index of its own: which
         # communities had crime in a span, for 零发案, without reading every incident row.
         Fact("crime_area", "incidents.Incident", _crime_areas, frozenset(
             {"grid", "received_at", "category", "suggested_category"}
-        ), "", "", "incident", "pk"),
+        ), "", "", "incident", "pk", _crime_area_key),
         # 矛盾纠纷 by registration day, category and current status; 民转刑 among them.
         Fact("dispute", "disputes.DisputeCase", _disputes, frozenset(
             {"jurisdiction", "address", "registered_at", "category", "status"}
@@ -166,7 +199,7 @@ FACTS: dict[str, Fact] = {
         # 时限 by due day and clock kind: met (on time), late, running.
         Fact("clock", "incidents.Deadline", _deadlines, frozenset(
             {"jurisdiction", "due_at", "met_at", "rule"}
-        ), "jurisdiction", "", "incident", "incident_id"),
+        ), "jurisdiction", "", "incident", "incident_id", _deadline_key),
         # Reporters' satisfaction (阳光坐席 survey) by answer day.
         Fact("survey", "incidents.SurveyResponse", _surveys, frozenset({"incident", "rating"}),
              "incident__jurisdiction", "", "incident", "incident_id"),
@@ -192,9 +225,14 @@ def grid_lineage(path: str) -> list[int]:
     return unit_lineage(path)[-2:]
 
 
-def _lineages(unit_ids: Iterable[int], grid_ids: Iterable[int]) -> dict[tuple[str, int], list[int]]:
-    wanted = {*unit_ids, *grid_ids}
-    paths = dict(Jurisdiction.objects.filter(pk__in=wanted).values_list("pk", "path"))
+def _lineages(
+    unit_ids: Iterable[int], grid_ids: Iterable[int], known: dict[int, str] | None = None
+) -> dict[tuple[str, int], list[int]]:
+    """Lineages by ("u", unit) and ("g", grid); the paths not ``known`` read in one query."""
+    paths = dict(known or {})
+    wanted = {*unit_ids, *grid_ids} - paths.keys()
+    if wanted:
+        paths.update(Jurisdiction.objects.filter(pk__in=wanted).values_list("pk", "path"))
     found: dict[tuple[str, int], list[int]] = {}
     for pk in unit_ids:
         if pk in paths:
@@ -224,13 +262,16 @@ def _as_date(value: Any) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
 
-def apply(deltas: Counter[Key]) -> None:
-    """Add each key's delta to its rows, for every node the key counts for."""
+def apply(deltas: Counter[Key], paths: dict[int, str] | None = None) -> None:
+    """Add each key's delta to its rows, for every node the key counts for (the nodes'
+    paths read unless given)."""
     deltas = Counter({k: n for k, n in deltas.items() if n})
     if not deltas:
         return
     lineages = _lineages(
-        {k[1] for k in deltas if k[1] is not None}, {k[2] for k in deltas if k[2] is not None}
+        {k[1] for k in deltas if k[1] is not None},
+        {k[2] for k in deltas if k[2] is not None},
+        paths,
     )
     rows: Counter[tuple[int, str, str, dt.date, str, str]] = Counter()
     for (fact, unit, grid, day, cat, st), n in deltas.items():
@@ -239,6 +280,10 @@ def apply(deltas: Counter[Key]) -> None:
         for node in nodes:
             rows[node, fact, Grain.DAY, day, cat, st] += n
             rows[node, fact, Grain.MONTH, month, cat, st] += n
+    # A province's row for the day is shared by every writer: lock it only while holding
+    # the audit chain, which each writer takes before committing anyway — otherwise two
+    # writers can each hold rows the other waits for (a deadlock, or a second's stall).
+    audit.lock_chain()
     _upsert([(*key, n) for key, n in rows.items() if n])
 
 
@@ -270,6 +315,27 @@ def records_changed(
         after.update(snapshot(model, pks))
     after.subtract(before or Counter())
     apply(after)
+
+
+def records_added(records: Iterable[models.Model]) -> None:
+    """Count new records written without signals (``bulk_create``) from the records in
+    hand — their categories, grids and rules loaded — without reading their rows back,
+    nor the paths of the units and grids they hold."""
+    keys: Counter[Key] = Counter()
+    paths: dict[int, str] = {}
+    for record in records:
+        for node in record._state.fields_cache.values():
+            if isinstance(node, Jurisdiction):
+                paths[node.pk] = node.path
+                if node.parent_id is not None:  # a grid's community: a crime area
+                    paths[node.parent_id] = node.path[: node.path.rstrip("/").rindex("/") + 1]
+        for fact in _facts_of(type(record)):
+            if fact.key_of is None:
+                raise ValueError(f"{fact.name} has no key for records in hand")
+            key = fact.key_of(record)
+            if key is not None:
+                keys[(fact.name, *key)] += 1  # type: ignore[index]
+    apply(keys, paths)
 
 
 def snapshot(model: type[models.Model], pks: Sequence[Any]) -> Counter[Key]:
