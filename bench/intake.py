@@ -15,6 +15,11 @@ counted against the 201 answers received.
 milliseconds goes as one batch (``POST /api/v1/incidents/batch``, all or nothing) when the
 window closes; each incident's latency still counts from its own due time, so the wait for
 the window is part of it.
+
+``--in-flight K`` plays the feed the README recommends instead: no window, K connections;
+whenever one is free it sends everything received and not yet sent (up to 500) as one
+batch — one incident at a time when calls are few, larger batches only while earlier
+requests are still being answered.
 """
 
 from __future__ import annotations
@@ -150,7 +155,6 @@ async def run_load(
     latencies: list[float] = []
     errors: list[str] = []
     created = 0
-    cookie = f"sessionid={cookies['sessionid']}; csrftoken={cookies['csrftoken']}"
     path = "/api/v1/incidents/batch" if batch_ms else "/api/v1/incidents/"
     start = time.perf_counter() + 0.5
 
@@ -167,33 +171,79 @@ async def run_load(
                 await asyncio.sleep(delay)
             items = [incident(rng, cookies["district"]) for _ in dues]
             document = {"items": items} if batch_ms else items[0]
-            body = json.dumps(document, ensure_ascii=False).encode()
-            head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                    f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
-                    f"Cookie: {cookie}\r\nX-CSRFToken: {cookies['csrftoken']}\r\n"
-                    f"Referer: http://127.0.0.1/\r\n\r\n").encode()  # fmt: skip
-            writer.write(head + body)
-            await writer.drain()
-            status_line = await reader.readline()
-            length = 0
-            while (line := await reader.readline()) not in (b"\r\n", b""):
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":")[1])
-            payload = await reader.readexactly(length)
+            status, payload = await exchange(reader, writer, cookies, path, document)
             done = time.perf_counter()
             latencies.extend(done - (start + due) for due in dues)
-            status = int(status_line.split()[1]) if status_line else 0
             if status == 201:
                 created += len(dues)
             else:
                 errors.append(f"{status} {payload[:200].decode(errors='replace')}")
-            if b"close" in status_line.lower():
-                writer.close()
-                reader, writer = await asyncio.open_connection("127.0.0.1", port)
         writer.close()
 
     await asyncio.gather(*(worker() for _ in range(connections)))
     return latencies, created, errors
+
+
+async def run_feed(
+    port: int, cookies: dict[str, str], rate: float, seconds: float, in_flight: int
+) -> tuple[list[float], int, list[str]]:
+    """A feed with ``in_flight`` connections: each, when free, sends what is due and not
+    yet sent (up to the batch limit); latency counts from each incident's due time."""
+    dues = [i / rate for i in range(int(rate * seconds))]
+    taken = 0
+    rng = random.Random(7)
+    latencies: list[float] = []
+    errors: list[str] = []
+    created = 0
+    start = time.perf_counter() + 0.5
+
+    async def connection() -> None:
+        nonlocal taken, created
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        while taken < len(dues):
+            now = time.perf_counter() - start
+            if dues[taken] > now:
+                await asyncio.sleep(dues[taken] - now)
+                continue
+            first = taken
+            while taken < len(dues) and dues[taken] <= now and taken - first < 500:
+                taken += 1
+            batch = dues[first:taken]
+            items = [incident(rng, cookies["district"]) for _ in batch]
+            status, payload = await exchange(reader, writer, cookies, "/api/v1/incidents/batch",
+                                             {"items": items})  # fmt: skip
+            done = time.perf_counter()
+            latencies.extend(done - (start + due) for due in batch)
+            if status == 201:
+                created += len(batch)
+            else:
+                errors.append(f"{status} {payload[:200].decode(errors='replace')}")
+        writer.close()
+
+    await asyncio.gather(*(connection() for _ in range(in_flight)))
+    return latencies, created, errors
+
+
+async def exchange(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, cookies: dict[str, str],
+    path: str, document: object,
+) -> tuple[int, bytes]:  # fmt: skip
+    """POST one JSON document on a keep-alive connection; the status and the body."""
+    body = json.dumps(document, ensure_ascii=False).encode()
+    cookie = f"sessionid={cookies['sessionid']}; csrftoken={cookies['csrftoken']}"
+    head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            f"Cookie: {cookie}\r\nX-CSRFToken: {cookies['csrftoken']}\r\n"
+            f"Referer: http://127.0.0.1/\r\n\r\n").encode()  # fmt: skip
+    writer.write(head + body)
+    await writer.drain()
+    status_line = await reader.readline()
+    length = 0
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        if line.lower().startswith(b"content-length:"):
+            length = int(line.split(b":")[1])
+    payload = await reader.readexactly(length)
+    return (int(status_line.split()[1]) if status_line else 0), payload
 
 
 def count_rows(url: str) -> int:
@@ -214,6 +264,9 @@ def main() -> None:
     parser.add_argument("--batch-ms", type=float, default=0,
                         help="send the incidents due in each window of this many ms as one "
                         "batch (POST /api/v1/incidents/batch); 0: one request each")  # fmt: skip
+    parser.add_argument("--in-flight", type=int, default=0,
+                        help="a feed with this many connections, each sending what is due "
+                        "whenever it is free (no window); overrides --batch-ms")  # fmt: skip
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     cookies = setup(args.database_url)
@@ -227,9 +280,12 @@ def main() -> None:
         asyncio.run(run_load(port, cookies, 50, 2, 8))
         before = count_rows(args.database_url)
         began = time.perf_counter()
-        latencies, created, errors = asyncio.run(
-            run_load(port, cookies, args.rate, args.seconds, args.connections, args.batch_ms)
-        )
+        if args.in_flight:
+            load = run_feed(port, cookies, args.rate, args.seconds, args.in_flight)
+        else:
+            load = run_load(port, cookies, args.rate, args.seconds, args.connections,
+                            args.batch_ms)  # fmt: skip
+        latencies, created, errors = asyncio.run(load)
         elapsed = time.perf_counter() - began
     finally:
         server.send_signal(signal.SIGTERM)
@@ -241,7 +297,9 @@ def main() -> None:
     def pct(p: float) -> float:
         return latencies[min(sent - 1, int(p * sent))] * 1000
 
-    mode = f"batches every {args.batch_ms:g} ms" if args.batch_ms else "one incident a request"
+    mode = (f"a feed, {args.in_flight} requests in flight" if args.in_flight
+            else f"batches every {args.batch_ms:g} ms" if args.batch_ms
+            else "one incident a request")  # fmt: skip
     print(f"\ngunicorn gthread {args.workers}×{args.threads}, PostgreSQL, {os.cpu_count()} cores,"
           f" {mode}")  # fmt: skip
     print("| offered rate/s | duration s | sent | 201 | errors | stored | achieved/s |"
