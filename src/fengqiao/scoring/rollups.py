@@ -347,7 +347,8 @@ def snapshot(model: type[models.Model], pks: Sequence[Any]) -> Counter[Key]:
 
 
 def _facts_of(model: type[models.Model]) -> list[Fact]:
-    return [f for f in FACTS.values() if f.model is model]
+    label = model._meta.label  # compared as text: looking up each fact's model costs more
+    return [f for f in FACTS.values() if f.model_path == label]
 
 
 def _before_save(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
