@@ -319,13 +319,16 @@ def records_changed(
 
 def records_added(records: Iterable[models.Model]) -> None:
     """Count new records written without signals (``bulk_create``) from the records in
-    hand — their categories, grids and rules loaded — without reading their rows back,
-    nor the paths of the units and grids they hold."""
+    hand — their categories, grids and rules loaded — without reading back their rows or
+    the paths of the units and grids they hold."""
     keys: Counter[Key] = Counter()
     paths: dict[int, str] = {}
     for record in records:
-        for node in record._state.fields_cache.values():
-            if isinstance(node, Jurisdiction):
+        for field in record._meta.concrete_fields:
+            if field.related_model is Jurisdiction and field.is_cached(record):  # type: ignore[attr-defined]
+                node = field.get_cached_value(record)  # type: ignore[attr-defined]
+                if node is None:
+                    continue
                 paths[node.pk] = node.path
                 if node.parent_id is not None:  # a grid's community: a crime area
                     paths[node.parent_id] = node.path[: node.path.rstrip("/").rindex("/") + 1]
