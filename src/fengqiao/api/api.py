@@ -1,13 +1,16 @@
-"""The JSON API (OpenAPI at /api/v1/docs). Session-authenticated, CSRF-checked;
-one router per domain, each as thin as the pages and calling the same selectors."""
+"""The JSON API (OpenAPI at /api/v1/docs). Other systems (a 110 feed) send a token
+(``Authorization: Bearer fq_…``, see :mod:`fengqiao.accounts.tokens`); a signed-in
+browser uses its session, CSRF-checked. One router per domain, each as thin as the pages
+and calling the same selectors."""
 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.security import django_auth
+from ninja.security import HttpBearer, django_auth
 
+from fengqiao.accounts import tokens
 from fengqiao.accounts.api import router as accounts_router
 from fengqiao.addresses.api import router as addresses_router
 from fengqiao.disputes.api import router as disputes_router
@@ -15,11 +18,22 @@ from fengqiao.incidents.api import router as incidents_router
 from fengqiao.jurisdictions.api import router as jurisdictions_router
 from fengqiao.registry.api import router as registry_router
 
+
+class ApiTokenAuth(HttpBearer):
+    """接口令牌: the request acts as the token's account, its role and jurisdiction."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> object:
+        user = tokens.authenticate(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
 api = NinjaAPI(
     title="Fengqiao API",
     version="1",
     description="枫桥 — the API of a Fengqiao-style police station.",
-    auth=django_auth,
+    auth=[ApiTokenAuth(), django_auth],
     urls_namespace="api",
 )
 api.add_router("/accounts", accounts_router)
