@@ -57,8 +57,9 @@ SECRET_KEY = secrets.token_urlsafe(50)  # shared by the setup (which signs in) a
 
 
 def setup(url: str) -> dict[str, str]:
-    """A fresh database with a bureau, a station, a district and a duty officer; returns
-    the cookies of a signed-in session for him."""
+    """A fresh database with a bureau, a station, a district and the 110 system's account
+    in the station's command room; returns the API token issued to it (the way a feed
+    signs its requests) and the district's id."""
     import psycopg
 
     base, name = url.rsplit("/", 1)
@@ -71,8 +72,8 @@ def setup(url: str) -> dict[str, str]:
 
     django.setup()
     from django.core.management import call_command
-    from django.test import Client
 
+    from fengqiao.accounts import tokens
     from fengqiao.accounts.models import User
     from fengqiao.jurisdictions.models import Kind
     from fengqiao.jurisdictions.services import create_jurisdiction
@@ -83,14 +84,11 @@ def setup(url: str) -> dict[str, str]:
     bureau = make(actor=None, kind=Kind.COUNTY_BUREAU, name="城区公安分局", parent=department)
     station = make(actor=None, kind=Kind.STATION, name="南街派出所", parent=bureau)
     district = make(actor=None, kind=Kind.POLICE_DISTRICT, name="第一警务区", parent=station)
-    user = User.objects.create_user(username="bench.duty", password=secrets.token_hex(8),
-                                    full_name="值班员", role="command_room",
+    user = User.objects.create_user(username="feed.110", password=secrets.token_hex(8),
+                                    full_name="110接处警系统", role="command_room",
                                     jurisdiction=station)  # fmt: skip
-    client = Client()
-    client.force_login(user)
-    token = secrets.token_hex(16)  # an unmasked 32-character CSRF secret
-    return {"sessionid": client.cookies["sessionid"].value, "csrftoken": token,
-            "district": str(district.pk)}  # fmt: skip
+    _, token = tokens.issue(actor=None, user=user, name="110 接处警系统")
+    return {"token": token, "district": str(district.pk)}
 
 
 def free_port() -> int:
@@ -144,7 +142,7 @@ def plan(rate: float, seconds: float, batch_ms: float) -> list[tuple[float, list
 
 
 async def run_load(
-    port: int, cookies: dict[str, str], rate: float, seconds: float, connections: int,
+    port: int, access: dict[str, str], rate: float, seconds: float, connections: int,
     batch_ms: float = 0,
 ) -> tuple[list[float], int, list[str]]:  # fmt: skip
     """Latency of each incident counts from its own due time to the answer that carried it."""
@@ -169,9 +167,9 @@ async def run_load(
             delay = start + send_at - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-            items = [incident(rng, cookies["district"]) for _ in dues]
+            items = [incident(rng, access["district"]) for _ in dues]
             document = {"items": items} if batch_ms else items[0]
-            status, payload = await exchange(reader, writer, cookies, path, document)
+            status, payload = await exchange(reader, writer, access, path, document)
             done = time.perf_counter()
             latencies.extend(done - (start + due) for due in dues)
             if status == 201:
@@ -185,7 +183,7 @@ async def run_load(
 
 
 async def run_feed(
-    port: int, cookies: dict[str, str], rate: float, seconds: float, in_flight: int
+    port: int, access: dict[str, str], rate: float, seconds: float, in_flight: int
 ) -> tuple[list[float], int, list[str]]:
     """A feed with ``in_flight`` connections: each, when free, sends what is due and not
     yet sent (up to the batch limit); latency counts from each incident's due time."""
@@ -209,8 +207,8 @@ async def run_feed(
             while taken < len(dues) and dues[taken] <= now and taken - first < 500:
                 taken += 1
             batch = dues[first:taken]
-            items = [incident(rng, cookies["district"]) for _ in batch]
-            status, payload = await exchange(reader, writer, cookies, "/api/v1/incidents/batch",
+            items = [incident(rng, access["district"]) for _ in batch]
+            status, payload = await exchange(reader, writer, access, "/api/v1/incidents/batch",
                                              {"items": items})  # fmt: skip
             done = time.perf_counter()
             latencies.extend(done - (start + due) for due in batch)
@@ -225,16 +223,14 @@ async def run_feed(
 
 
 async def exchange(
-    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, cookies: dict[str, str],
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, access: dict[str, str],
     path: str, document: object,
 ) -> tuple[int, bytes]:  # fmt: skip
     """POST one JSON document on a keep-alive connection; the status and the body."""
     body = json.dumps(document, ensure_ascii=False).encode()
-    cookie = f"sessionid={cookies['sessionid']}; csrftoken={cookies['csrftoken']}"
     head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
-            f"Cookie: {cookie}\r\nX-CSRFToken: {cookies['csrftoken']}\r\n"
-            f"Referer: http://127.0.0.1/\r\n\r\n").encode()  # fmt: skip
+            f"Authorization: Bearer {access['token']}\r\n\r\n").encode()  # fmt: skip
     writer.write(head + body)
     await writer.drain()
     status_line = await reader.readline()
@@ -269,7 +265,7 @@ def main() -> None:
                         "whenever it is free (no window); overrides --batch-ms")  # fmt: skip
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
-    cookies = setup(args.database_url)
+    access = setup(args.database_url)
     from django.db import connections
 
     connections.close_all()
@@ -277,13 +273,13 @@ def main() -> None:
     server = start_server(args.database_url, port, args.workers, args.threads)
     try:
         # Warm up every worker (imports, the classifier's first training, connections).
-        asyncio.run(run_load(port, cookies, 50, 2, 8))
+        asyncio.run(run_load(port, access, 50, 2, 8))
         before = count_rows(args.database_url)
         began = time.perf_counter()
         if args.in_flight:
-            load = run_feed(port, cookies, args.rate, args.seconds, args.in_flight)
+            load = run_feed(port, access, args.rate, args.seconds, args.in_flight)
         else:
-            load = run_load(port, cookies, args.rate, args.seconds, args.connections,
+            load = run_load(port, access, args.rate, args.seconds, args.connections,
                             args.batch_ms)  # fmt: skip
         latencies, created, errors = asyncio.run(load)
         elapsed = time.perf_counter() - began
