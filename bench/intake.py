@@ -36,6 +36,7 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -141,65 +142,76 @@ def plan(rate: float, seconds: float, batch_ms: float) -> list[tuple[float, list
     return [((k + 1) * window, group) for k, group in sorted(jobs.items())]
 
 
+Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+
+
+@dataclass
+class Tally:
+    """What came back: each incident's latency from its due time, how many were stored,
+    the refusals."""
+
+    start: float
+    latencies: list[float] = field(default_factory=list)
+    created: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    async def post(self, connection: Connection, access: dict[str, str], path: str,
+                   document: object, dues: list[float]) -> None:  # fmt: skip
+        status, payload = await exchange(*connection, access, path, document)
+        done = time.perf_counter()
+        self.latencies.extend(done - (self.start + due) for due in dues)
+        if status == 201:
+            self.created += len(dues)
+        else:
+            self.errors.append(f"{status} {payload[:200].decode(errors='replace')}")
+
+
 async def run_load(
     port: int, access: dict[str, str], rate: float, seconds: float, connections: int,
     batch_ms: float = 0,
-) -> tuple[list[float], int, list[str]]:  # fmt: skip
+) -> Tally:  # fmt: skip
     """Latency of each incident counts from its own due time to the answer that carried it."""
     queue: asyncio.Queue[tuple[float, list[float]]] = asyncio.Queue()
     for job in plan(rate, seconds, batch_ms):
         queue.put_nowait(job)
     rng = random.Random(7)
-    latencies: list[float] = []
-    errors: list[str] = []
-    created = 0
     path = "/api/v1/incidents/batch" if batch_ms else "/api/v1/incidents/"
-    start = time.perf_counter() + 0.5
+    tally = Tally(start=time.perf_counter() + 0.5)
 
     async def worker() -> None:
-        nonlocal created
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        connection = await asyncio.open_connection("127.0.0.1", port)
         while True:
             try:
                 send_at, dues = queue.get_nowait()
             except asyncio.QueueEmpty:
                 break
-            delay = start + send_at - time.perf_counter()
+            delay = tally.start + send_at - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
             items = [incident(rng, access["district"]) for _ in dues]
-            document = {"items": items} if batch_ms else items[0]
-            status, payload = await exchange(reader, writer, access, path, document)
-            done = time.perf_counter()
-            latencies.extend(done - (start + due) for due in dues)
-            if status == 201:
-                created += len(dues)
-            else:
-                errors.append(f"{status} {payload[:200].decode(errors='replace')}")
-        writer.close()
+            await tally.post(connection, access, path, {"items": items} if batch_ms else items[0],
+                             dues)  # fmt: skip
+        connection[1].close()
 
     await asyncio.gather(*(worker() for _ in range(connections)))
-    return latencies, created, errors
+    return tally
 
 
 async def run_feed(
     port: int, access: dict[str, str], rate: float, seconds: float, in_flight: int
-) -> tuple[list[float], int, list[str]]:
+) -> Tally:
     """A feed with ``in_flight`` connections: each, when free, sends what is due and not
     yet sent (up to the batch limit); latency counts from each incident's due time."""
     dues = [i / rate for i in range(int(rate * seconds))]
     taken = 0
     rng = random.Random(7)
-    latencies: list[float] = []
-    errors: list[str] = []
-    created = 0
-    start = time.perf_counter() + 0.5
+    tally = Tally(start=time.perf_counter() + 0.5)
 
-    async def connection() -> None:
-        nonlocal taken, created
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    async def sender() -> None:
+        nonlocal taken
+        connection = await asyncio.open_connection("127.0.0.1", port)
         while taken < len(dues):
-            now = time.perf_counter() - start
+            now = time.perf_counter() - tally.start
             if dues[taken] > now:
                 await asyncio.sleep(dues[taken] - now)
                 continue
@@ -208,18 +220,11 @@ async def run_feed(
                 taken += 1
             batch = dues[first:taken]
             items = [incident(rng, access["district"]) for _ in batch]
-            status, payload = await exchange(reader, writer, access, "/api/v1/incidents/batch",
-                                             {"items": items})  # fmt: skip
-            done = time.perf_counter()
-            latencies.extend(done - (start + due) for due in batch)
-            if status == 201:
-                created += len(batch)
-            else:
-                errors.append(f"{status} {payload[:200].decode(errors='replace')}")
-        writer.close()
+            await tally.post(connection, access, "/api/v1/incidents/batch", {"items": items}, batch)
+        connection[1].close()
 
-    await asyncio.gather(*(connection() for _ in range(in_flight)))
-    return latencies, created, errors
+    await asyncio.gather(*(sender() for _ in range(in_flight)))
+    return tally
 
 
 async def exchange(
@@ -281,13 +286,13 @@ def main() -> None:
         else:
             load = run_load(port, access, args.rate, args.seconds, args.connections,
                             args.batch_ms)  # fmt: skip
-        latencies, created, errors = asyncio.run(load)
+        tally = asyncio.run(load)
         elapsed = time.perf_counter() - began
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
     stored = count_rows(args.database_url) - before
-    latencies.sort()
+    latencies, created, errors = sorted(tally.latencies), tally.created, tally.errors
     sent = len(latencies)
 
     def pct(p: float) -> float:
