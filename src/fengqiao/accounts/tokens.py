@@ -23,16 +23,21 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def _check_manages(actor: User, account: User, refusal: str) -> None:
+    """Tokens are staff-account business (管理人员账号), for accounts in one's own subtree."""
+    require(actor, Capability.MANAGE_STAFF)
+    unit = account.jurisdiction
+    if not (actor.jurisdiction and unit and actor.jurisdiction.contains(unit)):
+        raise PermissionDenied(refusal)
+
+
 @transaction.atomic
 def issue(*, actor: User | None, user: User, name: str) -> tuple[ApiToken, str]:
     """A new token for ``user`` (a service account, e.g. the 110 system's); returns it and
     its secret, which is not kept and cannot be shown again. ``actor=None`` is the
     command line."""
     if actor is not None:
-        require(actor, Capability.MANAGE_STAFF)
-        if not (actor.jurisdiction and user.jurisdiction
-                and actor.jurisdiction.contains(user.jurisdiction)):  # fmt: skip
-            raise PermissionDenied(_("只能为本人辖区内的账号签发令牌。"))
+        _check_manages(actor, user, _("只能为本人辖区内的账号签发令牌。"))
     secret = PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user, name=name.strip()[:100], prefix=secret[:10], digest=digest(secret)
@@ -45,10 +50,7 @@ def issue(*, actor: User | None, user: User, name: str) -> tuple[ApiToken, str]:
 def revoke(*, actor: User | None, token: ApiToken) -> ApiToken:
     """吊销: the token stops working at once; it stays listed, with when."""
     if actor is not None:
-        require(actor, Capability.MANAGE_STAFF)
-        unit = token.user.jurisdiction
-        if not (actor.jurisdiction and unit and actor.jurisdiction.contains(unit)):
-            raise PermissionDenied(_("只能吊销本人辖区内账号的令牌。"))
+        _check_manages(actor, token.user, _("只能吊销本人辖区内账号的令牌。"))
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])

@@ -83,10 +83,12 @@ def send(messages: Sequence[Any]) -> None:
             message.error = str(error)[:200]
             failed.append(message)
         else:
-            message.sent_at = timezone.now()
-            sent.append(message.pk)
+            sent.append(message)
     outbox = type(messages[0]).objects
     if sent:  # one plain UPDATE: bulk_update's CASE per row costs more than the send
-        outbox.filter(pk__in=sent).update(sent_at=timezone.now())
+        now = timezone.now()
+        for message in sent:
+            message.sent_at = now
+        outbox.filter(pk__in=[m.pk for m in sent]).update(sent_at=now)
     if failed:
         outbox.bulk_update(failed, ["error"])
