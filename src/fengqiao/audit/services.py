@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from fengqiao.audit.context import current_origin
 from fengqiao.audit.models import AuditEvent
+from fengqiao.core import bulk
 from fengqiao.core.roles import Capability, require
 
 GENESIS_HASH = "0" * 64
@@ -131,7 +132,7 @@ def _append(events: list[dict[str, Any]]) -> list[AuditEvent]:
         if len(rows) == 1:
             rows[0].save(force_insert=True)
             return rows
-        return AuditEvent.objects.bulk_create(rows)
+        return bulk.insert(rows)
 
 
 MIN_REASON_LENGTH = 4

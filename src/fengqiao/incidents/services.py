@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from fengqiao.accounts.selectors import covers
 from fengqiao.addresses.models import StandardAddress
 from fengqiao.audit import services as audit
+from fengqiao.core import bulk
 from fengqiao.core.concurrency import save_versioned
 from fengqiao.core.roles import Capability, require
 from fengqiao.core.validators import validate_mobile
@@ -209,14 +210,14 @@ def _store(actor: Any, now: dt.datetime, incidents: list[Incident]) -> list[Inci
         if suggestion is not None and suggestion.probability >= SUGGESTION_MIN_PROBABILITY:
             incident.suggested_category = by_code.get(suggestion.code)
         incident.tracking_code = codes.new_code()  # 31^9 codes: the unique index guards the rest
-    incidents = Incident.objects.bulk_create(incidents)
-    IncidentEvent.objects.bulk_create(
+    incidents = bulk.insert(incidents)
+    bulk.insert(
         IncidentEvent(incident=incident, at=now, actor=actor, kind=EventKind.INTAKE,
                       to_status=Status.RECEIVED)
         for incident in incidents
     )  # fmt: skip
     active = list(DeadlineRule.objects.filter(active=True))
-    deadlines = Deadline.objects.bulk_create(
+    deadlines = bulk.insert(
         Deadline(incident=incident, rule=rule, jurisdiction_id=incident.jurisdiction_id,
                  due_at=due_time(incident.received_at, rule.minutes))
         for incident in incidents for rule in rules_for(incident, active)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from fengqiao.core import bulk
 from fengqiao.incidents import codes
 
 
@@ -64,7 +65,7 @@ def prepare_tracking_messages(incidents: Sequence[Any]) -> list[Any]:
     back)."""
     from fengqiao.incidents.models import SmsMessage
 
-    messages = SmsMessage.objects.bulk_create(
+    messages = bulk.insert(
         SmsMessage(incident=i, phone=i.reporter_phone, text=tracking_text(i)) for i in incidents
     )
     if messages:
