@@ -156,8 +156,8 @@ class Tally:
     errors: list[str] = field(default_factory=list)
 
     async def post(self, connection: Connection, access: dict[str, str], path: str,
-                   document: object, dues: list[float]) -> None:  # fmt: skip
-        status, payload = await exchange(*connection, access, path, document)
+                   document: object, dues: list[float], close: bool = False) -> None:  # fmt: skip
+        status, payload = await exchange(*connection, access, path, document, close)
         done = time.perf_counter()
         self.latencies.extend(done - (self.start + due) for due in dues)
         if status == 201:
@@ -209,7 +209,6 @@ async def run_feed(
 
     async def sender() -> None:
         nonlocal taken
-        connection = await asyncio.open_connection("127.0.0.1", port)
         while taken < len(dues):
             now = time.perf_counter() - tally.start
             if dues[taken] > now:
@@ -220,8 +219,12 @@ async def run_feed(
                 taken += 1
             batch = dues[first:taken]
             items = [incident(rng, access["district"]) for _ in batch]
-            await tally.post(connection, access, "/api/v1/incidents/batch", {"items": items}, batch)
-        connection[1].close()
+            # A connection per request, as the TLS proxy in front of gunicorn opens them
+            # (nginx speaks HTTP/1.0 upstream): each request goes to a worker that is free.
+            connection = await asyncio.open_connection("127.0.0.1", port)
+            await tally.post(connection, access, "/api/v1/incidents/batch", {"items": items}, batch,
+                             close=True)  # fmt: skip
+            connection[1].close()
 
     await asyncio.gather(*(sender() for _ in range(in_flight)))
     return tally
@@ -229,11 +232,13 @@ async def run_feed(
 
 async def exchange(
     reader: asyncio.StreamReader, writer: asyncio.StreamWriter, access: dict[str, str],
-    path: str, document: object,
+    path: str, document: object, close: bool = False,
 ) -> tuple[int, bytes]:  # fmt: skip
-    """POST one JSON document on a keep-alive connection; the status and the body."""
+    """POST one JSON document on a keep-alive connection (or one to ``close`` after the
+    answer); the status and the body."""
     body = json.dumps(document, ensure_ascii=False).encode()
     head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Connection: {'close' if close else 'keep-alive'}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
             f"Authorization: Bearer {access['token']}\r\n\r\n").encode()  # fmt: skip
     writer.write(head + body)
