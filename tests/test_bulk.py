@@ -109,3 +109,18 @@ def test_a_naive_time_is_read_in_the_default_zone_as_bulk_create_reads_it(world)
     clock = bulk.insert([Deadline(incident=incident, rule=rule, jurisdiction=world.district_a,
                                   due_at=naive)])[0]  # fmt: skip
     assert Deadline.objects.get(pk=clock.pk).due_at == MOMENT
+
+
+def test_without_ids_the_table_numbers_the_rows(world):
+    incident = bulk.insert(incidents(world, 1, "I"))[0]
+    events = [IncidentEvent(incident=incident, at=MOMENT, actor=world.a["command_room"],
+                            kind="intake", to_status="received") for _ in range(3)]  # fmt: skip
+    bulk.insert(events, ids=False)
+    stored_ids = list(incident.events.order_by("pk").values_list("pk", flat=True))
+    assert len(stored_ids) == 3 and len(set(stored_ids)) == 3
+    # Objects with ids of their own keep them, and ids are drawn for the others beside them.
+    mixed = [IncidentEvent(id=876543, incident=incident, at=MOMENT, kind="note"),
+             IncidentEvent(incident=incident, at=MOMENT, kind="note")]  # fmt: skip
+    bulk.insert(mixed, ids=False)
+    assert mixed[0].pk == 876543 and mixed[1].pk is not None
+    assert incident.events.count() == 5

@@ -95,7 +95,7 @@ def record(
 
 def record_each(
     *, actor: Any, action: str, objs: Sequence[Any], fields: Iterable[str] = ()
-) -> list[AuditEvent]:
+) -> None:
     """One event per object, as :func:`record` would write them one by one, appended
     under one lock in one insert (a batch intake)."""
     fields = sorted(set(fields))
@@ -107,7 +107,7 @@ def record_each(
             "object_type": object_type, "object_id": object_id, "object_ids": [],
             "object_repr": object_repr, "scope_path": scope_path, "fields": fields, "reason": "",
         })  # fmt: skip
-    return _append(events)
+    _append(events)
 
 
 def _append(events: list[dict[str, Any]]) -> list[AuditEvent]:
@@ -132,7 +132,7 @@ def _append(events: list[dict[str, Any]]) -> list[AuditEvent]:
         if len(rows) == 1:
             rows[0].save(force_insert=True)
             return rows
-        return bulk.insert(rows)
+        return bulk.insert(rows, ids=False)  # a batch's events are not read back (no ids)
 
 
 MIN_REASON_LENGTH = 4

@@ -27,9 +27,11 @@ _AS_IS = {
 }  # fmt: skip
 
 
-def insert(objs: Iterable[M]) -> list[M]:
+def insert(objs: Iterable[M], *, ids: bool = True) -> list[M]:
     """Insert ``objs`` (all of one model, none saved yet) and return them with their
-    primary keys, as ``bulk_create`` would."""
+    primary keys, as ``bulk_create`` would. ``ids=False`` is for rows nobody reads back
+    in the request: on PostgreSQL the table's default numbers them and the objects may
+    be left without ids (it spares a round trip)."""
     objs = list(objs)
     if not objs:
         return objs
@@ -41,9 +43,11 @@ def insert(objs: Iterable[M]) -> list[M]:
     meta = model._meta
     for obj in objs:  # refuses unsaved related objects, takes ids saved since assignment
         obj._prepare_related_fields_for_save(operation_name="insert")
-    fields = meta.concrete_fields
+    missing = [obj for obj in objs if obj.pk is None]
+    defaulted = not ids and len(missing) == len(objs)  # the column's default gives the ids
+    fields = [f for f in meta.concrete_fields if not (defaulted and f is meta.pk)]
     with connection.cursor() as cursor:
-        if missing := [obj for obj in objs if obj.pk is None]:
+        if missing and not defaulted:
             cursor.execute(
                 "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
                 [meta.db_table, meta.pk.column, len(missing)],
@@ -56,8 +60,9 @@ def insert(objs: Iterable[M]) -> list[M]:
         with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for obj in objs:
                 copy.write_row([value(obj) for value in prepare])
-    for obj in objs:
-        obj._state.adding, obj._state.db = False, alias
+    if not defaulted:
+        for obj in objs:
+            obj._state.adding, obj._state.db = False, alias
     return objs
 
 

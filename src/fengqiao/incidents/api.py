@@ -91,12 +91,9 @@ def _arguments(
     """The service's arguments for each payload, the records its codes and ids name read
     in one query per kind, and the errors for those that name nothing, by field
     (``"3.address_code"`` for the fourth item of a batch when ``keyed``)."""
-    addresses = {
-        a.code: a
-        for a in StandardAddress.objects.select_related("police_district", "grid").filter(
-            code__in={address_codes.normalise(p.address_code) for p in payloads if p.address_code}
-        )
-    }
+    named = {address_codes.normalise(p.address_code) for p in payloads if p.address_code}
+    found = StandardAddress.objects.select_related("police_district", "grid").filter(code__in=named)
+    addresses = {a.code: a for a in found} if named else {}
     units = Jurisdiction.objects.in_bulk({p.jurisdiction_id for p in payloads if p.jurisdiction_id})
     categories = Category.objects.in_bulk(
         {p.category_code for p in payloads if p.category_code}, field_name="code"

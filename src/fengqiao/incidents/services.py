@@ -212,15 +212,16 @@ def _store(actor: Any, now: dt.datetime, incidents: list[Incident]) -> list[Inci
         incident.tracking_code = codes.new_code()  # 31^9 codes: the unique index guards the rest
     incidents = bulk.insert(incidents)
     bulk.insert(
-        IncidentEvent(incident=incident, at=now, actor=actor, kind=EventKind.INTAKE,
-                      to_status=Status.RECEIVED)
-        for incident in incidents
+        [IncidentEvent(incident=incident, at=now, actor=actor, kind=EventKind.INTAKE,
+                       to_status=Status.RECEIVED) for incident in incidents],
+        ids=False,
     )  # fmt: skip
     active = list(DeadlineRule.objects.filter(active=True))
     deadlines = bulk.insert(
-        Deadline(incident=incident, rule=rule, jurisdiction_id=incident.jurisdiction_id,
-                 due_at=due_time(incident.received_at, rule.minutes))
-        for incident in incidents for rule in rules_for(incident, active)
+        [Deadline(incident=incident, rule=rule, jurisdiction_id=incident.jurisdiction_id,
+                  due_at=due_time(incident.received_at, rule.minutes))
+         for incident in incidents for rule in rules_for(incident, active)],
+        ids=False,
     )  # fmt: skip
     sms.prepare_tracking_messages([i for i in incidents if i.reporter_phone])
     # Last, as they take the audit chain's lock that serialises writers until commit.
