@@ -98,13 +98,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(url: str, port: int, workers: int, threads: int) -> subprocess.Popen[bytes]:
+def start_server(
+    url: str, port: int, workers: int, threads: int, worker_class: str = "gthread"
+) -> subprocess.Popen[bytes]:
     env = dict(os.environ, DATABASE_URL=url, FENGQIAO_ENV="production", FENGQIAO_HTTPS="0",
                FENGQIAO_SECRET_KEY=SECRET_KEY,
                FENGQIAO_ALLOWED_HOSTS="127.0.0.1", FENGQIAO_VAR=str(OUT))  # fmt: skip
     command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "fengqiao.wsgi",
                "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-               "--worker-class", "gthread", "--threads", str(threads),
+               "--worker-class", worker_class, "--threads", str(threads),
                "--keep-alive", "30", "--log-level", "warning"]  # fmt: skip
     server = subprocess.Popen(command, env=env, cwd=ROOT)  # noqa: S603
     deadline = time.monotonic() + 30
@@ -265,6 +267,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--worker-class", default="gthread",
+                        help="gunicorn's: gthread (threads, keep-alive) or sync (one request "
+                        "at a time per worker; takes a connection only when free)")  # fmt: skip
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--batch-ms", type=float, default=0,
@@ -280,7 +285,7 @@ def main() -> None:
 
     connections.close_all()
     port = free_port()
-    server = start_server(args.database_url, port, args.workers, args.threads)
+    server = start_server(args.database_url, port, args.workers, args.threads, args.worker_class)
     try:
         # Warm up every worker (imports, the classifier's first training, connections).
         asyncio.run(run_load(port, access, 50, 2, 8))
@@ -306,7 +311,12 @@ def main() -> None:
     mode = (f"a feed, {args.in_flight} requests in flight" if args.in_flight
             else f"batches every {args.batch_ms:g} ms" if args.batch_ms
             else "one incident a request")  # fmt: skip
-    print(f"\ngunicorn gthread {args.workers}×{args.threads}, PostgreSQL, {os.cpu_count()} cores,"
+    shape = (
+        f"sync ×{args.workers}"
+        if args.worker_class == "sync"
+        else (f"{args.worker_class} {args.workers}×{args.threads}")
+    )
+    print(f"\ngunicorn {shape}, PostgreSQL, {os.cpu_count()} cores,"
           f" {mode}")  # fmt: skip
     print("| offered rate/s | duration s | sent | 201 | errors | stored | achieved/s |"
           " p50 ms | p95 ms | p99 ms | max ms |")  # fmt: skip
