@@ -2,12 +2,13 @@
 on PostgreSQL behind a production server (gunicorn), p99 < 100 ms, no errors, nothing lost.
 
     .venv/bin/python bench/intake.py [--rate 500] [--seconds 60] [--workers 3 --threads 4]
-        [--batch-ms 20] [--database-url postgres://postgres@127.0.0.1:5432/fengqiao_bench_intake]
+        [--worker-class sync] [--batch-ms 20 | --in-flight 2]
+        [--database-url postgres://postgres@127.0.0.1:5432/fengqiao_bench_intake]
 
 The load is open-loop: request i is due at start + i/rate whatever the server does, and
 its latency counts from that due time, so a stalled server shows as latency instead of
-quietly lowering the rate (no "coordinated omission"). The client is asyncio with
-keep-alive connections in this process, on the same two cores as the server and the
+quietly lowering the rate (no "coordinated omission"). The client is asyncio in this
+process, on the same two cores as the server and the
 database, so the figures are conservative. Afterwards the rows in the database are
 counted against the 201 answers received.
 
@@ -16,10 +17,11 @@ milliseconds goes as one batch (``POST /api/v1/incidents/batch``, all or nothing
 window closes; each incident's latency still counts from its own due time, so the wait for
 the window is part of it.
 
-``--in-flight K`` plays the feed the README recommends instead: no window, K connections;
-whenever one is free it sends everything received and not yet sent (up to 500) as one
-batch — one incident at a time when calls are few, larger batches only while earlier
-requests are still being answered.
+``--in-flight K`` plays the feed the README recommends instead: no window, K requests at a
+time; whenever one is answered the next sends everything received and not yet sent (up to
+500) as one batch — one incident at a time when calls are few, larger batches only while
+earlier requests are still being answered. Each goes on a new connection, as the TLS proxy
+in front of gunicorn opens them, so it reaches a worker that is free.
 """
 
 from __future__ import annotations
@@ -202,8 +204,9 @@ async def run_load(
 async def run_feed(
     port: int, access: dict[str, str], rate: float, seconds: float, in_flight: int
 ) -> Tally:
-    """A feed with ``in_flight`` connections: each, when free, sends what is due and not
-    yet sent (up to the batch limit); latency counts from each incident's due time."""
+    """A feed with ``in_flight`` requests at a time: each sender, when answered, sends what
+    is due and not yet sent (up to the batch limit); latency counts from each incident's
+    due time."""
     dues = [i / rate for i in range(int(rate * seconds))]
     taken = 0
     rng = random.Random(7)
