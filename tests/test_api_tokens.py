@@ -122,3 +122,60 @@ def test_the_command_issues_lists_and_revokes(world):
     call_command("api_token", "revoke", secret[:10], stdout=StringIO())
     assert tokens.authenticate(secret) is None
     assert ApiToken.objects.get().revoked_at <= timezone.now()
+
+
+def page_of(client, account):
+    return client.get(f"/accounts/staff/{account.pk}/")
+
+
+def test_a_chief_issues_a_token_on_the_accounts_page_and_sees_the_secret_once(world):
+    chief, account = world.a[Role.STATION_CHIEF], world.a[Role.COMMAND_ROOM]
+    client = Client()
+    client.force_login(chief)
+    answer = client.post(f"/accounts/staff/{account.pk}/tokens/", {"name": "110 接处警系统"})
+    assert answer.status_code == 200 and answer["Cache-Control"] == "no-store"
+    secret = answer.context["new_secret"]
+    assert secret in answer.content.decode()
+    assert tokens.authenticate(secret) == account
+    again = page_of(client, account).content.decode()
+    assert "110 接处警系统" in again and secret[:10] in again and secret not in again
+
+
+def test_a_token_without_a_name_is_refused_and_the_page_says_why(world):
+    chief, account = world.a[Role.STATION_CHIEF], world.a[Role.COMMAND_ROOM]
+    client = Client()
+    client.force_login(chief)
+    answer = client.post(f"/accounts/staff/{account.pk}/tokens/", {"name": "  "})
+    assert answer.status_code == 422 and "请填写令牌名称" in answer.content.decode()
+    too_long = client.post(f"/accounts/staff/{account.pk}/tokens/", {"name": "甲" * 101})
+    assert too_long.status_code == 422 and "甲" * 101 in too_long.content.decode()  # kept
+    assert not ApiToken.objects.exists()
+
+
+def test_revoking_on_the_page_stops_the_token_and_asks_first(world, feed):
+    token, secret = feed
+    chief, account = world.a[Role.STATION_CHIEF], world.a[Role.COMMAND_ROOM]
+    client = Client()
+    client.force_login(chief)
+    assert 'hx-confirm="吊销令牌' in page_of(client, account).content.decode()
+    url = f"/accounts/staff/{account.pk}/tokens/{token.pk}/revoke/"
+    answer = client.post(url, headers={"HX-Request": "true"})
+    assert answer.status_code == 204 and answer["HX-Redirect"] == f"/accounts/staff/{account.pk}/"
+    assert tokens.authenticate(secret) is None
+    assert "已吊销" in page_of(client, account).content.decode()
+
+
+def test_the_token_pages_are_for_account_managers_within_their_jurisdiction(world, feed):
+    token, _ = feed
+    account = world.a[Role.COMMAND_ROOM]
+    officer, outsider = Client(), Client()
+    officer.force_login(world.a[Role.CASE_OFFICER])  # sees the account, may not manage it
+    outsider.force_login(world.b_chief)
+    seen = page_of(officer, account)
+    assert seen.status_code == 200 and "接口令牌" not in seen.content.decode()
+    assert officer.post(f"/accounts/staff/{account.pk}/tokens/", {"name": "x"}).status_code == 403
+    revoke = f"/accounts/staff/{account.pk}/tokens/{token.pk}/revoke/"
+    assert officer.post(revoke).status_code == 404
+    assert outsider.post(f"/accounts/staff/{account.pk}/tokens/", {"name": "x"}).status_code == 404
+    assert outsider.post(revoke).status_code == 404
+    assert ApiToken.objects.count() == 1 and ApiToken.objects.get().revoked_at is None

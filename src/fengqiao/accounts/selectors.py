@@ -6,7 +6,7 @@ from typing import Any, TypeVar
 
 from django.db.models import Model, Q, QuerySet
 
-from fengqiao.accounts.models import User
+from fengqiao.accounts.models import ApiToken, User
 from fengqiao.audit import services as audit
 from fengqiao.core.roles import Capability, require
 from fengqiao.jurisdictions.models import Jurisdiction, Kind
@@ -108,3 +108,11 @@ def staff_detail(*, user: User, pk: int) -> User:
         actor=user, action="view", obj=person, fields=["full_name", "badge_number", "role"]
     )
     return person
+
+
+def api_tokens(*, user: User, account: User) -> QuerySet[ApiToken]:
+    """接口令牌 of ``account``, newest first: for those who manage staff accounts
+    (管理人员账号) in whose scope the account is; none for anyone else."""
+    if not user.can(Capability.MANAGE_STAFF):
+        return ApiToken.objects.none()
+    return scoped(ApiToken.objects.filter(user=account), user=user, via="user__jurisdiction")

@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import secrets
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from fengqiao.audit import services as audit
 from fengqiao.core.roles import Capability, require
 
 PREFIX = "fq_"
+NAME_MAX_LENGTH = 100
 TOUCH_EVERY = dt.timedelta(minutes=10)  # last_used_at is a hint, not a write per request
 
 
@@ -33,15 +34,17 @@ def _check_manages(actor: User, account: User, refusal: str) -> None:
 
 @transaction.atomic
 def issue(*, actor: User | None, user: User, name: str) -> tuple[ApiToken, str]:
-    """A new token for ``user`` (a service account, e.g. the 110 system's); returns it and
-    its secret, which is not kept and cannot be shown again. ``actor=None`` is the
-    command line."""
+    """A new token for ``user`` (a service account, e.g. the 110 system's) named for the
+    system that holds it; returns it and its secret, which is not kept and cannot be shown
+    again. ``actor=None`` is the command line."""
     if actor is not None:
         _check_manages(actor, user, _("只能为本人辖区内的账号签发令牌。"))
+    name = name.strip()
+    if not name or len(name) > NAME_MAX_LENGTH:
+        message = _("请填写令牌名称（哪个系统持有它，最多 %(n)d 字）。")
+        raise ValidationError({"name": message % {"n": NAME_MAX_LENGTH}})
     secret = PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(
-        user=user, name=name.strip()[:100], prefix=secret[:10], digest=digest(secret)
-    )
+    token = ApiToken.objects.create(user=user, name=name, prefix=secret[:10], digest=digest(secret))
     audit.record(actor=actor, action="create", obj=token, fields=["user", "name"])
     return token, secret
 

@@ -8,12 +8,13 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
-from fengqiao.accounts import selectors, services
+from fengqiao.accounts import selectors, services, tokens
 from fengqiao.accounts.forms import LoginForm, NewStaffForm, StaffForm
 from fengqiao.accounts.models import Post, StaffKind, User
 from fengqiao.audit import services as audit
@@ -104,7 +105,11 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    person = _staff_or_404(request, pk, audited=True)
+    return _detail(request, _staff_or_404(request, pk, audited=True))
+
+
+def _detail(request: HttpRequest, person: User, **extra: object) -> HttpResponse:
+    """The account's page, with its API tokens for those who manage accounts."""
     return render(
         request,
         "accounts/staff_detail.html",
@@ -112,8 +117,43 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "person": person,
             "personal": masked_fields(request, person, "accounts:staff_reveal"),
             "can_manage": request.user.can(Capability.MANAGE_STAFF),
+            "api_tokens": selectors.api_tokens(user=request.user, account=person),
+            **extra,
         },
     )
+
+
+@login_required
+@require_POST
+def token_issue(request: HttpRequest, pk: int) -> HttpResponse:
+    """签发接口令牌: the secret is in this one answer (not stored, not cached)."""
+    person = _staff_or_404(request, pk, audited=True)
+    name = request.POST.get("name", "")
+    try:
+        token, secret = tokens.issue(actor=request.user, user=person, name=name)
+    except ValidationError as error:
+        response = _detail(request, person, token_name=name, token_errors=error.messages)
+        response.status_code = 422
+        return response
+    response = _detail(request, person, new_token=token, new_secret=secret)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, pk: int, token_pk: int) -> HttpResponse:
+    person = _staff_or_404(request, pk)
+    token = selectors.api_tokens(user=request.user, account=person).filter(pk=token_pk).first()
+    if token is None:
+        raise Http404
+    tokens.revoke(actor=request.user, token=token)
+    messages.success(request, _("令牌“%(name)s”已吊销，持有它的系统将无法再调用接口。")
+                     % {"name": token.name})  # fmt: skip
+    page = reverse("accounts:staff_detail", args=[person.pk])
+    if request.headers.get("HX-Request"):  # asked to confirm first (hx-confirm): load the page
+        return HttpResponse(status=204, headers={"HX-Redirect": page})
+    return redirect(page)
 
 
 @login_required
