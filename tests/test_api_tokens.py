@@ -7,7 +7,7 @@ from io import StringIO
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
 
@@ -122,6 +122,8 @@ def test_the_command_issues_lists_and_revokes(world):
     call_command("api_token", "revoke", secret[:10], stdout=StringIO())
     assert tokens.authenticate(secret) is None
     assert ApiToken.objects.get().revoked_at <= timezone.now()
+    with pytest.raises(CommandError, match="请填写令牌名称"):
+        call_command("api_token", "issue", world.a[Role.COMMAND_ROOM].username, "--name", " ")
 
 
 def page_of(client, account):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from fengqiao.accounts import tokens
@@ -36,7 +37,10 @@ class Command(BaseCommand):
             user = User.objects.filter(username=options["username"], is_active=True).first()
             if user is None:
                 raise CommandError(f"no active account {options['username']!r}")
-            token, secret = tokens.issue(actor=None, user=user, name=options["name"])
+            try:
+                token, secret = tokens.issue(actor=None, user=user, name=options["name"])
+            except ValidationError as error:
+                raise CommandError(" ".join(error.messages)) from None
             self.stdout.write(f"{token}: {secret}")
             self.stdout.write("Keep it now: it is not stored and cannot be shown again.")
         elif command == "list":
