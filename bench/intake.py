@@ -8,9 +8,9 @@ on PostgreSQL behind a production server (gunicorn), p99 < 100 ms, no errors, no
 The load is open-loop: request i is due at start + i/rate whatever the server does, and
 its latency counts from that due time, so a stalled server shows as latency instead of
 quietly lowering the rate (no "coordinated omission"). The client is asyncio in this
-process, on the same two cores as the server and the
-database, so the figures are conservative. Afterwards the rows in the database are
-counted against the 201 answers received.
+process, on the same two cores as the server and the database, so the figures are
+conservative. Afterwards the rows in the database are counted against the 201 answers
+received.
 
 ``--batch-ms`` plays a 110 system's feed: what was received in each window of that many
 milliseconds goes as one batch (``POST /api/v1/incidents/batch``, all or nothing) when the
