@@ -47,6 +47,11 @@ if FENGQIAO_ENV not in {"local", "production"}:
     )
 PRODUCTION = FENGQIAO_ENV == "production"
 DEBUG = env_bool("FENGQIAO_DEBUG", False)
+if PRODUCTION and DEBUG:
+    # Debug pages show settings and source to anyone, and debug would turn HTTPS off.
+    raise ImproperlyConfigured(
+        "FENGQIAO_DEBUG=1 is refused in production mode: unset it, or use FENGQIAO_ENV=local"
+    )
 
 
 def _secret_key() -> str:
@@ -105,7 +110,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "fengqiao.core.middleware.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "fengqiao.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "fengqiao.core.middleware.ChineseFirstLocaleMiddleware",
@@ -213,15 +220,33 @@ CSRF_COOKIE_HTTPONLY = True
 # --- Transport security -------------------------------------------------------
 # Secure cookies, HSTS and the redirect need HTTPS: on in production, off on a laptop
 # that serves the loopback interface over plain HTTP.
-HTTPS = env_bool("FENGQIAO_HTTPS", PRODUCTION and not DEBUG)
+HTTPS = env_bool("FENGQIAO_HTTPS", PRODUCTION)
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = HTTPS
 SECURE_HSTS_SECONDS = 31_536_000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-if env_bool("FENGQIAO_BEHIND_PROXY", False):
+BEHIND_PROXY = env_bool("FENGQIAO_BEHIND_PROXY", False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many reverse proxies stand in front and append to X-Forwarded-For: the client's
+# address is the one the outermost of them saw (core.middleware.ClientAddressMiddleware).
+# Anything further left in the header was written by the client and is not trusted.
+try:
+    TRUSTED_PROXIES = int(os.environ.get("FENGQIAO_TRUSTED_PROXIES") or int(BEHIND_PROXY))
+except ValueError:
+    raise ImproperlyConfigured(
+        "FENGQIAO_TRUSTED_PROXIES must be a whole number: the reverse proxies in front"
+    ) from None
+if TRUSTED_PROXIES < 0:
+    raise ImproperlyConfigured("FENGQIAO_TRUSTED_PROXIES must be 0 or more")
+# Features no page uses are denied to every frame; the field pages may ask for the
+# position and the camera, for this site only.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(self), display-capture=(), geolocation=(self), "
+    "gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()"
+)
 CSRF_TRUSTED_ORIGINS = env_list("FENGQIAO_CSRF_TRUSTED_ORIGINS", [])
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

@@ -1,5 +1,6 @@
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
 
 from fengqiao.api.api import api
@@ -18,7 +19,9 @@ urlpatterns = [
     path("registry/", include("fengqiao.registry.urls")),
     path("addresses/", include("fengqiao.addresses.urls")),
     path("audit/", include("fengqiao.audit.urls")),
-    path("i18n/setlang/", set_language, name="set_language"),
+    # Without a CSRF token, so the public pages (doorplates, cached by proxies) carry the
+    # switch and still set no cookie; the worst a forged post can do is change a language.
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("api/v1/", api.urls),
     path("incidents/", include("fengqiao.incidents.urls")),
     path("disputes/", include("fengqiao.disputes.urls")),

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_cookie
 
 from fengqiao.addresses import codes, selectors
 from fengqiao.addresses.models import AddressStatus
@@ -27,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 
 @cache_control(public=True, max_age=300)
+@vary_on_cookie  # the language comes from a cookie
 def address_page(request: HttpRequest, code: str) -> HttpResponse:
     """二维码门牌落地页: the address, the police room and its duty phone, services.
     Only public facts; an unknown or mistyped code gets the same polite 404."""
