@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/dispute_risk_eval.py [--cases 5000] [--seeds 3]
 
-The labelled set is :mod:`fengqiao.disputes.data.labelled` (its docstring states how it is
+The labelled set is :mod:`fengqiao.disputes.risk.labelled` (its docstring states how it is
 built: a latent hostility and a chance trigger decide the outcome "turned criminal within
 90 days"; the records the score reads are noisy, partial traces of them). For each seed a
 fresh SQLite database in ``bench/out/`` gets the cases, ``risk.recompute_all`` scores them
@@ -77,15 +77,15 @@ def places() -> tuple[Any, Any]:
 
 
 def naive_threat_words(text: str) -> list[str]:
-    from fengqiao.disputes import risk
+    from fengqiao.disputes.risk import services as risk
 
     return [w for w in risk.THREAT_WORDS if w in (text or "")]
 
 
 def scores_with(variant: str, ids: list[int], now: Any) -> dict[int, int]:
     """Scores of the cases under a variant of the scorer (the stored ones untouched)."""
-    from fengqiao.disputes import risk
     from fengqiao.disputes.models import DisputeCase
+    from fengqiao.disputes.risk import services as risk
 
     result: dict[int, int] = {}
     original = risk.threat_words
@@ -111,9 +111,9 @@ def scores_with(variant: str, ids: list[int], now: Any) -> dict[int, int]:
 def evaluate(cases: int, seed: int) -> dict[str, Any]:
     from django.utils import timezone
 
-    from fengqiao.disputes import risk
-    from fengqiao.disputes.data import labelled
     from fengqiao.disputes.models import DisputeCase, RiskLevel
+    from fengqiao.disputes.risk import labelled
+    from fengqiao.disputes.risk import services as risk
 
     fresh_database()
     district, community = places()

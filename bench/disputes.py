@@ -488,8 +488,8 @@ def measure_prior(count: int) -> None:
 def measure_recompute(runs: int) -> None:
     from django.db import connection, transaction
 
-    from fengqiao.disputes import risk
     from fengqiao.disputes.models import CaseEvent, DisputeCase, WarningNotice
+    from fengqiao.disputes.risk import services as risk
 
     print("\n(b) risk.recompute_all over the open cases\n")
     print("| run | open cases | seconds | cases/s | high | medium | newly high | notices |")

@@ -15,8 +15,9 @@ from django.utils import timezone
 from fengqiao.audit.models import AuditEvent
 from fengqiao.core.concurrency import StaleEditError
 from fengqiao.core.roles import Role
-from fengqiao.disputes import aftercare, clocks, services
-from fengqiao.disputes.aftercare import TermInput
+from fengqiao.disputes import clocks, services
+from fengqiao.disputes.aftercare import services as aftercare
+from fengqiao.disputes.aftercare.services import TermInput
 from fengqiao.disputes.models import (
     AgreementTerm,
     CaseEvent,

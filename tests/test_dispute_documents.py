@@ -18,7 +18,9 @@ from pypdf import PdfReader
 
 from fengqiao.audit.models import AuditEvent
 from fengqiao.core.roles import Role
-from fengqiao.disputes import document_views, documents, services
+from fengqiao.disputes import services
+from fengqiao.disputes.documents import services as documents
+from fengqiao.disputes.documents import views as document_views
 from fengqiao.disputes.models import (
     AgreementForm,
     AgreementTerm,

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from fengqiao.audit.models import AuditEvent
 from fengqiao.core.roles import Role
-from fengqiao.disputes import records, selectors, services
+from fengqiao.disputes import selectors, services
 from fengqiao.disputes.models import (
     Assignment,
     Attachment,
@@ -34,7 +34,8 @@ from fengqiao.disputes.models import (
     ReferralStatus,
     Status,
 )
-from fengqiao.disputes.record_views import AttachmentLimitHandler, attachment_download
+from fengqiao.disputes.records import services as records
+from fengqiao.disputes.records.views import AttachmentLimitHandler, attachment_download
 
 pytestmark = pytest.mark.django_db
 

@@ -19,8 +19,6 @@ from django.utils import timezone
 from fengqiao.addresses import codes as address_codes
 from fengqiao.addresses.models import StandardAddress
 from fengqiao.core.roles import Role
-from fengqiao.disputes import risk
-from fengqiao.disputes.data import labelled
 from fengqiao.disputes.models import (
     AgreementTerm,
     CaseEvent,
@@ -33,6 +31,8 @@ from fengqiao.disputes.models import (
     TermStatus,
     WarningNotice,
 )
+from fengqiao.disputes.risk import labelled
+from fengqiao.disputes.risk import services as risk
 from fengqiao.disputes.services import PartyInput
 
 from .conftest import make_user

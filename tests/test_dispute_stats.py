@@ -37,7 +37,7 @@ from fengqiao.disputes.models import (
     Status,
     WarningNotice,
 )
-from fengqiao.disputes.stats import (
+from fengqiao.disputes.stats.selectors import (
     Figures,
     GroupBy,
     dispute_statistics,

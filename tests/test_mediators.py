@@ -18,7 +18,9 @@ from fengqiao.addresses import services as address_services
 from fengqiao.audit.models import AuditEvent
 from fengqiao.core.concurrency import StaleEditError
 from fengqiao.core.roles import Role
-from fengqiao.disputes import clocks, mediators, rota, selectors
+from fengqiao.disputes import clocks, selectors
+from fengqiao.disputes.mediators import rota
+from fengqiao.disputes.mediators import services as mediators
 from fengqiao.disputes.models import (
     Assignment,
     CaseEvent,

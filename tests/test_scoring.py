@@ -17,9 +17,9 @@ from django.utils import timezone
 from fengqiao.addresses.services import create_address
 from fengqiao.audit.models import AuditEvent
 from fengqiao.core.roles import Role
-from fengqiao.disputes import aftercare
 from fengqiao.disputes import services as dispute_services
-from fengqiao.disputes.aftercare import TermInput
+from fengqiao.disputes.aftercare import services as aftercare
+from fengqiao.disputes.aftercare.services import TermInput
 from fengqiao.incidents.models import Category
 from fengqiao.jurisdictions.models import Kind
 from fengqiao.scoring import facts, periods, services

@@ -44,7 +44,7 @@ from fengqiao.core.roles import Capability, require
 from fengqiao.disputes.models import CLOSED_STATUSES
 from fengqiao.disputes.models import Category as DisputeCategory
 from fengqiao.disputes.models import Status as DisputeStatus
-from fengqiao.disputes.stats import percent
+from fengqiao.disputes.stats.selectors import percent
 from fengqiao.incidents.models import Category, ClockKind
 from fengqiao.incidents.taxonomy import label as category_label
 from fengqiao.jurisdictions import selectors as jurisdiction_selectors

@@ -5,7 +5,7 @@ and as an A4 PDF, with the same numbers as its dashboard.
 :func:`~fengqiao.dashboards.figures.node_dashboard` for the node and the period and only
 lays its figures out: it counts nothing itself. The few derived numbers (a 合计 row, the
 uncategorised remainder, a 同比 of a trend month) are arithmetic on the dashboard's own
-figures, with its own :func:`~fengqiao.disputes.stats.percent`.
+figures, with its own :func:`~fengqiao.disputes.stats.selectors.percent`.
 
 **One layout, two renderings.** The report is first built as plain sections of tables
 (:class:`Section`, :class:`Table`) whose cells are numbers, rates or text; the workbook
@@ -40,7 +40,7 @@ from fengqiao.core import pdf_report
 from fengqiao.core.exports import safe_cell
 from fengqiao.core.pdf_fonts import FONT_FAMILY
 from fengqiao.dashboards.figures import Dashboard, Figure, Span, comparisons, node_dashboard
-from fengqiao.disputes.stats import percent
+from fengqiao.disputes.stats.selectors import percent
 from fengqiao.incidents.models import ClockKind
 from fengqiao.jurisdictions import selectors as jurisdiction_selectors
 from fengqiao.jurisdictions.models import Jurisdiction, Kind

@@ -400,9 +400,12 @@ class _Loader:
         resolved with follow-ups due, failed — and one taken over from an incident."""
         from django.utils import timezone
 
-        from fengqiao.disputes import aftercare, mediators, risk, rota
         from fengqiao.disputes import services as disputes
+        from fengqiao.disputes.aftercare import services as aftercare
+        from fengqiao.disputes.mediators import rota
+        from fengqiao.disputes.mediators import services as mediators
         from fengqiao.disputes.models import DisputeCase, MediationRoom, MediatorKind
+        from fengqiao.disputes.risk import services as risk
         from fengqiao.incidents.models import Incident
         from fengqiao.incidents.models import Status as IncidentStatus
 

@@ -3,9 +3,9 @@ two legal tracks (with each track's rules), the workflow, extensions and suspens
 
 Every function checks the actor's capability and the case's scope, runs in one
 transaction, leaves a line on the case's timeline and an event in the audit log.
-Mediation records, agreements and follow-ups are in :mod:`fengqiao.disputes.records`
-and :mod:`fengqiao.disputes.aftercare`; mediators and assignment in
-:mod:`fengqiao.disputes.mediators`."""
+Mediation records, agreements and follow-ups are in :mod:`fengqiao.disputes.records.services`
+and :mod:`fengqiao.disputes.aftercare.services`; mediators and assignment in
+:mod:`fengqiao.disputes.mediators.services`."""
 
 from __future__ import annotations
 
@@ -281,7 +281,7 @@ def register_case(
         _save_party(case, values)
     add_event(case, actor, EventKind.INTAKE, to_status=Status.REGISTERED)
     audit.record(actor=actor, action="create", obj=case, fields=["parties", "narrative"])
-    from fengqiao.disputes import risk  # risk builds on this module
+    from fengqiao.disputes.risk import services as risk  # risk builds on this module
 
     risk.refresh_case(case, actor=actor)  # a death threat at intake warns at once
     return case

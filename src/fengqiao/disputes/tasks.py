@@ -7,8 +7,8 @@ from typing import Any
 
 from django_tasks import task
 
-from fengqiao.disputes import risk
 from fengqiao.disputes.models import DisputeCase
+from fengqiao.disputes.risk import services as risk
 
 
 @task()

@@ -20,7 +20,8 @@ from django.core.management.base import BaseCommand, CommandParser
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from fengqiao.disputes import risk, tasks
+from fengqiao.disputes import tasks
+from fengqiao.disputes.risk import services as risk
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ mediation rooms with today's duty lawyer, a room's monthly rota (generate, swap,
 replace), and the case page's panel (current mediators, the proposals with their
 reasons and an assign button each, the excluded with theirs, ending an assignment).
 
-Thin: a form parses, :mod:`fengqiao.disputes.mediators` writes or reads, a template
+Thin: a form parses, :mod:`fengqiao.disputes.mediators.services` writes or reads, a template
 renders."""
 
 from __future__ import annotations
@@ -27,9 +27,10 @@ from fengqiao.core.concurrency import StaleEditError
 from fengqiao.core.forms import refusal_text, show_refusal
 from fengqiao.core.masking import mask
 from fengqiao.core.roles import Capability, Role, require
-from fengqiao.disputes import mediators, selectors
-from fengqiao.disputes import rota as duty_rota
-from fengqiao.disputes.forms_mediators import (
+from fengqiao.disputes import selectors
+from fengqiao.disputes.mediators import rota as duty_rota
+from fengqiao.disputes.mediators import services as mediators
+from fengqiao.disputes.mediators.forms import (
     AssignForm,
     ConflictForm,
     EndAssignmentForm,
@@ -108,7 +109,7 @@ def _case_for_write(request: HttpRequest, code: str) -> DisputeCase:
 
 
 def _refused(request: HttpRequest, case: DisputeCase, key: str, form: Any) -> HttpResponse:
-    from fengqiao.disputes.views import render_detail
+    from fengqiao.disputes.intake.views import render_detail
 
     return render_detail(request, case, forms={key: form}, status=INVALID)
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from fengqiao.disputes import document_views as views
+from fengqiao.disputes.documents import views
 
 urlpatterns = [
     path("<str:code>/documents/agreement.pdf", views.agreement, name="document_agreement"),

@@ -1,6 +1,6 @@
 """Forms of the mediator pages: the registry, declared interests, rooms, the rota's
 swaps and replacements, and the case panel's assign and end buttons. They parse; the
-services in :mod:`fengqiao.disputes.mediators` decide."""
+services in :mod:`fengqiao.disputes.mediators.services` decide."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from fengqiao.accounts.selectors import scoped
 from fengqiao.core.masking import mask
 from fengqiao.core.roles import Capability, Role
 from fengqiao.core.validators import normalise_id_number
-from fengqiao.disputes import mediators
+from fengqiao.disputes.mediators import services as mediators
 from fengqiao.disputes.models import (
     Category,
     ConflictKind,

@@ -2,7 +2,7 @@
 number linking to the case list of the same cases; the grouped table as CSV or .xlsx;
 the monthly people's-mediation report (人民调解工作统计月报表) as .xlsx.
 
-Thin: a form parses, :mod:`fengqiao.disputes.stats` computes, a template renders. The
+Thin: a form parses, :mod:`fengqiao.disputes.stats.selectors` computes, a template renders. The
 table has one row per group (sub-units, categories, months…), a bounded number, so it
 is not paginated. Downloads are exports and are audited."""
 
@@ -26,8 +26,8 @@ from django.views.decorators.http import require_GET
 from fengqiao.audit import services as audit
 from fengqiao.core import exports
 from fengqiao.core.roles import Capability
-from fengqiao.disputes import stats
-from fengqiao.disputes.stats import GroupBy, Statistics
+from fengqiao.disputes.stats import selectors as stats
+from fengqiao.disputes.stats.selectors import GroupBy, Statistics
 from fengqiao.jurisdictions.models import Jurisdiction, Kind
 from fengqiao.jurisdictions.selectors import subtree
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from fengqiao.disputes import stats_views
+from fengqiao.disputes.stats import views as stats_views
 
 urlpatterns = [
     path("stats/", stats_views.statistics_page, name="stats"),

@@ -29,8 +29,9 @@ from fengqiao.audit import personal
 from fengqiao.core.concurrency import StaleEditError
 from fengqiao.core.forms import refusal_text, show_refusal
 from fengqiao.core.roles import Capability, Role, require
-from fengqiao.disputes import aftercare, selectors, services
-from fengqiao.disputes.forms import (
+from fengqiao.disputes import selectors, services
+from fengqiao.disputes.aftercare import services as aftercare
+from fengqiao.disputes.intake.forms import (
     AcceptForm,
     CaseFilterForm,
     CaseForm,
@@ -59,11 +60,11 @@ REMINDERS = 5  # due follow-up visits and closing confirmation windows shown on 
 # The case page's panels, in order: (template, context function). Each part of the work
 # keeps its page section and its forms in its own module.
 PANELS = (
-    ("disputes/_panel_risk.html", "fengqiao.disputes.risk_views.panel"),
-    ("disputes/_panel_mediators.html", "fengqiao.disputes.mediator_views.panel"),
-    ("disputes/_panel_records.html", "fengqiao.disputes.record_views.panel"),
-    ("disputes/_panel_aftercare.html", "fengqiao.disputes.record_views.aftercare_panel"),
-    ("disputes/_panel_documents.html", "fengqiao.disputes.document_views.panel"),
+    ("disputes/_panel_risk.html", "fengqiao.disputes.risk.views.panel"),
+    ("disputes/_panel_mediators.html", "fengqiao.disputes.mediators.views.panel"),
+    ("disputes/_panel_records.html", "fengqiao.disputes.records.views.panel"),
+    ("disputes/_panel_aftercare.html", "fengqiao.disputes.records.views.aftercare_panel"),
+    ("disputes/_panel_documents.html", "fengqiao.disputes.documents.views.panel"),
 )
 # Steps that end the mediation: their buttons are red and need a reason.
 _ENDINGS = {Status.REFUSED, Status.FAILED, Status.TO_PENALTY, Status.WITHDRAWN}

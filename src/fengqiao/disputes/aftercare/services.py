@@ -48,7 +48,7 @@ from django.utils.translation import gettext_lazy
 from fengqiao.audit import services as audit
 from fengqiao.core.concurrency import save_versioned
 from fengqiao.core.masking import mask_name
-from fengqiao.disputes import clocks, risk, selectors
+from fengqiao.disputes import clocks, selectors
 from fengqiao.disputes.models import (
     FAILED_VISITS,
     TEXT_MAX_LENGTH,
@@ -69,6 +69,7 @@ from fengqiao.disputes.models import (
     Track,
     VisitOutcome,
 )
+from fengqiao.disputes.risk import services as risk
 from fengqiao.disputes.services import MIN_REASON_LENGTH, add_event, check_scope, move_to
 from fengqiao.disputes.workflow import allowed
 from fengqiao.incidents.services import clean_text

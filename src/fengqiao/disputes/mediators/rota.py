@@ -20,7 +20,7 @@ from fengqiao.accounts.selectors import covers
 from fengqiao.audit import services as audit
 from fengqiao.core.roles import Capability, require
 from fengqiao.disputes import clocks
-from fengqiao.disputes.mediators import clean_reason, require_any
+from fengqiao.disputes.mediators.services import clean_reason, require_any
 from fengqiao.disputes.models import (
     DutyShift,
     MediationRoom,

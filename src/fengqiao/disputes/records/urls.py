@@ -4,7 +4,7 @@ by the case page's ``<code>/``."""
 
 from django.urls import path
 
-from fengqiao.disputes import record_views as views
+from fengqiao.disputes.records import views
 
 urlpatterns = [
     path("referrals/incoming/", views.transfers, name="records_transfers"),

@@ -1,7 +1,7 @@
 """调解文书 downloads and the case page's documents panel.
 
 Thin: the case comes through the scoped selector (404 outside the user's scope),
-:func:`fengqiao.disputes.documents.print_document` checks the user works the case,
+:func:`fengqiao.disputes.documents.services.print_document` checks the user works the case,
 builds the PDF and audits it; a document the case cannot have yet sends the user back to
 the case page with the reason."""
 
@@ -17,7 +17,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from fengqiao.disputes import documents, selectors
+from fengqiao.disputes import selectors
+from fengqiao.disputes.documents import services as documents
 from fengqiao.disputes.models import DisputeCase
 from fengqiao.disputes.services import check_scope
 from fengqiao.incidents import codes

@@ -4,7 +4,7 @@ segments, so none is taken by the case page's ``<code>/``."""
 
 from django.urls import path
 
-from fengqiao.disputes import mediator_views as views
+from fengqiao.disputes.mediators import views
 
 urlpatterns = [
     path("mediators/registry/", views.mediator_list, name="mediator_list"),

@@ -39,7 +39,7 @@ from fengqiao.accounts.selectors import covers, scoped
 from fengqiao.audit import services as audit
 from fengqiao.core.concurrency import save_versioned
 from fengqiao.core.roles import Capability, Role, require
-from fengqiao.disputes import risk, selectors
+from fengqiao.disputes import selectors
 from fengqiao.disputes.models import (
     TEXT_MAX_LENGTH,
     Attachment,
@@ -52,6 +52,7 @@ from fengqiao.disputes.models import (
     ReferralStatus,
     Status,
 )
+from fengqiao.disputes.risk import services as risk
 from fengqiao.disputes.services import MIN_REASON_LENGTH, add_event, check_scope, move_to
 from fengqiao.disputes.workflow import allowed
 from fengqiao.incidents import codes

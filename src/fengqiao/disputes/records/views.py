@@ -3,8 +3,8 @@ agreement (the agreement, performance, judicial confirmation, notarisation, foll
 visits): the two panels' context, their POST views, the attachment download and the
 receiving unit's list of transfers waiting for an answer.
 
-Thin: a form parses, :mod:`fengqiao.disputes.records` or
-:mod:`fengqiao.disputes.aftercare` writes or reads. A refused form comes back on the
+Thin: a form parses, :mod:`fengqiao.disputes.records.services` or
+:mod:`fengqiao.disputes.aftercare.services` writes or reads. A refused form comes back on the
 case page with what was typed (422); a success goes back to the case.
 
 Uploads: Django streams a file larger than ``FILE_UPLOAD_MAX_MEMORY_SIZE`` to a
@@ -42,8 +42,23 @@ from fengqiao.core.concurrency import StaleEditError
 from fengqiao.core.forms import show_refusal
 from fengqiao.core.masking import mask_name
 from fengqiao.core.roles import Capability, Role
-from fengqiao.disputes import aftercare, records, selectors, services
-from fengqiao.disputes.forms_records import (
+from fengqiao.disputes import selectors, services
+from fengqiao.disputes.aftercare import services as aftercare
+from fengqiao.disputes.models import (
+    AgreementForm,
+    AgreementTerm,
+    DisputeCase,
+    FollowUp,
+    JudicialConfirmation,
+    MediationAgreement,
+    Notarisation,
+    Referral,
+    Status,
+    StepOutcome,
+    Track,
+)
+from fengqiao.disputes.records import services as records
+from fengqiao.disputes.records.forms import (
     AgreementEditForm,
     AttachmentForm,
     ConfirmationForm,
@@ -57,19 +72,6 @@ from fengqiao.disputes.forms_records import (
     SessionForm,
     term_deadline,
     term_formset,
-)
-from fengqiao.disputes.models import (
-    AgreementForm,
-    AgreementTerm,
-    DisputeCase,
-    FollowUp,
-    JudicialConfirmation,
-    MediationAgreement,
-    Notarisation,
-    Referral,
-    Status,
-    StepOutcome,
-    Track,
 )
 from fengqiao.incidents import codes
 
@@ -100,7 +102,7 @@ def _may_write(user: Any, case: DisputeCase) -> bool:
 
 def _refused(request: HttpRequest, case: DisputeCase, forms: dict[str, Any],
              status: int = 422) -> HttpResponse:  # fmt: skip
-    from fengqiao.disputes.views import render_detail  # the page includes these panels
+    from fengqiao.disputes.intake.views import render_detail  # the page includes these panels
 
     return render_detail(request, case, forms=forms, status=status)
 

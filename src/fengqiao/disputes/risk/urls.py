@@ -3,7 +3,7 @@ disputes/urls.py. Two segments each: ``<code>/`` (one segment) is the case page.
 
 from django.urls import path
 
-from fengqiao.disputes import risk_views as views
+from fengqiao.disputes.risk import views
 
 urlpatterns = [
     path("risk/warnings/", views.risk_list, name="risk_list"),

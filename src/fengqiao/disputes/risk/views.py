@@ -2,7 +2,7 @@
 cases, highest score first, every reason shown), "my notices" with mark-read, the
 case page's risk panel and its "重新评估" button.
 
-Thin: :mod:`fengqiao.disputes.risk` computes, reads and writes; templates render."""
+Thin: :mod:`fengqiao.disputes.risk.services` computes, reads and writes; templates render."""
 
 from __future__ import annotations
 
@@ -19,8 +19,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from fengqiao.core.forms import refusal_text
 from fengqiao.core.roles import Capability
-from fengqiao.disputes import risk, selectors
+from fengqiao.disputes import selectors
 from fengqiao.disputes.models import DisputeCase, RiskLevel
+from fengqiao.disputes.risk import services as risk
 
 PAGE_SIZE = 30
 LEVELS = (RiskLevel.HIGH, RiskLevel.MEDIUM)

@@ -2,8 +2,8 @@
 what follows the agreement (the agreement and its terms, performance, judicial
 confirmation, notarisation, follow-up visits).
 
-They parse what was typed; the rules belong to :mod:`fengqiao.disputes.records` and
-:mod:`fengqiao.disputes.aftercare` and come back as their errors. Each form has its own
+They parse what was typed; the rules belong to :mod:`fengqiao.disputes.records.services` and
+:mod:`fengqiao.disputes.aftercare.services` and come back as their errors. Each form has its own
 ``auto_id`` so several forms on one page never share an element id."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from django.forms import BaseFormSet, formset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from fengqiao.disputes import aftercare, records
+from fengqiao.disputes.aftercare import services as aftercare
 from fengqiao.disputes.models import (
     TEXT_MAX_LENGTH,
     AgreementForm,
@@ -32,6 +32,7 @@ from fengqiao.disputes.models import (
     Track,
     VisitOutcome,
 )
+from fengqiao.disputes.records import services as records
 from fengqiao.jurisdictions.models import Jurisdiction
 
 DATE_FORMAT = "%Y-%m-%d"
