@@ -89,7 +89,7 @@ def main() -> None:
     from django.utils import timezone
 
     from fengqiao.jurisdictions.models import Jurisdiction
-    from fengqiao.scoring.models import Rollup
+    from fengqiao.rollups.models import Rollup
     from fengqiao.scoring.periods import containing
 
     user, root = bench_admin()

@@ -11,7 +11,7 @@ database that already holds the province. Migrations run first and are not timed
 
 A stage writes several tables (incidents with their clocks and surveys) in one stream, so
 rates are per stage, counting all its rows; each table's rows are listed under it. The
-rollups stage is :func:`fengqiao.scoring.rollups.rebuild` over everything generated.
+rollups stage is :func:`fengqiao.rollups.store.rebuild` over everything generated.
 Peak memory is the process's maximum resident set size (``resource.getrusage``).
 """
 

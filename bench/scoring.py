@@ -78,7 +78,7 @@ def build(scale: float, month_start: dt.date) -> None:
         WhistleRequest,
     )
     from fengqiao.jurisdictions.models import Jurisdiction, Kind
-    from fengqiao.scoring import rollups
+    from fengqiao.rollups import store as rollups
     from fengqiao.scoring.models import DepartmentRating, Indicator, ManualAssessment
 
     if Jurisdiction.objects.filter(kind=Kind.STATION).count() >= STATIONS:

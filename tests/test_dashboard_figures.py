@@ -59,7 +59,7 @@ def records(world, places, make_incident, make_dispute):
     failed.turned_criminal = True
     failed.save()
     make_dispute(jurisdiction=world.district_b, actor=world.b_officer)
-    from fengqiao.scoring import rollups
+    from fengqiao.rollups import store as rollups
 
     rollups.rebuild()  # the raw update above went round the signals on purpose
     return made

@@ -26,7 +26,8 @@ from fengqiao.disputes.models import FollowUp, Satisfaction
 from fengqiao.disputes.models import Status as DisputeStatus
 from fengqiao.incidents.models import Category, Deadline, Incident, SurveyResponse
 from fengqiao.jurisdictions.models import Kind
-from fengqiao.scoring import periods, rollups
+from fengqiao.rollups import store as rollups
+from fengqiao.scoring import periods
 from tests.conftest import make_node, make_user
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

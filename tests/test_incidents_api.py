@@ -92,8 +92,8 @@ def test_a_batch_stores_each_incident_with_its_timeline_clocks_audit_sms_and_cou
     from fengqiao.addresses import services as address_services
     from fengqiao.audit import services as audit
     from fengqiao.audit.models import AuditEvent
-    from fengqiao.scoring import rollups
-    from fengqiao.scoring.models import Rollup
+    from fengqiao.rollups import store as rollups
+    from fengqiao.rollups.models import Rollup
 
     address = address_services.create_address(
         actor=None, community=places.community_a, grid=places.grid_a, road="阳头路",

@@ -24,7 +24,7 @@ from fengqiao.incidents import codes as incident_codes
 from fengqiao.incidents.models import Deadline, Incident
 from fengqiao.jurisdictions.models import Jurisdiction, Kind
 from fengqiao.registry.models import Person
-from fengqiao.scoring.models import Grain, Rollup
+from fengqiao.rollups.models import Grain, Rollup
 
 SCALE = 0.0005
 UNTIL = dt.date(2025, 6, 30)

@@ -13,8 +13,8 @@ from fengqiao.core.roles import Role
 from fengqiao.incidents import public
 from fengqiao.incidents import services as incident_services
 from fengqiao.incidents.models import Category, Incident
-from fengqiao.scoring import rollups
-from fengqiao.scoring.models import Rollup
+from fengqiao.rollups import store as rollups
+from fengqiao.rollups.models import Rollup
 
 
 def table() -> dict[tuple, int]:

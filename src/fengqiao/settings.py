@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "ninja",
     "fengqiao.core",
     "fengqiao.jurisdictions",
+    "fengqiao.rollups",
     "fengqiao.accounts",
     "fengqiao.addresses",
     "fengqiao.registry",

@@ -19,7 +19,7 @@ and against the same 22 days a year ago (同比/环比 like for like).
 * 零发案社区 — communities (and villages) covered by the node's police districts without
   any 刑事 incident in the period.
 
-Every count is a sum of :class:`~fengqiao.scoring.models.Rollup` rows, and
+Every count is a sum of :class:`~fengqiao.rollups.models.Rollup` rows, and
 :func:`records_behind` lists the records it counts with the same fact definition, so a
 number and its list cannot disagree.
 """
@@ -45,15 +45,16 @@ from fengqiao.disputes.models import CLOSED_STATUSES
 from fengqiao.disputes.models import Category as DisputeCategory
 from fengqiao.disputes.models import Status as DisputeStatus
 from fengqiao.disputes.stats.selectors import percent
+from fengqiao.incidents.facts import CRIMINAL  # 刑事
 from fengqiao.incidents.models import Category, ClockKind
 from fengqiao.incidents.taxonomy import label as category_label
 from fengqiao.jurisdictions import selectors as jurisdiction_selectors
 from fengqiao.jurisdictions.models import Jurisdiction, Kind
-from fengqiao.scoring import periods, rollups
-from fengqiao.scoring.models import Grain, Rollup
+from fengqiao.rollups import store as rollups
+from fengqiao.rollups.models import Grain, Rollup
+from fengqiao.scoring import periods
 from fengqiao.scoring.periods import Period
 
-CRIMINAL = rollups.CRIMINAL  # 刑事
 ZERO_CASE_SHOWN = 100  # names listed on the page; the count covers them all
 # 满意 and 基本满意: a reporter's survey says "fairly", a follow-up visit "basic".
 SATISFIED = ("satisfied", "basic", "fairly")

@@ -34,7 +34,7 @@ ones). What is made, and what is not:
   (:class:`~fengqiao.incidents.models.Deadline`) from the seeded rules, and surveys;
   disputes by the categories of the people's-mediation statistics, mostly resolved,
   about 0.5 % turned criminal, with follow-up visits;
-* finally the rollups are rebuilt (:func:`fengqiao.scoring.rollups.rebuild`) and the
+* finally the rollups are rebuilt (:func:`fengqiao.rollups.store.rebuild`) and the
   districts' 实有人口 counted (:func:`fengqiao.registry.population.recount`).
 
 **Deterministic.** The same ``seed``, ``scale`` and ``until`` give the same data: one
@@ -733,7 +733,7 @@ def _headquarters(
 
 def _rollups(ctx: Context) -> None:
     from fengqiao.registry import population
-    from fengqiao.scoring import rollups
+    from fengqiao.rollups import store as rollups
 
     names = list(rollups.FACTS)
     done: list[str] = []

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class DisputesConfig(AppConfig):
     name = "fengqiao.disputes"
     label = "disputes"
+
+    def ready(self) -> None:
+        from fengqiao.disputes import facts
+
+        facts.connect()  # the disputes' counts, kept by the rollups

@@ -39,7 +39,7 @@ from fengqiao.incidents.models import (
 )
 from fengqiao.incidents.workflow import TERMINAL, TRANSITIONS, allowed
 from fengqiao.jurisdictions.models import Jurisdiction
-from fengqiao.scoring import rollups
+from fengqiao.rollups import store as rollups
 
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)  # clocks of two machines are never equal
 MIN_REASON_LENGTH = 4

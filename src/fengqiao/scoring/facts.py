@@ -49,7 +49,7 @@ evaluation_response         响应速度平均分, likewise.
 evaluation_cooperation      协作质量平均分, likewise.
 ==========================  ======================================================================
 
-**How they are counted.** Units read the monthly rollups (:mod:`fengqiao.scoring.rollups`,
+**How they are counted.** Units read the monthly rollups (:mod:`fengqiao.rollups.store`,
 grain ``m``) of their own node — one grouped query for every unit of a level, a few
 hundred thousand rollup rows for a province — plus, for the facts no rollup keeps
 (incomplete incidents, planned visits, whistles), one ``GROUP BY`` unit query per period
@@ -76,7 +76,8 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from fengqiao.scoring.models import DepartmentRating, Level, Rollup
+from fengqiao.rollups.models import Rollup
+from fengqiao.scoring.models import DepartmentRating, Level
 from fengqiao.scoring.periods import Period, local_midnight
 
 UNIT_LEVELS = frozenset({Level.STATION, Level.COUNTY_BUREAU, Level.CITY_BUREAU, Level.DEPARTMENT})
@@ -258,7 +259,7 @@ def _sum_up(
 ) -> dict[int, dict[str, int]]:
     """Add each leaf unit's counts to every subject at or above it."""
     from fengqiao.jurisdictions.models import Jurisdiction
-    from fengqiao.scoring.rollups import unit_lineage
+    from fengqiao.rollups.store import unit_lineage
 
     wanted = {s.key for s in subjects}
     rows = list(rows)

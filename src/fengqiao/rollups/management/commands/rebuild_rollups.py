@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from fengqiao.scoring import rollups
+from fengqiao.rollups import store as rollups
 
 
 class Command(BaseCommand):

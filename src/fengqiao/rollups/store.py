@@ -23,6 +23,12 @@ trend of a province is a few thousand rows.
 Writes that bypass model signals (``bulk_create``, ``QuerySet.update``) must call
 :func:`records_added` (new records in hand) or :func:`records_changed` themselves, or be
 followed by a rebuild.
+
+**Who defines the facts.** Not this module: it imports no domain. Each domain announces
+its facts with :func:`register` from its own ``facts.py``, called in its ``AppConfig.ready``
+(``incidents/facts.py``: incidents, crime areas, clocks, surveys; ``disputes/facts.py``:
+disputes, those turned criminal, follow-up visits), so a new domain adds its counts
+without touching the store, and the store never reaches up into a domain.
 """
 
 from __future__ import annotations
@@ -35,13 +41,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection, models, transaction
-from django.db.models import Case, CharField, F, IntegerField, Q, Value, When
-from django.db.models.functions import Cast, Coalesce, TruncDate
+from django.db.models import CharField, IntegerField, Value
+from django.db.models.functions import Cast, TruncDate
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
 from fengqiao.audit import services as audit
 from fengqiao.jurisdictions.models import Jurisdiction, Kind
-from fengqiao.scoring.models import Grain, Rollup
+from fengqiao.rollups.models import Grain, Rollup
 
 LOCAL = ZoneInfo("Asia/Shanghai")
 ROW = ("r_unit", "r_grid", "r_day", "r_cat", "r_st")  # aliases that clash with no field
@@ -74,141 +80,43 @@ class Fact:
         return apps.get_model(self.model_path)
 
 
-# Clocks, surveys and visits are counted for units only: no map or zero-case figure asks
-# for them per grid, and they are most of the rows a grid would add.
-NO_GRID = Cast(Value(None), IntegerField())  # typed: PostgreSQL joins it with an integer
-CRIMINAL = "01"  # 刑事: the incident category a 零发案 community has none of
+# A fact not counted per grid (a clock, a survey) gives this as its grid: typed, because
+# PostgreSQL joins it with an integer.
+NO_GRID = Cast(Value(None), IntegerField())
+NO_TEXT = Value("", output_field=CharField())  # a fact without category or status
 
 
-def _day(field: str) -> TruncDate:
+def local_date(field: str) -> TruncDate:
+    """The local (Asia/Shanghai) day of a datetime field, in a fact's query."""
     return TruncDate(field, tzinfo=LOCAL)
 
 
-def _incidents() -> models.QuerySet[Any]:
-    from fengqiao.incidents.models import Incident
-
-    # Until staff confirm a category the suggested one stands for it, as in the list filter.
-    category = Coalesce(F("category__code"), F("suggested_category__code"), Value(""))
-    return Incident.objects.values(
-        r_unit=F("jurisdiction_id"), r_grid=F("grid_id"), r_day=_day("received_at"),
-        r_cat=category, r_st=F("status"),
-    )  # fmt: skip
-
-
-def _local_day(value: dt.datetime) -> dt.date:
+def local_day(value: dt.datetime) -> dt.date:
+    """The local day of a datetime in hand, as :func:`local_date` computes it."""
     return value.astimezone(LOCAL).date()
 
 
-def _incident_category(incident: Any) -> str:
-    category = incident.category or incident.suggested_category
-    return category.code if category is not None else ""
+# --- the registry of facts -------------------------------------------------------------
+
+FACTS: dict[str, Fact] = {}
 
 
-def _incident_key(incident: Any) -> tuple[Any, ...]:
-    return (incident.jurisdiction_id, incident.grid_id, _local_day(incident.received_at),
-            _incident_category(incident), incident.status)  # fmt: skip
-
-
-def _crime_area_key(incident: Any) -> tuple[Any, ...] | None:
-    if incident.grid_id is None or not _incident_category(incident).startswith(CRIMINAL):
-        return None
-    return (None, incident.grid.parent_id, _local_day(incident.received_at), "", "")
-
-
-def _crime_areas() -> models.QuerySet[Any]:
-    from fengqiao.incidents.models import Incident
-
-    criminal = Q(category__code__startswith=CRIMINAL) | Q(
-        category__isnull=True, suggested_category__code__startswith=CRIMINAL
-    )
-    return Incident.objects.filter(criminal, grid__isnull=False).values(
-        r_unit=NO_GRID, r_grid=F("grid__parent_id"), r_day=_day("received_at"),
-        r_cat=Value("", output_field=CharField()), r_st=Value("", output_field=CharField()),
-    )  # fmt: skip
-
-
-def _disputes(*, criminal: bool = False) -> models.QuerySet[Any]:
-    from fengqiao.disputes.models import DisputeCase
-
-    cases = DisputeCase.objects.filter(turned_criminal=True) if criminal else DisputeCase.objects
-    return cases.values(
-        r_unit=F("jurisdiction_id"), r_grid=F("address__grid_id"), r_day=_day("registered_at"),
-        r_cat=F("category"), r_st=F("status"),
-    )  # fmt: skip
-
-
-def _deadlines() -> models.QuerySet[Any]:
-    from fengqiao.incidents.models import Deadline
-
-    state = Case(
-        When(met_at__isnull=True, then=Value("running")),
-        When(met_at__lte=F("due_at"), then=Value("met")),
-        default=Value("late"),
-        output_field=CharField(),
-    )
-    return Deadline.objects.values(
-        r_unit=F("jurisdiction_id"), r_grid=NO_GRID, r_day=_day("due_at"),
-        r_cat=F("rule__kind"), r_st=state,
-    )  # fmt: skip
-
-
-def _deadline_key(deadline: Any) -> tuple[Any, ...]:
-    met = deadline.met_at
-    state = "running" if met is None else "met" if met <= deadline.due_at else "late"
-    return (deadline.jurisdiction_id, None, _local_day(deadline.due_at), deadline.rule.kind,
-            state)  # fmt: skip
-
-
-def _surveys() -> models.QuerySet[Any]:
-    from fengqiao.incidents.models import SurveyResponse
-
-    return SurveyResponse.objects.values(
-        r_unit=F("incident__jurisdiction_id"), r_grid=NO_GRID, r_day=_day("at"),
-        r_cat=Value("", output_field=CharField()), r_st=F("rating"),
-    )  # fmt: skip
-
-
-def _follow_ups() -> models.QuerySet[Any]:
-    from fengqiao.disputes.models import FollowUp
-
-    return FollowUp.objects.filter(done_at__isnull=False).values(
-        r_unit=F("case__jurisdiction_id"), r_grid=NO_GRID, r_day=_day("done_at"),
-        r_cat=F("satisfaction"), r_st=F("outcome"),
-    )  # fmt: skip
-
-
-FACTS: dict[str, Fact] = {
-    fact.name: fact
-    for fact in [
-        # 警情 by received day, category (confirmed, else suggested) and current status.
-        Fact("incident", "incidents.Incident", _incidents, frozenset(
-            {"jurisdiction", "grid", "received_at", "category", "suggested_category", "status"}
-        ), "jurisdiction", "grid", "incident", "pk", _incident_key),
-        # 刑事警情 per community (and township) alone, with a small index of its own: which
-        # communities had crime in a span, for 零发案, without reading every incident row.
-        Fact("crime_area", "incidents.Incident", _crime_areas, frozenset(
-            {"grid", "received_at", "category", "suggested_category"}
-        ), "", "", "incident", "pk", _crime_area_key),
-        # 矛盾纠纷 by registration day, category and current status; 民转刑 among them.
-        Fact("dispute", "disputes.DisputeCase", _disputes, frozenset(
-            {"jurisdiction", "address", "registered_at", "category", "status"}
-        ), "jurisdiction", "address__grid", "dispute", "pk"),
-        Fact("criminal", "disputes.DisputeCase", lambda: _disputes(criminal=True), frozenset(
-            {"jurisdiction", "address", "registered_at", "category", "status", "turned_criminal"}
-        ), "jurisdiction", "address__grid", "dispute", "pk"),
-        # 时限 by due day and clock kind: met (on time), late, running.
-        Fact("clock", "incidents.Deadline", _deadlines, frozenset(
-            {"jurisdiction", "due_at", "met_at", "rule"}
-        ), "jurisdiction", "", "incident", "incident_id", _deadline_key),
-        # Reporters' satisfaction (阳光坐席 survey) by answer day.
-        Fact("survey", "incidents.SurveyResponse", _surveys, frozenset({"incident", "rating"}),
-             "incident__jurisdiction", "", "incident", "incident_id"),
-        # 回访 done, by day, satisfaction and outcome.
-        Fact("followup", "disputes.FollowUp", _follow_ups, frozenset(
-            {"case", "done_at", "satisfaction", "outcome"}
-        ), "case__jurisdiction", "", "dispute", "case_id"),
-    ]
-}  # fmt: skip
+def register(*facts: Fact) -> None:
+    """Count ``facts`` from now on: keep them on every save and delete of their models
+    and include them in :func:`rebuild`. Called by each domain from its ``ready``;
+    registering the same definition twice is harmless, a different one under a taken
+    name is refused."""
+    for fact in facts:
+        known = FACTS.get(fact.name)
+        if known is not None and known != fact:
+            raise ValueError(f"the rollup fact {fact.name!r} is already registered")
+        FACTS[fact.name] = fact
+        # A lazy sender ("app_label.Model"): the model need not be loaded yet.
+        uid = f"rollups-{fact.model_path}"
+        pre_save.connect(_before_save, sender=fact.model_path, dispatch_uid=f"{uid}-pre")
+        post_save.connect(_after_save, sender=fact.model_path, dispatch_uid=f"{uid}-post")
+        pre_delete.connect(_before_delete, sender=fact.model_path, dispatch_uid=f"{uid}-predel")
+        post_delete.connect(_after_delete, sender=fact.model_path, dispatch_uid=f"{uid}-postdel")
 
 
 # --- which nodes a record counts for ------------------------------------------------
@@ -387,44 +295,6 @@ def _before_delete(sender: type[models.Model], instance: models.Model, **kwargs:
 def _after_delete(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
     gone = getattr(instance, "_rollup_before", Counter())
     apply(Counter({k: -n for k, n in gone.items()}))
-
-
-def _before_address_save(sender: type[models.Model], instance: Any, **kwargs: Any) -> None:
-    """A dispute counts for its address's grid (read through the address), so moving an
-    address to another grid moves its disputes' counts."""
-    from fengqiao.disputes.models import DisputeCase
-
-    if kwargs.get("raw") or instance.pk is None or instance._state.adding:
-        return
-    update_fields = kwargs.get("update_fields")
-    if update_fields is not None and not {"grid", "grid_id"} & set(update_fields):
-        return
-    cases = list(DisputeCase.objects.filter(address_id=instance.pk).values_list("pk", flat=True))
-    instance._rollup_cases = cases
-    instance._rollup_before = snapshot(DisputeCase, cases) if cases else Counter()
-
-
-def _after_address_save(sender: type[models.Model], instance: Any, **kwargs: Any) -> None:
-    from fengqiao.disputes.models import DisputeCase
-
-    cases = getattr(instance, "_rollup_cases", None)
-    if cases:
-        records_changed([(DisputeCase, cases)], instance._rollup_before)
-    instance._rollup_cases = None
-
-
-def connect() -> None:
-    """Keep rollups current on every save and delete of a counted model (and of an
-    address, whose grid its disputes count under)."""
-    for model in {fact.model for fact in FACTS.values()}:
-        uid = f"rollups-{model._meta.label}"
-        pre_save.connect(_before_save, sender=model, dispatch_uid=f"{uid}-pre")
-        post_save.connect(_after_save, sender=model, dispatch_uid=f"{uid}-post")
-        pre_delete.connect(_before_delete, sender=model, dispatch_uid=f"{uid}-predel")
-        post_delete.connect(_after_delete, sender=model, dispatch_uid=f"{uid}-postdel")
-    address = "addresses.StandardAddress"
-    pre_save.connect(_before_address_save, sender=address, dispatch_uid="rollups-address-pre")
-    post_save.connect(_after_address_save, sender=address, dispatch_uid="rollups-address-post")
 
 
 # --- rebuild ---------------------------------------------------------------------------
