@@ -6,6 +6,7 @@ is left on a line was written by the system."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import re
 
 import pytest
@@ -254,3 +255,76 @@ def test_a_line_renders_in_the_language_of_its_reader_not_of_its_writer(world, m
         chinese = line.text
     assert chinese == "增加当事人：被申请人"
     assert english != chinese and not CHINESE.search(english)
+
+
+# --- lines stored as sentences before (migrations incidents 0006, disputes 0002) ---------
+
+
+def _migration(app: str, name: str):
+    return importlib.import_module(f"fengqiao.{app}.migrations.{name}")
+
+
+def test_stored_sentences_become_messages_and_come_back(world, make_dispute, make_incident):
+    from django.apps import apps
+
+    case = make_dispute()
+    old = {
+        "增加当事人：第三人": ("note", "party_added", {"role": "third_party"}, ""),
+        "被申请人 拒绝调解 不想谈": (
+            "consent", "consent", {"role": "respondent", "consent": "refused"}, "不想谈"),
+        "延长10天（双方同意）：等待鉴定": ("extension", "extended", {"days": 10}, "等待鉴定"),
+        "当事人拒绝调解（人民调解法 第十七条）。": (
+            "transition", "refused", {"rule": "people_refusal"}, ""),
+        "转办：责任单位由甲派出所变更为乙派出所。原调解员指派已结束，请接收单位重新指派。": (
+            "note", "transferred", {"old": "甲派出所", "new": "乙派出所", "ended": True}, ""),
+        "重新评估风险：35分（中）": (
+            "note", "risk_reassessed", {"score": 35, "level": "medium"}, ""),
+    }  # fmt: skip
+    unknown = "指派主调解员：某某（人民调解员）。推荐理由：同一警务区"
+    for sentence, (kind, *_rest) in old.items():
+        CaseEvent.objects.create(case=case, at=timezone.now(), kind=kind, note=sentence)
+    CaseEvent.objects.create(case=case, at=timezone.now(), kind="assignment", note=unknown)
+    migration = _migration("disputes", "0002_timeline_messages")
+    stored = {e.pk: e.note for e in CaseEvent.objects.filter(case=case)}
+
+    migration.forwards(apps, None)
+    for line in CaseEvent.objects.filter(case=case).exclude(kind="intake"):
+        if stored[line.pk] == unknown:  # no pattern: kept as stored, shown as stored
+            assert (line.message, line.params, line.note) == ("", {}, unknown)
+            continue
+        kind, message, params, note = old[stored[line.pk]]
+        assert (line.kind, line.message, line.params, line.note) == (kind, message, params, note)
+    with translation.override("en"):
+        texts = [e.text for e in CaseEvent.objects.filter(case=case).exclude(message="")]
+    assert texts and not any(CHINESE.search(t.replace("甲派出所", "").replace("乙派出所", ""))
+                             for t in texts)  # fmt: skip
+
+    migration.backwards(apps, None)
+    assert {e.pk: e.note for e in CaseEvent.objects.filter(case=case)} == stored
+    assert not CaseEvent.objects.filter(case=case).exclude(message="").exists()
+
+
+def test_stored_incident_sentences_become_messages_and_come_back(make_incident):
+    from django.apps import apps
+
+    incident = make_incident()
+    old = [
+        ("reporter", "报警人补充了线索（附照片）：穿红色外套",
+         "reporter_added", {"addition": "clue", "photo": True}, "穿红色外套"),
+        ("survey", "报警人评价：基本满意", "survey", {"rating": "fairly"}, ""),
+        ("category", "刑事/盗窃 → 刑事/诈骗", "category_changed",
+         {"previous": ["刑事", "盗窃"], "category": ["刑事", "诈骗"]}, ""),
+        ("note", "关联标准地址：阳头路12号", "address_linked", {"address": "阳头路12号"}, ""),
+    ]  # fmt: skip
+    for kind, sentence, *_rest in old:
+        IncidentEvent.objects.create(incident=incident, at=timezone.now(), kind=kind, note=sentence)
+    migration = _migration("incidents", "0006_timeline_messages")
+    lines = IncidentEvent.objects.filter(incident=incident).exclude(kind="intake").order_by("pk")
+    migration.forwards(apps, None)
+    assert [(e.kind, e.note, e.message, e.params) for e in lines] == [
+        (kind, note, message, params) for kind, _sentence, message, params, note in old
+    ]
+    with translation.override("en"):
+        assert not any(CHINESE.search(e.text.replace("阳头路12号", "")) for e in lines.all())
+    migration.backwards(apps, None)
+    assert [(e.note, e.message) for e in lines.all()] == [(s, "") for _k, s, *_r in old]
