@@ -328,3 +328,31 @@ def test_stored_incident_sentences_become_messages_and_come_back(make_incident):
         assert not any(CHINESE.search(e.text.replace("阳头路12号", "")) for e in lines.all())
     migration.backwards(apps, None)
     assert [(e.note, e.message) for e in lines.all()] == [(s, "") for _k, s, *_r in old]
+
+
+# --- indicator names and units -------------------------------------------------------------
+
+
+def test_seeded_indicators_read_in_english_and_typed_ones_as_typed(world, client):
+    from django.urls import reverse
+
+    from fengqiao.scoring.models import Indicator
+
+    seeded = list(Indicator.objects.all())
+    assert len(seeded) >= 12  # migration 0003's table
+    Indicator.objects.create(code="own_rate", name="本所自定指标", unit="件", formula="",
+                             manual=True, target=1, weight=1, levels=["station"])  # fmt: skip
+    with translation.override("en"):
+        for indicator in seeded:
+            assert not CHINESE.search(indicator.label + indicator.unit_label), indicator.code
+        own = Indicator.objects.get(code="own_rate")
+        assert (own.label, own.unit_label) == ("本所自定指标", "件")
+    client.force_login(chief(world))
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    page = client.get(reverse("scoring:indicators"))
+    html = page.content.decode()
+    assert page.status_code == 200 and "Dispute resolution rate" in html
+    for indicator in seeded:
+        assert (f">{indicator.name}<" not in html and f"{indicator.unit}</td>" not in html) or (
+            not CHINESE.search(indicator.unit)
+        ), indicator.code
