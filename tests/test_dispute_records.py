@@ -81,7 +81,7 @@ def test_session_is_recorded_with_a_timeline_line_and_an_audit_record(world, acc
     session = add_session(world, accepted)
     assert session.recorded_by == officer(world)
     event = CaseEvent.objects.get(case=accepted, kind="session")
-    assert "甲派出所调解室" in event.note
+    assert "甲派出所调解室" in event.text
     assert AuditEvent.objects.filter(
         object_type="disputes.mediationsession", object_id=str(session.pk), action="create"
     ).exists()

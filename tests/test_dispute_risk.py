@@ -360,7 +360,7 @@ def test_a_newly_high_case_warns_the_district_officer_and_judicial_office_once(w
     assert all(n.score >= risk.high_threshold() and n.reasons for n in notices)
     assert not WarningNotice.objects.filter(recipient__in=[other, world.b_officer]).exists()
     warning = CaseEvent.objects.get(case=case, kind="warning")
-    assert "凤台司法所" in warning.note and officer(world).full_name in warning.note
+    assert "凤台司法所" in warning.text and officer(world).full_name in warning.text
     # Still high: not warned again, by the bulk run or by a refresh.
     assert risk.recompute_all(now=NOW).notices == 0
     risk.refresh_case(case)
@@ -400,7 +400,7 @@ def test_my_notices_and_marking_one_read(world, make_dispute):
     risk.mark_read(actor=officer(world), notice_id=mine.pk)
     mine.refresh_from_db()
     assert mine.read_at is not None
-    assert CaseEvent.objects.filter(case=case, kind="warning", note__contains="已阅").count() == 1
+    assert sum("已阅" in e.text for e in CaseEvent.objects.filter(case=case, kind="warning")) == 1
 
 
 # --- The warning list and its scope ------------------------------------------------------
@@ -480,7 +480,7 @@ def test_refresh_recomputes_one_case_and_returns_to_it(world, make_dispute, logi
     assert case.risk_computed_at is not None and "threats_narrative" in {
         r["code"] for r in case.risk_reasons
     }
-    assert CaseEvent.objects.filter(case=case, note__startswith="重新评估风险").exists()
+    assert any(e.text.startswith("重新评估风险") for e in CaseEvent.objects.filter(case=case))
     assert (
         login(world.b_chief).post(reverse("disputes:risk_refresh", args=[case.code])).status_code
         == 404

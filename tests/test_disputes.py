@@ -166,7 +166,7 @@ def test_a_refusing_party_ends_peoples_mediation(world, make_dispute):
     )
     case.refresh_from_db()
     assert case.status == Status.REFUSED and case.closed_at is not None
-    assert "第十七条" in case.events.last().note
+    assert "第十七条" in case.events.last().text
 
 
 def test_people_clock_is_thirty_days_and_extends_only_with_consent(world, make_dispute, settings):

@@ -309,8 +309,8 @@ def test_adding_a_clue_creates_an_addition_and_a_timeline_event(client, incident
     addition = ReporterAddition.objects.get(incident=incident)
     assert (addition.kind, addition.text) == ("clue", "砸门的人穿红色外套")  # tags stripped
     event = IncidentEvent.objects.filter(incident=incident, kind=EventKind.REPORTER).get()
-    assert event.actor is None and event.note.startswith("报警人补充了线索")
-    assert "穿红色外套" in event.note
+    assert event.actor is None and event.text == "报警人补充了线索"
+    assert event.note == "砸门的人穿红色外套"  # the reporter's words, as typed
     audit = AuditEvent.objects.order_by("-seq").first()
     assert (audit.actor_id, audit.actor_name, audit.action) == (None, "reporter", "create")
     assert audit.scope_path == incident.jurisdiction.path
@@ -412,7 +412,7 @@ def test_the_survey_is_taken_once(client, incident, world):
     survey = SurveyResponse.objects.get(incident=incident)
     assert (survey.rating, survey.comment) == ("fairly", "来得挺快x")
     event = IncidentEvent.objects.get(incident=incident, kind=EventKind.SURVEY)
-    assert event.actor is None and "基本满意" in event.note
+    assert event.actor is None and "基本满意" in event.text
     html = client.get(PROGRESS).content.decode()
     assert 'data-testid="survey-done"' in html and 'data-testid="survey-form"' not in html
     again = client.post(SURVEY, {"rating": "dissatisfied"})

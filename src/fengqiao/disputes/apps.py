@@ -9,3 +9,5 @@ class DisputesConfig(AppConfig):
         from fengqiao.disputes import facts
 
         facts.connect()  # the disputes' counts, kept by the rollups
+        # The timeline's sentences: they name enums of several modules of the app.
+        from fengqiao.disputes import timeline  # noqa: F401

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from fengqiao.core.models import TimeStampedModel, VersionedModel
+from fengqiao.core.timeline import TimelineEvent
 from fengqiao.core.validators import validate_id_number, validate_mobile, validate_uscc
 
 TEXT_MAX_LENGTH = 5000
@@ -416,27 +417,19 @@ class EventKind(models.TextChoices):
     NOTE = "note", _("备注")
 
 
-class CaseEvent(models.Model):
-    """One line of a case's timeline. Never edited."""
+class CaseEvent(TimelineEvent):
+    """One line of a case's timeline (see :class:`~fengqiao.core.timeline.TimelineEvent`;
+    its sentences are in :mod:`fengqiao.disputes.timeline`)."""
 
     case = models.ForeignKey(DisputeCase, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(_("时间"))
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
-    )  # fmt: skip
     kind = models.CharField(_("类型"), max_length=14, choices=EventKind.choices)
     from_status = models.CharField(_("原状态"), max_length=12, choices=Status.choices, blank=True)
     to_status = models.CharField(_("新状态"), max_length=12, choices=Status.choices, blank=True)
     note = models.TextField(_("说明"), blank=True, max_length=TEXT_MAX_LENGTH)
 
-    class Meta:
+    class Meta(TimelineEvent.Meta):
         verbose_name = _("纠纷记录")
         verbose_name_plural = _("纠纷记录")
-        ordering = ["at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
 
 
 class MediationSession(TimeStampedModel):

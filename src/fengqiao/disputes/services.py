@@ -108,11 +108,16 @@ def check_scope(actor: Any, case: DisputeCase) -> None:
 
 
 def add_event(case: DisputeCase, actor: Any, kind: str, note: str = "", *,
-              from_status: str = "", to_status: str = "") -> CaseEvent:  # fmt: skip
-    """One line on the case's timeline (never edited afterwards)."""
+              from_status: str = "", to_status: str = "", message: str = "",
+              params: dict[str, Any] | None = None) -> CaseEvent:  # fmt: skip
+    """One line on the case's timeline (never edited afterwards). ``note`` is what a
+    person typed; what the system says is ``message`` (a key of
+    :data:`fengqiao.disputes.timeline.CASE_MESSAGES`) with its ``params``, rendered
+    when read, in the reader's language."""
     return CaseEvent.objects.create(
         case=case, at=timezone.now(), actor=actor if getattr(actor, "pk", None) else None,
         kind=kind, from_status=from_status, to_status=to_status, note=note[:TEXT_MAX_LENGTH],
+        message=message, params=params or {},
     )  # fmt: skip
 
 
@@ -294,8 +299,7 @@ def add_party(*, actor: Any, case: DisputeCase, data: PartyInput) -> Party:
     if not case.is_open:
         raise ValidationError(_("纠纷已结案，不能再增加当事人。"))
     party = _save_party(case, _clean_party(data, 0))
-    add_event(case, actor, EventKind.NOTE,
-           _("增加当事人：%(role)s") % {"role": party.get_role_display()})  # fmt: skip
+    add_event(case, actor, EventKind.NOTE, message="party_added", params={"role": party.role})
     audit.record(actor=actor, action="create", obj=party, fields=list(Party.PERSONAL_FIELDS))
     return party
 
@@ -312,16 +316,15 @@ def record_consent(*, actor: Any, party: Party, consent: str, expected_version: 
         raise ValidationError({"consent": _("请选择同意或拒绝调解。")})
     party.consent, party.consent_at = consent, timezone.now()
     save_versioned(party, expected_version=expected_version, fields=["consent", "consent_at"])
-    label = _("%(party)s %(consent)s") % {"party": party.get_role_display(),
-                                          "consent": party.get_consent_display()}  # fmt: skip
-    add_event(case, actor, EventKind.CONSENT, f"{label} {note}".strip())
+    add_event(case, actor, EventKind.CONSENT, note, message="consent",
+              params={"role": party.role, "consent": consent})  # fmt: skip
     audit.record(actor=actor, action="update", obj=party, fields=["consent"], reason=note)
     if consent == Consent.REFUSED and case.is_open and case.status != Status.AGREED:
         ending = Status.TO_PENALTY if case.track == Track.POLICE else Status.REFUSED
         if allowed(case.track, case.status, ending):
-            rule = _("人民调解法 第十七条") if case.track == Track.PEOPLE else str(EXCLUSION_RULE)
-            move_to(actor, case, ending, case.version,
-                  _("当事人拒绝调解（%(rule)s）。") % {"rule": rule})  # fmt: skip
+            rule = "people_refusal" if case.track == Track.PEOPLE else "police_exclusion"
+            move_to(actor, case, ending, case.version, "", message="refused",
+                    params={"rule": rule})  # fmt: skip
     return party
 
 
@@ -424,7 +427,8 @@ def transition(*, actor: Any, case: DisputeCase, to_status: str, expected_versio
 
 
 def move_to(actor: Any, case: DisputeCase, to_status: str, expected_version: int, note: str,
-          *, fields: list[str] | None = None) -> DisputeCase:  # fmt: skip
+            *, fields: list[str] | None = None, message: str = "",
+            params: dict[str, Any] | None = None) -> DisputeCase:  # fmt: skip
     """Save the new status if nobody saved first; set or clear the closing time;
     schedule the follow-up visits of a resolved case; timeline; audit."""
     from_status = case.status
@@ -433,10 +437,12 @@ def move_to(actor: Any, case: DisputeCase, to_status: str, expected_version: int
     fields = [*(fields or []), "status", "status_changed_at", "closed_at"]
     case.closed_at = now if to_status in CLOSED_STATUSES else None
     save_versioned(case, expected_version=expected_version, fields=fields)
-    add_event(case, actor, EventKind.TRANSITION, note, from_status=from_status, to_status=to_status)
+    event = add_event(case, actor, EventKind.TRANSITION, note, from_status=from_status,
+                      to_status=to_status, message=message, params=params)  # fmt: skip
     if to_status == Status.RESOLVED:
         schedule_follow_ups(case)
-    audit.record(actor=actor, action="update", obj=case, fields=["status"], reason=note)
+    audit.record(actor=actor, action="update", obj=case, fields=["status"],
+                 reason=note or event.text)  # fmt: skip
     return case
 
 
@@ -475,8 +481,7 @@ def extend(*, actor: Any, case: DisputeCase, days: int, expected_version: int,
         dt.timedelta(days=days)
     )
     save_versioned(case, expected_version=expected_version, fields=["extended_days", "due_at"])
-    note = _("延长%(days)d天（双方同意）：%(reason)s") % {"days": days, "reason": reason}
-    add_event(case, actor, EventKind.EXTENSION, note)
+    add_event(case, actor, EventKind.EXTENSION, reason, message="extended", params={"days": days})
     audit.record(actor=actor, action="update", obj=case, fields=["due_at"], reason=reason)
     return case
 

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from fengqiao.core.models import TimeStampedModel, VersionedModel
+from fengqiao.core.timeline import Message, TimelineEvent
 from fengqiao.incidents import taxonomy
 
 DESCRIPTION_MAX_LENGTH = 5000
@@ -180,27 +181,19 @@ class EventKind(models.TextChoices):
     SURVEY = "survey", _("满意度评价")
 
 
-class IncidentEvent(models.Model):
-    """One line of an incident's timeline. Never edited: a correction is a new line."""
+class IncidentEvent(TimelineEvent):
+    """One line of an incident's timeline (see :class:`~fengqiao.core.timeline.TimelineEvent`;
+    its sentences are :data:`INCIDENT_MESSAGES`)."""
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(_("时间"))
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
-    )  # fmt: skip
     kind = models.CharField(_("类型"), max_length=12, choices=EventKind.choices)
     from_status = models.CharField(_("原状态"), max_length=16, choices=Status.choices, blank=True)
     to_status = models.CharField(_("新状态"), max_length=16, choices=Status.choices, blank=True)
     note = models.TextField(_("说明"), blank=True, max_length=DESCRIPTION_MAX_LENGTH)
 
-    class Meta:
+    class Meta(TimelineEvent.Meta):
         verbose_name = _("警情记录")
         verbose_name_plural = _("警情记录")
-        ordering = ["at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
 
 
 class ClockKind(models.TextChoices):
@@ -423,3 +416,26 @@ class WhistleEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.to_status} {self.at:%Y-%m-%d %H:%M}"
+
+
+def _category_path(names: list[str]) -> str:
+    """A category stored by its names (top level first), as it was named when the line
+    was written; seeded names in the reader's language."""
+    return "/".join(taxonomy.label(name) for name in names)
+
+
+# The sentences the incident services write into a timeline (``IncidentEvent.message``).
+INCIDENT_MESSAGES = {
+    "category_set": Message("%(category)s", {"category": _category_path}),
+    "category_changed": Message(
+        "%(previous)s → %(category)s", {"previous": _category_path, "category": _category_path}
+    ),
+    "address_linked": Message(_("关联标准地址：%(address)s")),
+    "reporter_added": Message(
+        _("报警人补充了%(addition)s"),
+        {"addition": ReporterAddition.Kind},
+        suffixes={"photo": _("（附照片）")},
+    ),
+    "survey": Message(_("报警人评价：%(rating)s"), {"rating": Satisfaction}),
+}
+IncidentEvent.messages = INCIDENT_MESSAGES

@@ -228,15 +228,11 @@ def add_from_reporter(
     addition = ReporterAddition.objects.create(
         incident=incident, kind=kind, text=text, photo=photo or ""
     )
-    label = addition.get_kind_display()
-    note = _("报警人补充了%(kind)s") % {"kind": label}
-    if photo is not None and not is_photo:
-        note += _("（附照片）")
-    if text:
-        note += f"：{text}"
+    params = {"addition": kind, "photo": photo is not None and not is_photo}
     IncidentEvent.objects.create(
-        incident=incident, at=timezone.now(), actor=None, kind=EventKind.REPORTER, note=note
-    )
+        incident=incident, at=timezone.now(), actor=None, kind=EventKind.REPORTER,
+        message="reporter_added", params=params, note=text,
+    )  # fmt: skip
     audit.record(
         actor=None, actor_name=AUDIT_ACTOR, action="create", obj=addition,
         fields=["kind", "text", "photo"] if photo is not None else ["kind", "text"],
@@ -266,12 +262,10 @@ def submit_survey(*, incident: Incident, rating: str, comment: str = "") -> Surv
             )
     except IntegrityError:
         raise ValidationError(already) from None
-    note = _("报警人评价：%(rating)s") % {"rating": survey.get_rating_display()}
-    if comment:
-        note += f"：{comment}"
     IncidentEvent.objects.create(
-        incident=incident, at=timezone.now(), actor=None, kind=EventKind.SURVEY, note=note
-    )
+        incident=incident, at=timezone.now(), actor=None, kind=EventKind.SURVEY,
+        message="survey", params={"rating": rating}, note=comment,
+    )  # fmt: skip
     audit.record(
         actor=None, actor_name=AUDIT_ACTOR, action="create", obj=survey,
         fields=["rating", "comment"], scope_path=incident.jurisdiction.path,

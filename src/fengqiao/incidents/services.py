@@ -294,6 +294,13 @@ def _change_status(
     return incident
 
 
+def _category_names(category: Category) -> list[str]:
+    """The names a timeline line keeps of a category (top level first): the line says
+    what the category was called then."""
+    parent = category.parent
+    return [parent.name, category.name] if parent is not None else [category.name]
+
+
 def _status_label(value: str) -> str:
     return str(Status(value).label) if value in Status.values else value
 
@@ -332,12 +339,15 @@ def confirm_category(
         raise PermissionDenied(_("该警情不在您的辖区内。"))
     if not category.active:
         raise ValidationError({"category": _("该警情类别已停用。")})
-    previous = str(incident.category) if incident.category_id else ""
+    previous = incident.category
     incident.category = category
     save_versioned(incident, expected_version=expected_version, fields=["category"])
+    params = {"category": _category_names(category)}
+    if previous is not None:
+        params["previous"] = _category_names(previous)
     IncidentEvent.objects.create(
         incident=incident, at=timezone.now(), actor=actor, kind=EventKind.CATEGORY,
-        note=f"{previous} → {category}" if previous else str(category),
+        message="category_changed" if previous is not None else "category_set", params=params,
     )  # fmt: skip
     plan_clocks(incident)
     audit.record(actor=actor, action="update", obj=incident, fields=["category"])
@@ -365,7 +375,7 @@ def locate(
         deadline.save(update_fields=["jurisdiction"])
     IncidentEvent.objects.create(
         incident=incident, at=timezone.now(), actor=actor, kind=EventKind.NOTE,
-        note=_("关联标准地址：%(address)s") % {"address": address.full_text},
+        message="address_linked", params={"address": address.full_text},
     )  # fmt: skip
     audit.record(actor=actor, action="update", obj=incident, fields=fields)
     return incident

@@ -34,8 +34,29 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 MAX_LENGTH = 500
+
+# The names and units of the indicators the platform seeds (migration 0003), marked for
+# translation so that :func:`label` shows them in the reader's language. Names and units
+# people type stay as typed.
+SEEDED_LABELS = (
+    gettext_noop("矛盾纠纷化解率"), gettext_noop("回访率"), gettext_noop("回访满意率"),
+    gettext_noop("群众满意率"), gettext_noop("时限达标率"), gettext_noop("小案快侦破案率"),
+    gettext_noop("民转刑率"), gettext_noop("案事件要素录入率"), gettext_noop("党建考评"),
+    gettext_noop("执法质量考评"), gettext_noop("双向评价得分"), gettext_noop("吹哨报到及时率"),
+    gettext_noop("分"),
+)  # fmt: skip
+_SEEDED = frozenset(SEEDED_LABELS)
+
+
+def label(text: str) -> str:
+    """A seeded indicator name or unit in the active language; anything else as typed
+    (a station's own indicator called like a word of the catalogue is not translated)."""
+    return _(text) if text in _SEEDED else text
+
+
 Value = Decimal | None
 Compiled = Callable[[Mapping[str, Value]], Value]
 

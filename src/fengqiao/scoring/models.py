@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from fengqiao.core.models import TimeStampedModel, VersionedModel
+from fengqiao.scoring import indicators
 
 # --- 一表通考: indicators, scores, manual assessments, two-way evaluation -----------------
 
@@ -65,8 +66,17 @@ class Indicator(VersionedModel):
         verbose_name_plural = _("考核指标")
         ordering = ["sort", "code"]
 
+    @property
+    def label(self) -> str:
+        """The name in the reader's language (seeded names are translated)."""
+        return indicators.label(self.name)
+
+    @property
+    def unit_label(self) -> str:
+        return indicators.label(self.unit)
+
     def __str__(self) -> str:
-        return f"{self.name}（{self.code}）"
+        return f"{self.label}（{self.code}）"
 
     def snapshot(self) -> dict[str, object]:
         """The definition as a score records it: enough to recompute the points."""

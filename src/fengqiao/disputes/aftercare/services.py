@@ -233,9 +233,10 @@ _CONTENT_FIELDS = ["form", "facts", "matters", "responsibilities", "signed_on", 
                    "committee", "copies"]  # fmt: skip
 
 
-def _summary(agreement: MediationAgreement, count: int) -> str:
-    return _("%(form)s，%(n)d项条款，%(signed)s签订，%(effective)s生效。") % {
-        "form": agreement.get_form_display(), "n": count,
+def _summary(agreement: MediationAgreement, count: int) -> dict[str, Any]:
+    """The parameters of the timeline's line on an agreement."""
+    return {
+        "form": agreement.form, "n": count,
         "signed": agreement.signed_on.isoformat(), "effective": agreement.effective_on.isoformat(),
     }  # fmt: skip
 
@@ -278,7 +279,7 @@ def record_agreement(
         copies=copies,
     )  # fmt: skip
     # The case first: a concurrent second recording fails here, before anything is written.
-    move_to(actor, case, Status.AGREED, version, _("达成调解协议。"))
+    move_to(actor, case, Status.AGREED, version, "", message="agreed")
     agreement = MediationAgreement.objects.create(
         case=case, recorded_by=actor, **{name: getattr(content, name) for name in _CONTENT_FIELDS}
     )
@@ -287,7 +288,13 @@ def record_agreement(
                       method=t["method"], due_on=t["due_on"])
         for t in content.terms
     )  # fmt: skip
-    add_event(case, actor, EventKind.AGREEMENT, _summary(agreement, len(content.terms)))
+    add_event(
+        case,
+        actor,
+        EventKind.AGREEMENT,
+        message="agreement",
+        params=_summary(agreement, len(content.terms)),
+    )
     audit.record(actor=actor, action="create", obj=agreement,
                  fields=[*_CONTENT_FIELDS, "terms"])  # fmt: skip
     return agreement
@@ -352,10 +359,15 @@ def update_agreement(
             # A new deadline agreed for an unperformed term: its performance starts over.
             fields |= {"status": TermStatus.PENDING, "checked_at": None}
         AgreementTerm.objects.filter(pk=stored.pk).update(**fields)
-    note = _("修改调解协议：%(summary)s") % {"summary": _summary(agreement, len(content.terms))}
     if case.status == Status.ACCEPTED:
-        move_to(actor, case, Status.AGREED, case.version, _("重新达成调解协议。"))
-    add_event(case, actor, EventKind.AGREEMENT, note)
+        move_to(actor, case, Status.AGREED, case.version, "", message="agreed_again")
+    add_event(
+        case,
+        actor,
+        EventKind.AGREEMENT,
+        message="agreement_amended",
+        params=_summary(agreement, len(content.terms)),
+    )
     audit.record(actor=actor, action="update", obj=agreement,
                  fields=[*_CONTENT_FIELDS, "terms"])  # fmt: skip
     return agreement
@@ -369,27 +381,36 @@ def _drop_planned_visits(case: DisputeCase) -> int:
     return deleted
 
 
-def _reopen(actor: Any, case: DisputeCase, reason: str) -> DisputeCase:
-    """Back to mediation (people's track) with a fresh deadline from now."""
+def _reopen(actor: Any, case: DisputeCase, note: str, *, outcome: str = "") -> DisputeCase:
+    """Back to mediation (people's track) with a fresh deadline from now: because a term
+    was not performed, or a follow-up visit found ``outcome``; ``note`` is what the
+    person wrote about it."""
     now = timezone.now()
     case.due_at = clocks.mediation_due(case.track, now)
     case.suspended_at = None
     dropped = _drop_planned_visits(case)
-    note = _("重新调解，新的调解期限为%(due)s：%(reason)s") % {
-        "due": f"{timezone.localtime(case.due_at):%Y-%m-%d}", "reason": reason,
-    }  # fmt: skip
+    params: dict[str, Any] = {"due": f"{timezone.localtime(case.due_at):%Y-%m-%d}"}
+    if outcome:
+        params["outcome"] = outcome
     if dropped:
-        note += _("（已取消%(n)d次尚未进行的回访）") % {"n": dropped}
+        params["dropped"] = dropped
     return move_to(actor, case, Status.ACCEPTED, case.version, note,
-                 fields=["due_at", "suspended_at"])  # fmt: skip
+                   fields=["due_at", "suspended_at"], params=params,
+                   message="reopened_after_visit" if outcome else "reopened")  # fmt: skip
 
 
-def _to_penalty(actor: Any, case: DisputeCase, reason: str) -> DisputeCase:
+def _to_penalty(actor: Any, case: DisputeCase, note: str, *, outcome: str = "") -> DisputeCase:
+    """Police track: an unperformed agreement goes to the penalty procedure."""
     _drop_planned_visits(case)
-    note = _("治安调解协议未履行，转治安处罚程序（%(rule)s）：%(reason)s") % {
-        "rule": PENALTY_RULE, "reason": reason,
-    }  # fmt: skip
-    return move_to(actor, case, Status.TO_PENALTY, case.version, note)
+    return move_to(
+        actor,
+        case,
+        Status.TO_PENALTY,
+        case.version,
+        note,
+        message="to_penalty_after_visit" if outcome else "to_penalty",
+        params={"rule": "penalty", **({"outcome": outcome} if outcome else {})},
+    )
 
 
 @transaction.atomic
@@ -417,10 +438,8 @@ def mark_term(
         raise ValidationError(_("该条款已登记为“%(s)s”。") % {"s": TermStatus(status).label})
     term.status, term.checked_at, term.note = status, timezone.now(), note
     term.save(update_fields=["status", "checked_at", "note"])
-    label = _("条款“%(text)s”%(status)s") % {
-        "text": term.text[:40], "status": term.get_status_display(),
-    }  # fmt: skip
-    add_event(case, actor, EventKind.PERFORMANCE, f"{label} {note}".strip())
+    add_event(case, actor, EventKind.PERFORMANCE, note, message="term",
+              params={"text": term.text[:40], "status": status})  # fmt: skip
     audit.record(actor=actor, action="update", obj=term.agreement, fields=["terms"], reason=note)
     if status == TermStatus.NOT_DONE:
         if case.track == Track.POLICE:
@@ -430,14 +449,14 @@ def mark_term(
             and not _before_court(term.agreement)
             and allowed(case.track, case.status, Status.ACCEPTED)
         ):
-            _reopen(actor, case, _("协议条款未履行：%(note)s") % {"note": note})
+            _reopen(actor, case, note)
         else:
-            add_event(case, actor, EventKind.NOTE, _court_remedy(term.agreement))
+            add_event(case, actor, EventKind.NOTE, message=_court_remedy(term.agreement))
     elif (
         case.status == Status.AGREED
         and not term.agreement.terms.exclude(status=TermStatus.DONE).exists()
     ):
-        move_to(actor, case, Status.RESOLVED, case.version, _("协议条款全部履行完毕。"))
+        move_to(actor, case, Status.RESOLVED, case.version, "", message="all_performed")
     risk.refresh_case(case, actor=actor)
     return term
 
@@ -453,10 +472,11 @@ def _before_court(agreement: MediationAgreement) -> bool:
 
 
 def _court_remedy(agreement: MediationAgreement) -> str:
+    """The timeline message pointing the parties to the court."""
     confirmation = JudicialConfirmation.objects.filter(agreement=agreement).first()
     if confirmation is not None and confirmation.outcome == StepOutcome.GRANTED:
-        return _("协议已经司法确认，当事人可以向人民法院申请强制执行。")
-    return _("当事人可以就调解协议的履行或者内容向人民法院提起诉讼（人民调解法 第三十二条）。")
+        return "court_enforcement"
+    return "court_action"
 
 
 # --- judicial confirmation and notarisation -----------------------------------------------
@@ -515,9 +535,8 @@ def apply_confirmation(
     confirmation = JudicialConfirmation.objects.create(
         agreement=agreement, court=court, applied_on=applied_on
     )
-    add_event(case, actor, EventKind.CONFIRMATION,
-           _("%(date)s 共同向%(court)s申请司法确认。")
-           % {"date": applied_on.isoformat(), "court": court})  # fmt: skip
+    add_event(case, actor, EventKind.CONFIRMATION, message="confirmation_applied",
+              params={"date": applied_on.isoformat(), "court": court})  # fmt: skip
     audit.record(actor=actor, action="create", obj=confirmation, fields=["court", "applied_on"])
     return confirmation
 
@@ -561,15 +580,10 @@ def record_confirmation_outcome(
     if updated != 1:
         raise ValidationError(_("已登记过司法确认结果。"))
     confirmation.refresh_from_db()
-    text = _("%(court)s %(outcome)s %(number)s") % {
-        "court": confirmation.court, "outcome": confirmation.get_outcome_display(),
-        "number": ruling_number,
-    }  # fmt: skip
-    if outcome == StepOutcome.REFUSED:
-        text += _(
-            "。当事人可以通过人民调解方式变更原调解协议或者达成新的调解协议，也可以向人民法院提起诉讼。"
-        )
-    add_event(case, actor, EventKind.CONFIRMATION, f"{text} {note}".strip())
+    add_event(case, actor, EventKind.CONFIRMATION, note, message="confirmation_outcome", params={
+        "court": confirmation.court, "outcome": outcome, "number": ruling_number,
+        "refused": outcome == StepOutcome.REFUSED,
+    })  # fmt: skip
     audit.record(actor=actor, action="update", obj=confirmation,
                  fields=["outcome", "outcome_on", "ruling_number"])  # fmt: skip
     return confirmation
@@ -598,9 +612,8 @@ def apply_notarisation(
     notarisation = Notarisation.objects.create(
         agreement=agreement, office=office, applied_on=applied_on
     )
-    add_event(case, actor, EventKind.NOTARISATION,
-           _("%(date)s 向%(office)s申请公证。")
-           % {"date": applied_on.isoformat(), "office": office})  # fmt: skip
+    add_event(case, actor, EventKind.NOTARISATION, message="notarisation_applied",
+              params={"date": applied_on.isoformat(), "office": office})  # fmt: skip
     audit.record(actor=actor, action="create", obj=notarisation, fields=["office", "applied_on"])
     return notarisation
 
@@ -628,10 +641,13 @@ def record_notarisation_outcome(
     if updated != 1:
         raise ValidationError(_("已登记过公证结果。"))
     notarisation.refresh_from_db()
-    add_event(case, actor, EventKind.NOTARISATION,
-           _("%(office)s %(outcome)s %(number)s")
-           % {"office": notarisation.office, "outcome": notarisation.get_outcome_display(),
-              "number": number})  # fmt: skip
+    add_event(
+        case,
+        actor,
+        EventKind.NOTARISATION,
+        message="notarisation_outcome",
+        params={"office": notarisation.office, "outcome": outcome, "number": number},
+    )
     audit.record(actor=actor, action="update", obj=notarisation,
                  fields=["outcome", "outcome_on", "certificate_number"])  # fmt: skip
     return notarisation
@@ -701,7 +717,8 @@ def record_follow_up(
         }  # fmt: skip
         follow_up.note = "\n".join(filter(None, [follow_up.note, attempt.strip()]))[-2000:]
         follow_up.save(update_fields=["note", "updated_at"])
-        add_event(case, actor, EventKind.FOLLOW_UP, attempt.strip())
+        add_event(case, actor, EventKind.FOLLOW_UP, note, message="visit_missed",
+                  params={"when": when, "method": method})  # fmt: skip
         audit.record(actor=actor, action="update", obj=follow_up, fields=["note"])
         return follow_up
     follow_up.done_at, follow_up.method, follow_up.visitor = done_at, method, actor
@@ -709,31 +726,25 @@ def record_follow_up(
     follow_up.note = "\n".join(filter(None, [follow_up.note, note]))[-2000:]
     follow_up.save(update_fields=["done_at", "method", "visitor", "outcome", "satisfaction",
                                   "note", "updated_at"])  # fmt: skip
-    text = _("%(when)s %(method)s：%(outcome)s，%(satisfaction)s。%(note)s") % {
-        "when": when, "method": method_label, "outcome": follow_up.get_outcome_display(),
-        "satisfaction": follow_up.get_satisfaction_display(), "note": note,
-    }  # fmt: skip
-    add_event(case, actor, EventKind.FOLLOW_UP, text.strip())
+    add_event(case, actor, EventKind.FOLLOW_UP, note, message="visit", params={
+        "when": when, "method": method, "outcome": outcome, "satisfaction": satisfaction,
+    })  # fmt: skip
     audit.record(actor=actor, action="update", obj=follow_up,
                  fields=["done_at", "outcome", "satisfaction", "note"])  # fmt: skip
     if outcome in FAILED_VISITS:
         agreement = MediationAgreement.objects.filter(case=case).first()
-        reason = _("回访发现%(outcome)s：%(note)s") % {
-            "outcome": follow_up.get_outcome_display(), "note": note,
-        }  # fmt: skip
         if case.track == Track.POLICE and outcome == VisitOutcome.NOT_PERFORMED:
-            _to_penalty(actor, case, reason)
+            _to_penalty(actor, case, note, outcome=outcome)
         elif case.track == Track.POLICE:
-            add_event(case, actor, EventKind.NOTE,
-                   _("治安调解已结案，纠纷复发的，请作为新的警情或纠纷登记处理。"))  # fmt: skip
+            add_event(case, actor, EventKind.NOTE, message="police_relapse")
         elif (
             outcome == VisitOutcome.NOT_PERFORMED
             and agreement is not None
             and _before_court(agreement)
         ):
-            add_event(case, actor, EventKind.NOTE, _court_remedy(agreement))
+            add_event(case, actor, EventKind.NOTE, message=_court_remedy(agreement))
         else:
-            _reopen(actor, case, reason)
+            _reopen(actor, case, note, outcome=outcome)
         risk.refresh_case(case, actor=actor)
     return follow_up
 

@@ -36,6 +36,7 @@ from fengqiao.audit import services as audit
 from fengqiao.core.concurrency import save_versioned
 from fengqiao.core.masking import mask_name
 from fengqiao.core.roles import Capability, Role, require
+from fengqiao.core.timeline import Message, render_message
 from fengqiao.core.validators import normalise_id_number, validate_id_number, validate_mobile
 from fengqiao.disputes import parties
 from fengqiao.disputes.models import (
@@ -134,6 +135,37 @@ HOUSEHOLD_RELATIONS = (Relation.FAMILY, Relation.OWNER)
 
 def language_label(code: str) -> str:
     return str(LANGUAGES[code]) if code in LANGUAGES else code
+
+
+def _language_list(codes: list[str]) -> str:
+    return _("、").join(language_label(c) for c in codes)
+
+
+def _proximity_label(tier: str) -> str:
+    return str(PROXIMITY_LABELS[tier]) if tier in PROXIMITY_LABELS else tier
+
+
+# Why a mediator is proposed: kept with the assignment's timeline line as keys and
+# parameters, so the line reads in its reader's language.
+REASON_MESSAGES = {
+    "speaks": Message(gettext_lazy("会说所需语言：%(langs)s"), {"langs": _language_list}),
+    "not_speaks": Message(gettext_lazy("不会说：%(langs)s"), {"langs": _language_list}),
+    "speciality": Message(gettext_lazy("擅长%(category)s纠纷"), {"category": Category}),
+    "proximity": Message("%(tier)s", {"tier": _proximity_label}),
+    "load": Message(gettext_lazy("在办%(load)d件（上限%(max)d件）")),
+    "duty_lawyer": Message(gettext_lazy("今日值班律师（本案涉及法律问题）")),
+    "officer_hosts": Message(gettext_lazy("治安调解由民警主持")),
+}
+
+
+def reasons_text(why: list[dict[str, Any]]) -> str:
+    """Stored proposal reasons (:attr:`Candidate.why`) as text in the active language."""
+    return _("；").join(
+        render_message(
+            REASON_MESSAGES, item.get("m", ""), {k: v for k, v in item.items() if k != "m"}
+        )
+        for item in why
+    )
 
 
 def normalise_language(value: str) -> str:
@@ -524,6 +556,9 @@ class Candidate:
     score: int
     reasons: list[str]
     load: int
+    # The reasons as message keys and parameters (a timeline line renders them in its
+    # reader's language; ``reasons`` is the text in the language of this request).
+    why: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def reason_text(self) -> str:
@@ -728,36 +763,38 @@ def propose(case: DisputeCase, *, user: Any) -> Proposals:
         if refusals:
             excluded.append(Excluded(mediator, refusals))
             continue
-        score, reasons = 0, []
+        score = 0
+        reasons: list[str] = []
+        why: list[dict[str, Any]] = []
+
+        def because(
+            key: str, why: list[dict[str, Any]] = why, reasons: list[str] = reasons, **params: Any
+        ) -> None:
+            why.append({"m": key, **params})
+            reasons.append(REASON_MESSAGES[key].format(params))
+
         speaks = [code for code in foreign if code in mediator.languages]
         missing = [code for code in foreign if code not in mediator.languages]
         if speaks:
             score += LANGUAGE_POINTS * len(speaks)
-            reasons.append(
-                _("会说所需语言：%(langs)s")
-                % {"langs": "、".join(language_label(c) for c in speaks)}
-            )
+            because("speaks", langs=speaks)
         if missing:
-            reasons.append(
-                _("不会说：%(langs)s") % {"langs": "、".join(language_label(c) for c in missing)}
-            )
+            because("not_speaks", langs=missing)
         if case.category in mediator.specialities:
             score += SPECIALITY_POINTS
-            reasons.append(_("擅长%(category)s纠纷") % {"category": case.get_category_display()})
+            because("speciality", category=case.category)
         tier = _proximity(units, mediator)
         score += PROXIMITY_POINTS[tier]
-        reasons.append(str(PROXIMITY_LABELS[tier]))
+        because("proximity", tier=tier)
         score -= round(LOAD_POINTS * load / mediator.max_open_cases)
-        reasons.append(
-            _("在办%(load)d件（上限%(max)d件）") % {"load": load, "max": mediator.max_open_cases}
-        )
+        because("load", load=load, max=mediator.max_open_cases)
         if mediator.pk in on_duty:
             score += DUTY_LAWYER_POINTS
-            reasons.append(_("今日值班律师（本案涉及法律问题）"))
+            because("duty_lawyer")
         if case.track == Track.POLICE and mediator.kind == MediatorKind.OFFICER:
             score += POLICE_TRACK_OFFICER_POINTS
-            reasons.append(_("治安调解由民警主持"))
-        candidates.append(Candidate(mediator, score, reasons, load))
+            because("officer_hosts")
+        candidates.append(Candidate(mediator, score, reasons, load, why))
     candidates.sort(key=lambda c: (-c.score, c.load, c.mediator.name, c.mediator.pk))
     excluded.sort(key=lambda e: (e.mediator.name, e.mediator.pk))
     return Proposals(candidates, excluded, needed, legal)
@@ -826,14 +863,9 @@ def assign(
         assigned_by=actor,
         reason=candidate.reason_text[:ASSIGNMENT_REASON_LENGTH],
     )
-    role = _("主调解员") if lead else _("协助调解员")
-    line = _("指派%(role)s：%(name)s（%(kind)s）。推荐理由：%(why)s") % {
-        "role": role,
-        "name": mediator.name,
-        "kind": mediator.get_kind_display(),
-        "why": candidate.reason_text,
-    }
-    add_event(case, actor, EventKind.ASSIGNMENT, f"{line} {note}".strip())
+    add_event(case, actor, EventKind.ASSIGNMENT, note, message="assigned", params={
+        "role": lead, "name": mediator.name, "kind": mediator.kind, "why": candidate.why,
+    })  # fmt: skip
     audit.record(
         actor=actor,
         action="create",
@@ -859,13 +891,8 @@ def end_assignment(*, actor: Any, assignment: Assignment, reason: str) -> Assign
     reason = clean_reason(reason)
     assignment.ended_at = timezone.now()
     assignment.save(update_fields=["ended_at", "updated_at"])
-    add_event(
-        case,
-        actor,
-        EventKind.ASSIGNMENT,
-        _("结束指派：%(name)s。理由：%(reason)s")
-        % {"name": assignment.mediator.name, "reason": reason},
-    )
+    add_event(case, actor, EventKind.ASSIGNMENT, reason, message="assignment_ended",
+              params={"name": assignment.mediator.name})  # fmt: skip
     audit.record(
         actor=actor,
         action="update",

@@ -340,10 +340,9 @@ def add_session(
         case=case, held_at=held_at, mediator=mediator, recorded_by=actor, **values
     )
     local = timezone.localtime(held_at)
-    note = _("%(when)s 在%(place)s调解。参加人员：%(who)s") % {
+    add_event(case, actor, EventKind.SESSION, message="session", params={
         "when": f"{local:%Y-%m-%d %H:%M}", "place": values["place"], "who": values["attendees"],
-    }  # fmt: skip
-    add_event(case, actor, EventKind.SESSION, note)
+    })  # fmt: skip
     audit.record(actor=actor, action="create", obj=session,
                  fields=["held_at", "place", "attendees", "summary"])  # fmt: skip
     risk.refresh_case(case, actor=actor)  # threats said during mediation count
@@ -409,11 +408,9 @@ def add_attachment(
     attachment.file.save(f"{uuid.uuid4().hex}.{kind.extension}", File(upload), save=False)
     try:
         attachment.save()
-        add_event(case, actor, EventKind.NOTE,
-               _("上传材料：%(name)s（%(size)s MB）%(what)s") % {
-                   "name": original, "size": megabytes(size) if size >= 1024 * 1024 else "<1",
-                   "what": description,
-               })  # fmt: skip
+        add_event(case, actor, EventKind.NOTE, description, message="attachment", params={
+            "name": original, "size": megabytes(size) if size >= 1024 * 1024 else "<1",
+        })  # fmt: skip
         audit.record(actor=actor, action="create", obj=attachment,
                      fields=["file", "sha256"], reason=sha256)  # fmt: skip
     except BaseException:
@@ -523,9 +520,8 @@ def refer(
         case=case, kind=kind, to_body=body, to_unit=to_unit, reason=reason, referred_by=actor
     )
     target = body or (to_unit.name if to_unit else "")
-    add_event(case, actor, EventKind.REFERRAL,
-           _("%(kind)s至%(to)s，待接收：%(reason)s")
-           % {"kind": referral.get_kind_display(), "to": target, "reason": reason})  # fmt: skip
+    add_event(case, actor, EventKind.REFERRAL, reason, message="referral",
+              params={"kind": referral.kind, "to": target})  # fmt: skip
     audit.record(actor=actor, action="create", obj=referral, fields=["kind", "reason"],
                  reason=reason)  # fmt: skip
     return referral
@@ -592,16 +588,13 @@ def respond(*, actor: Any, referral: Referral, accept: bool, response: str) -> R
         raise ValidationError(_("该移交已答复。"))
     referral.refresh_from_db()
     target = referral.to_body or (referral.to_unit.name if referral.to_unit else "")
-    verdict = _("接收") if accept else _("退回")
-    note = _("%(to)s%(verdict)s%(kind)s：%(response)s") % {
-        "to": target, "verdict": verdict, "kind": referral.get_kind_display(), "response": response,
-    }  # fmt: skip
-    add_event(case, actor, EventKind.REFERRAL, note)
+    add_event(case, actor, EventKind.REFERRAL, response, message="referral_answered",
+              params={"to": target, "verdict": accept, "kind": referral.kind})  # fmt: skip
     audit.record(actor=actor, action="update", obj=referral, fields=["status", "response"],
                  reason=response)  # fmt: skip
     if accept and referral.kind == ReferralKind.REFER:
-        move_to(actor, case, Status.REFERRED, case.version,
-              _("移交%(to)s：%(reason)s") % {"to": target, "reason": referral.reason})  # fmt: skip
+        move_to(actor, case, Status.REFERRED, case.version, referral.reason,
+                message="referred", params={"to": target})  # fmt: skip
     elif accept:
         _transfer(actor, case, referral)
     return referral
@@ -612,13 +605,13 @@ def _transfer(actor: Any, case: DisputeCase, referral: Referral) -> None:
     case.jurisdiction = referral.to_unit  # type: ignore[assignment]
     save_versioned(case, expected_version=case.version, fields=["jurisdiction"])
     ended = case.assignments.filter(ended_at__isnull=True).update(ended_at=timezone.now())
-    note = _("转办：责任单位由%(old)s变更为%(new)s。") % {
-        "old": old.name,
-        "new": case.jurisdiction.name,
-    }
-    if ended:
-        note += _("原调解员指派已结束，请接收单位重新指派。")
-    add_event(case, actor, EventKind.NOTE, note)
+    add_event(
+        case,
+        actor,
+        EventKind.NOTE,
+        message="transferred",
+        params={"old": old.name, "new": case.jurisdiction.name, "ended": bool(ended)},
+    )
     audit.record(actor=actor, action="update", obj=case, fields=["jurisdiction"],
                  reason=referral.reason)  # fmt: skip
 

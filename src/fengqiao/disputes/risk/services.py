@@ -748,15 +748,15 @@ def _warn(cases: Sequence[tuple[Any, Score]], *, actor: Any = None) -> int:
         for officer in who.officers:
             notices.append((now, now, case.pk, officer.pk, "", score.score, reasons))
         notices.append((now, now, case.pk, None, who.body, score.score, reasons))
-        names = "、".join([u.full_name or u.get_username() for u in who.officers] + [who.body])
-        note = _("风险等级升为高（%(score)d分），已预警通知：%(who)s。") % {
-            "score": score.score, "who": names,
-        }  # fmt: skip
-        events.append((case.pk, now, actor_id, EventKind.WARNING.value, "", "", note))
+        names = [u.full_name or u.get_username() for u in who.officers] + [who.body]
+        params = json.dumps({"score": score.score, "who": names}, ensure_ascii=False)
+        events.append(
+            (case.pk, now, actor_id, EventKind.WARNING.value, "", "", "risk_warned", params, "")
+        )
     _insert(WarningNotice, ["created_at", "updated_at", "case_id", "recipient_id",
                             "recipient_body", "score", "reasons"], notices)  # fmt: skip
     _insert(CaseEvent, ["case_id", "at", "actor_id", "kind", "from_status", "to_status",
-                        "note"], events)  # fmt: skip
+                        "message", "params", "note"], events)  # fmt: skip
     audit.record(
         actor=actor, action="create", object_type="disputes.warningnotice",
         object_ids=[c.pk for c, _ in cases], object_repr=f"{len(notices)} notices",
@@ -883,9 +883,8 @@ def refresh(*, actor: Any, case: DisputeCase) -> Score:
     """重新评估: someone asks for the case's score now rather than at the next run."""
     check_scope(actor, case)
     score = refresh_case(case, actor=actor)
-    add_event(case, actor, EventKind.NOTE, _("重新评估风险：%(score)d分（%(level)s）") % {
-        "score": score.score, "level": RiskLevel(score.level).label,
-    })  # fmt: skip
+    add_event(case, actor, EventKind.NOTE, message="risk_reassessed",
+              params={"score": score.score, "level": score.level})  # fmt: skip
     audit.record(actor=actor, action="update", obj=case, fields=["risk_score", "risk_level"])
     return score
 
@@ -935,7 +934,7 @@ def mark_read(*, actor: Any, notice_id: int) -> WarningNotice:
         notice.read_at = timezone.now()
         notice.save(update_fields=["read_at", "updated_at"])
         who = actor.full_name or actor.get_username()
-        add_event(notice.case, actor, EventKind.WARNING, _("%(who)s已阅风险预警。") % {"who": who})
+        add_event(notice.case, actor, EventKind.WARNING, message="risk_read", params={"who": who})
         audit.record(actor=actor, action="update", obj=notice, fields=["read_at"],
                      scope_path=notice.case.scope_path)  # fmt: skip
     return notice
