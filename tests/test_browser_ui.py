@@ -1,0 +1,149 @@
+"""What a new user sees in the browser, in Chinese and English: every button readable
+(WCAG AA contrast), every navigation entry on screen at laptop widths and reachable on a
+phone, forms that keep the picked address after an error, a keyboard path through the
+intake form that changes nothing by accident, and PDFs that say they are being made.
+Same fixture as tests/test_browser.py: `fengqiao serve --demo` in real Chromium."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.test_browser import (  # noqa: F401  (fixtures)
+    ARTIFACTS,
+    CHROMIUM,
+    browser,
+    expect,
+    log_in,
+    page,
+    server,
+)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)"
+    ),
+]
+
+# The text colour of every visible control against the colour really behind it: the
+# first opaque background up the ancestors, with translucent ones composited on top.
+CONTRAST_JS = """
+() => {
+  const parse = (c) => {
+    const m = c.match(/rgba?\\(([^)]+)\\)/);
+    if (!m) return [0, 0, 0, 0];
+    const p = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number);
+    return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
+  };
+  const over = (top, bottom) => {
+    const a = top[3] + bottom[3] * (1 - top[3]);
+    if (a === 0) return [0, 0, 0, 0];
+    return [0, 1, 2].map((i) => (top[i] * top[3] + bottom[i] * bottom[3] * (1 - top[3])) / a)
+      .concat([a]);
+  };
+  const luminance = (c) => {
+    const [r, g, b] = c.slice(0, 3).map((v) => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const behind = (el) => {
+    const layers = [];
+    for (let node = el; node; node = node.parentElement) {
+      const bg = parse(getComputedStyle(node).backgroundColor);
+      if (bg[3] > 0) layers.push(bg);
+      if (bg[3] >= 1) break;
+    }
+    let colour = [255, 255, 255, 1];  // the canvas
+    for (const layer of layers.reverse()) colour = over(layer, colour);
+    return colour;
+  };
+  const selector = "button, a.button, input[type=submit], input[type=button], input[type=reset]";
+  const found = [];
+  for (const el of document.querySelectorAll(selector)) {
+    const box = el.getBoundingClientRect();
+    const style = getComputedStyle(el);
+    if (el.disabled || box.width === 0 || box.height === 0 || style.visibility !== "visible"
+        || !(el.innerText || el.value || "").trim()) continue;
+    const bg = behind(el);
+    const fg = over(parse(style.color), bg);
+    const [l1, l2] = [luminance(fg), luminance(bg)].sort((a, b) => b - a);
+    const ratio = (l1 + 0.05) / (l2 + 0.05);
+    found.push({text: (el.innerText || el.value).trim().slice(0, 40),
+                cls: el.className, ratio: Math.round(ratio * 100) / 100});
+  }
+  return found;
+}
+"""
+
+
+def unreadable_buttons(page) -> list[dict]:
+    """The visible buttons of the page whose text contrast is below WCAG AA (4.5:1)."""
+    controls = page.evaluate(CONTRAST_JS)
+    assert controls, f"no buttons found on {page.url}"
+    return [dict(c, page=page.url) for c in controls if c["ratio"] < 4.5]
+
+
+def shoot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def switch_language(page, language: str) -> None:
+    page.click(f"button[name=language][value={language}]")
+    page.wait_for_selector(f"html[lang={language}]")
+
+
+# --- every button readable --------------------------------------------------------------
+
+# Beyond the navigation's own entries (every one is visited): the forms and sub-pages.
+BUTTON_PAGES = [
+    "/incidents/new/", "/incidents/duty/", "/disputes/new/", "/disputes/stats/",
+    "/disputes/risk/warnings/", "/disputes/mediators/registry/", "/disputes/mediators/rooms/",
+    "/disputes/screening/", "/registry/import/", "/dashboard/reports/",
+]  # fmt: skip
+
+
+def test_every_button_has_readable_text_in_both_languages(page):
+    """White on white was the class of fault: a container's button rule beat .primary.
+    Every visible button on the station's pages, a new case before acceptance (受理并开始
+    调解) and after it (the agreement form's 登记协议), at least 4.5:1."""
+    log_in(page, "nanjie.chief")
+    bad: list[dict] = []
+    for language in ("zh-hans", "en"):
+        if language == "en":
+            switch_language(page, "en")
+        nav = page.eval_on_selector_all("nav.mainnav a", "links => links.map(a => a.href)")
+        for url in nav + [page.base + path for path in BUTTON_PAGES]:
+            response = page.goto(url)
+            assert response.status == 200, url
+            bad += unreadable_buttons(page)
+    switch_language(page, "zh-hans")
+    # A new case, still 已登记: the acceptance form and its primary button.
+    page.goto(page.base + "/disputes/new/")
+    page.select_option("#id_category", "neighbours")
+    page.fill("#id_narrative", "两户因楼道堆放杂物发生争吵。")
+    page.fill("#id_location_text", "阳头路2号")
+    page.fill("#id_parties-0-name", "张三")
+    page.fill("#id_parties-0-phone", "13800001111")
+    page.fill("#id_parties-1-name", "李四")
+    page.fill("#id_parties-1-phone", "13900002222")
+    page.click("button[type=submit].primary")
+    expect(page.locator(".tracking-code")).to_be_visible()
+    for _ in range(2):
+        page.click("button[name=consent][value=given] >> nth=0")
+    expect(page.locator("text=受理并开始调解")).to_be_visible()
+    bad += unreadable_buttons(page)
+    shoot(page, "buttons-dispute-accept")
+    page.click("text=受理并开始调解")
+    expect(page.locator("ol.timeline")).to_contain_text("已登记 → 调解中")
+    details = page.locator("details:has(form.agreement-form)")
+    if details.count() and details.get_attribute("open") is None:
+        details.locator("summary").click()
+    expect(page.locator("form.agreement-form button.primary")).to_be_visible()
+    bad += unreadable_buttons(page)
+    shoot(page, "buttons-dispute-agreement")
+    switch_language(page, "en")
+    bad += unreadable_buttons(page)
+    assert bad == [], bad
