@@ -36,6 +36,7 @@ from fengqiao.audit import services as audit
 from fengqiao.core.concurrency import save_versioned
 from fengqiao.core.masking import mask_name
 from fengqiao.core.roles import Capability, Role, require
+from fengqiao.core.text import join_list
 from fengqiao.core.validators import normalise_id_number, validate_id_number, validate_mobile
 from fengqiao.disputes import parties
 from fengqiao.disputes.models import (
@@ -267,7 +268,7 @@ def _clean_mediator(
         codes = [str(code).strip().lower() for code in values["languages"] or []]
         unknown = [code for code in codes if code and code not in LANGUAGES]
         if unknown:
-            fail("languages", _("未知的语言代码：%(codes)s。") % {"codes": "、".join(unknown)})
+            fail("languages", _("未知的语言代码：%(codes)s。") % {"codes": join_list(unknown)})
         cleaned["languages"] = sorted({code for code in codes if code})
     if "specialities" in values:
         chosen = [str(value) for value in values["specialities"] or []]
@@ -735,11 +736,11 @@ def propose(case: DisputeCase, *, user: Any) -> Proposals:
             score += LANGUAGE_POINTS * len(speaks)
             reasons.append(
                 _("会说所需语言：%(langs)s")
-                % {"langs": "、".join(language_label(c) for c in speaks)}
+                % {"langs": join_list(language_label(c) for c in speaks)}
             )
         if missing:
             reasons.append(
-                _("不会说：%(langs)s") % {"langs": "、".join(language_label(c) for c in missing)}
+                _("不会说：%(langs)s") % {"langs": join_list(language_label(c) for c in missing)}
             )
         if case.category in mediator.specialities:
             score += SPECIALITY_POINTS

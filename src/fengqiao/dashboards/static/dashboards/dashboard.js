@@ -179,10 +179,10 @@
           el.classList.add("chart-empty");
           el.textContent = data.labels.map_none;
           el.setAttribute("data-drawn", "1");
-          note(el, missing.length ? data.labels.map_missing + missing.join("、") : "");
+          note(el, missing.length ? data.labels.map_missing + missing.join(data.labels.list_separator) : "");
           return;
         }
-        note(el, missing.length ? data.labels.map_missing + missing.join("、") : "");
+        note(el, missing.length ? data.labels.map_missing + missing.join(data.labels.list_separator) : "");
         var name = "fq-" + geo.node.id + "-" + geo.period + "-" + (mapSeq += 1);
         echarts.registerMap(name, { type: "FeatureCollection", features: geo.features });
         var rows = geo.features.map(function (f) {
