@@ -147,3 +147,76 @@ def test_every_button_has_readable_text_in_both_languages(page):
     switch_language(page, "en")
     bad += unreadable_buttons(page)
     assert bad == [], bad
+
+
+# --- every navigation entry on screen ----------------------------------------------------
+
+# For every entry of the main navigation: is its box inside the viewport, inside every
+# ancestor that clips (overflow other than visible), and is it what the browser hits at
+# its centre (nothing drawn over it)?
+NAV_JS = """
+() => [...document.querySelectorAll("nav.mainnav a")].map((a) => {
+  const r = a.getBoundingClientRect();
+  const problems = [];
+  if (r.width === 0 || r.height === 0 || getComputedStyle(a).visibility !== "visible")
+    problems.push("not shown");
+  else {
+    if (r.left < 0 || r.top < 0 || r.right > innerWidth + 0.5 || r.bottom > innerHeight + 0.5)
+      problems.push("outside the viewport");
+    for (let node = a.parentElement; node && node !== document.body; node = node.parentElement) {
+      const s = getComputedStyle(node);
+      if (s.overflowX !== "visible" || s.overflowY !== "visible") {
+        const c = node.getBoundingClientRect();
+        if (r.left < c.left - 0.5 || r.right > c.right + 0.5 || r.top < c.top - 0.5
+            || r.bottom > c.bottom + 0.5) problems.push("clipped by " + node.tagName);
+      }
+    }
+    const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+    if (!hit || !a.contains(hit)) problems.push("covered");
+  }
+  return {text: a.textContent.trim(), problems};
+})
+"""
+
+
+def hidden_nav_entries(page) -> list[str]:
+    entries = page.evaluate(NAV_JS)
+    assert entries, "no navigation entries"
+    return [f"{e['text']}: {', '.join(e['problems'])}" for e in entries if e["problems"]]
+
+
+def test_every_role_sees_every_navigation_entry_at_laptop_widths_and_on_a_phone(server, page):
+    """Each demo role, in Chinese and English: at 1280 and 1366 px every entry is fully on
+    screen; at 390 px (a phone) every entry is reachable through the menu button."""
+    hidden: list[str] = []
+    for username, _role, _unit in server[1]:
+        log_in(page, username)
+        for language in ("zh-hans", "en"):
+            if language == "en":
+                switch_language(page, "en")
+            for width in (1280, 1366):
+                page.set_viewport_size({"width": width, "height": 800})
+                hidden += [f"{username} {language} {width}: {h}" for h in hidden_nav_entries(page)]
+                if username == "admin" and width == 1280:
+                    shoot(page, f"nav-{language}-1280")
+            page.set_viewport_size({"width": 390, "height": 844})
+            if username == "admin":
+                shoot(page, f"nav-{language}-390")
+            toggle = page.locator(".nav-toggle")
+            if toggle.count() and toggle.is_visible():
+                # Folded away until asked, then every entry is on screen.
+                assert page.locator("nav.mainnav").is_hidden()
+                toggle.click()
+                expect(toggle).to_have_attribute("aria-expanded", "true")
+                if username == "admin":
+                    shoot(page, f"nav-{language}-390-open")
+                hidden += [f"{username} {language} 390: {h}" for h in hidden_nav_entries(page)]
+                toggle.click()
+                expect(page.locator("nav.mainnav")).to_be_hidden()
+            else:  # no menu: the entries themselves must all be on screen
+                hidden += [f"{username} {language} 390: {h}" for h in hidden_nav_entries(page)]
+            page.set_viewport_size({"width": 1280, "height": 800})
+        switch_language(page, "zh-hans")
+        page.click("text=退出")
+        page.wait_for_selector("#id_username")
+    assert hidden == [], hidden
