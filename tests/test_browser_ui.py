@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_browser import (  # noqa: F401  (fixtures)
-    ARTIFACTS,
-    CHROMIUM,
-    browser,
-    expect,
-    log_in,
-    page,
-    server,
-)
+from tests import test_browser
+from tests.test_browser import ARTIFACTS, CHROMIUM, expect, log_in
+
+# The same fixtures as test_browser.py (one server per module).
+server = test_browser.server
+browser = test_browser.browser
+page = test_browser.page
 
 pytestmark = [
     pytest.mark.browser,

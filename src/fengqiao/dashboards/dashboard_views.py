@@ -16,8 +16,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_noop, pgettext
 from django.views.decorators.http import require_GET
 
 from fengqiao.core.roles import Capability, require
