@@ -218,3 +218,128 @@ def test_every_role_sees_every_navigation_entry_at_laptop_widths_and_on_a_phone(
         page.click("text=退出")
         page.wait_for_selector("#id_username")
     assert hidden == [], hidden
+
+
+# --- the intake form's keyboard path ----------------------------------------------------
+
+
+def focused(page) -> str:
+    return page.evaluate("document.activeElement.id || document.activeElement.name")
+
+
+def test_after_a_resolver_miss_tab_and_arrow_keys_change_nothing_unseen(page):
+    """The hint says "arrow keys pick the standard address". After a miss there is no list:
+    Tab used to land on 责任单位 (a select), where ↓ silently changed the unit. Now Tab goes
+    on to the description, and ↓ from the location goes into the list when there is one."""
+    log_in(page, "nanjie.officer2")  # the command room
+    page.goto(page.base + "/incidents/new/")
+    unit = page.locator("#id_jurisdiction")
+    before = unit.input_value()
+    page.focus("#id_location_text")
+    page.keyboard.type("qqxx")
+    expect(page.locator(".address-none")).to_be_visible()
+    page.keyboard.press("ArrowDown")  # no list: stays in the text field
+    assert focused(page) == "id_location_text"
+    page.keyboard.press("Tab")
+    assert focused(page) == "id_description"
+    page.keyboard.press("ArrowDown")
+    assert unit.input_value() == before
+
+    # A hit: ↓ enters the list on "none picked", ↓ again picks the first address, Tab
+    # leaves the list for the description; the unit is untouched all along.
+    page.fill("#id_location_text", "")
+    page.focus("#id_location_text")
+    page.keyboard.type("钟楼巷2号")  # a demo address of 南街
+    expect(page.locator(".address-options")).to_be_visible()
+    page.keyboard.press("ArrowDown")
+    assert focused(page) == "address"
+    page.keyboard.press("ArrowDown")
+    picked = page.locator("input[name=address]:checked").get_attribute("value")
+    assert picked
+    page.keyboard.press("Tab")
+    assert focused(page) == "id_description"
+    assert unit.input_value() == before
+    shoot(page, "intake-keyboard")
+
+
+# --- chart labels never break inside a word ---------------------------------------------
+
+LABELS_JS = """
+(selector) => {
+  const el = document.querySelector(selector);
+  const option = echarts.getInstanceByDom(el).getOption();
+  const measure = document.createElement("canvas").getContext("2d");
+  const widest = (names, size) => {
+    measure.font = size + "px sans-serif";
+    return Math.max(0, ...names.flatMap((n) =>
+      String(n).match(/[^\\s\\u2e80-\\u9fff\\uff00-\\uffef]+/g) || []).map(
+      (w) => measure.measureText(w).width));
+  };
+  const axis = [].concat(option.xAxis, option.yAxis).find((a) => a && a.type === "category");
+  if (axis) {
+    const label = axis.axisLabel;
+    const names = axis.data.map((d) => (d && d.value !== undefined ? d.value : d));
+    return {breaks: label.overflow === "break" && !label.rotate, width: label.width,
+            widest: widest(names, label.fontSize || 12)};
+  }
+  const pie = option.series[0];
+  return {breaks: pie.label.overflow === "break", width: pie.label.width,
+          widest: widest(pie.data.map((d) => d.name + " " + d.value), pie.label.fontSize || 12)};
+}
+"""
+
+
+def test_english_chart_labels_are_never_narrower_than_their_longest_word(page):
+    """ECharts' overflow "break" cuts a word that does not fit its width ("Crimina l")."""
+    log_in(page, "nanjie.chief")
+    switch_language(page, "en")
+    narrow: list[str] = []
+    for width in (1280, 1024):
+        page.set_viewport_size({"width": width, "height": 800})
+        page.goto(page.base + "/dashboard/")
+        for chart in ("categories", "disputes"):
+            selector = f"[data-chart={chart}]"
+            expect(page.locator(selector)).to_have_attribute("data-drawn", "1", timeout=15_000)
+            label = page.evaluate(LABELS_JS, selector)
+            if label["breaks"] and label["width"] < label["widest"]:
+                narrow.append(f"{chart} at {width}px: {label}")
+        if width == 1280:
+            shoot(page, "dashboard-en-labels")
+    assert narrow == [], narrow
+
+
+# --- documents say they are being made -----------------------------------------------------
+
+WATCH_BUSY_JS = """
+(selector) => {
+  window.sawBusy = [];
+  const el = document.querySelector(selector);
+  new MutationObserver(() => {
+    if (el.classList.contains("is-busy"))
+      window.sawBusy.push(
+        {text: el.textContent.trim(), disabled: el.getAttribute("aria-disabled")});
+  }).observe(el, {attributes: true, childList: true, subtree: true, characterData: true});
+}
+"""
+
+
+def test_a_pdf_download_shows_that_it_is_being_made_and_then_arrives(page):
+    log_in(page, "nanjie.chief")
+    for language, busy_text in (("zh-hans", "正在生成…"), ("en", "Preparing…")):
+        if language == "en":
+            switch_language(page, "en")
+        for path, selector in (
+            ("/incidents/brief/", "a[data-busy][download]"),
+            ("/dashboard/reports/", "button[data-busy][data-download]"),
+        ):
+            page.goto(page.base + path)
+            control = page.locator(selector)
+            label = control.inner_text()
+            page.evaluate(WATCH_BUSY_JS, selector)
+            with page.expect_download(timeout=30_000) as download:
+                control.click()
+            assert download.value.suggested_filename.endswith(".pdf")
+            seen = page.evaluate("window.sawBusy")
+            assert seen and seen[0] == {"text": busy_text, "disabled": "true"}, seen
+            expect(control).to_have_text(label)  # back to itself once the file is saved
+            expect(control).not_to_have_class("is-busy")
