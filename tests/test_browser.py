@@ -66,13 +66,31 @@ def server(tmp_path_factory):
     process.wait(timeout=10)
 
 
+def fontconfig(directory: Path) -> Path:
+    """A fontconfig file adding the Noto Sans SC the PDFs embed to the system's fonts, so
+    that the browser draws Chinese at its real width (not tofu) even on a machine without
+    CJK fonts: the screenshots are for a human to read, and layout checks need real text."""
+    from fengqiao.core.pdf_fonts import font_path
+
+    conf = directory / "fonts.conf"
+    conf.write_text(
+        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
+        '<include ignore_missing="yes">/etc/fonts/fonts.conf</include>'
+        f"<dir>{font_path().parent}</dir><cachedir>{directory / 'cache'}</cachedir>"
+        "</fontconfig>"
+    )
+    return conf
+
+
 @pytest.fixture(scope="module")
-def browser():
+def browser(tmp_path_factory):
     from playwright.sync_api import sync_playwright
 
+    conf = fontconfig(tmp_path_factory.mktemp("fonts"))
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=CHROMIUM,
+            env={**os.environ, "FONTCONFIG_FILE": str(conf)},
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run"],
         )  # fmt: skip

@@ -22,8 +22,9 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.db import models
 from django.utils.functional import Promise
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from fengqiao.core.text import join_list
 
 # How a parameter's stored value becomes text: a choices class (its label), or a function.
 Render = type[models.Choices] | Callable[[Any], str]
@@ -33,13 +34,6 @@ def choice_label(choices: type[models.Choices], value: Any) -> str:
     """The label of ``value`` in ``choices`` in the active language; an unknown value
     (a choice retired since the line was written) as stored."""
     return str(choices(value).label) if value in choices.values else str(value)
-
-
-def join_list(values: Any) -> str:
-    """A stored list of names, joined as the reader's language joins a list."""
-    if isinstance(values, list | tuple):
-        return gettext("、").join(str(v) for v in values)
-    return str(values)
 
 
 @dataclass(frozen=True)
@@ -119,4 +113,4 @@ class TimelineEvent(models.Model):
         return render_message(self.messages, self.message, self.params or {})
 
 
-__all__ = ["Message", "TimelineEvent", "choice_label", "join_list", "render_message"]
+__all__ = ["Message", "TimelineEvent", "choice_label", "render_message"]

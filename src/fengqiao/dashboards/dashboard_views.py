@@ -16,7 +16,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, pgettext
 from django.views.decorators.http import require_GET
 
 from fengqiao.core.roles import Capability, require
@@ -202,6 +202,7 @@ def _charts(board: Dashboard, *, can_records: bool, screen: bool) -> dict[str, A
             "no_data": _("本期没有数据"),
             "map_value": _("警情数"),
             "map_missing": _("以下单位尚未绘制边界，地图上没有显示："),
+            "list_separator": pgettext("list separator", "、"),
             "map_none": _("下级单位尚未绘制边界（GeoJSON），无法显示地图。"),
             "map_failed": _("地图数据加载失败。"),
             "criminal": _("刑事"),

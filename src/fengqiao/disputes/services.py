@@ -25,6 +25,7 @@ from fengqiao.addresses.models import StandardAddress
 from fengqiao.audit import services as audit
 from fengqiao.core.concurrency import save_versioned
 from fengqiao.core.roles import Capability, Role, require
+from fengqiao.core.text import join_list
 from fengqiao.core.validators import (
     normalise_id_number,
     validate_id_number,
@@ -341,7 +342,7 @@ def acceptance_problems(case: DisputeCase, *, exclusions: frozenset[str] = froze
     if refused:
         problems.append(_("当事人一方明确拒绝调解的，不得调解（人民调解法 第十七条）。"))
     elif pending and not (case.track == Track.PEOPLE and committee_initiated):
-        names = "、".join(str(p.get_role_display()) for p in pending)
+        names = join_list(p.get_role_display() for p in pending)
         problems.append(_("尚未取得当事人同意调解：%(who)s（调解须双方自愿）。") % {"who": names})
     if case.track == Track.POLICE:
         if not case.offence:

@@ -12,6 +12,7 @@ from typing import Any
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from fengqiao.core.text import join_list
 from fengqiao.core.timeline import Message
 from fengqiao.disputes.aftercare.services import PENALTY_RULE, VisitMethod
 from fengqiao.disputes.mediators.services import reasons_text
@@ -54,7 +55,7 @@ def _recipients(names: Any) -> str:
     """Who was warned: officers by name and the judicial office (ours translated)."""
     names = names if isinstance(names, list) else [names]
     shown = [gettext(n) if n == JUDICIAL_OFFICE else str(n) for n in names]
-    return gettext("、").join(shown)
+    return join_list(shown)
 
 
 _AGREEMENT = {"form": AgreementForm}

@@ -124,12 +124,19 @@ def responsible_units(user: Any) -> QuerySet[Jurisdiction]:
 
 
 class IntakeForm(forms.Form):
-    """接警登记. The fields follow a call: where and what first, then the source and
-    the reporter; the times, which default to now, come last, as each datetime-local
+    """接警登记. The fields follow a call: where and what first (the responsible unit, which
+    the picked address decides, after them as an override), then the source and the
+    reporter; the times, which default to now, come last, as each datetime-local
     input costs five Tab stops. Enter in any text field submits."""
 
     location_text = forms.CharField(label=_("地点"), max_length=200)
     address = forms.CharField(required=False, widget=forms.HiddenInput)
+    description = forms.CharField(
+        label=_("简要警情"),
+        max_length=DESCRIPTION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    category = CategoryField(label=_("警情类别"), required=False, blank_label=_("暂不定类"))
     jurisdiction = UnitChoiceField(
         label=_("责任单位"),
         queryset=Jurisdiction.objects.none(),
@@ -137,12 +144,6 @@ class IntakeForm(forms.Form):
         empty_label=_("本人所在单位"),
         help_text=_("选中标准地址时，以该地址所属警务区为准。"),
     )
-    description = forms.CharField(
-        label=_("简要警情"),
-        max_length=DESCRIPTION_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
-    category = CategoryField(label=_("警情类别"), required=False, blank_label=_("暂不定类"))
     source = forms.ChoiceField(label=_("来源"), choices=Source.choices, initial=Source.CALL_110)
     urgency = forms.ChoiceField(
         label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL
@@ -178,6 +179,7 @@ class IntakeForm(forms.Form):
                 "hx-get": reverse("incidents:address_options"),
                 "hx-trigger": "input changed delay:250ms",
                 "hx-target": "#address-options",
+                "data-arrow-into": "#address-options",  # ↓ goes to the list (app.js)
             }
         )
         self.fields["description"].widget.attrs.update(

@@ -77,15 +77,6 @@ def _form_error_text(form: Any) -> str:
 # --- Intake ---------------------------------------------------------------------------
 
 
-def _address_rows(user: Any, text: str) -> list[tuple[Any, Any]]:
-    """The resolver's best standard addresses for a location as typed."""
-    text = text.strip()
-    if len(text) < 2:
-        return []
-    resolution, addresses = address_selectors.resolve_text(user=user, text=text, limit=5)
-    return list(zip(resolution.matches, addresses, strict=False))
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def intake(request: HttpRequest) -> HttpResponse:
@@ -102,14 +93,14 @@ def intake(request: HttpRequest) -> HttpResponse:
                 _announce_intake(request, incident)
                 return redirect("incidents:detail", pk=incident.pk)
         form.focus_first_error()
-    # A refused form comes back as it was sent, the address choices included.
-    location = request.POST.get("location_text", "")
-    context = {
-        "form": form,
-        "rows": _address_rows(request.user, location) if request.method == "POST" else [],
-        "picked": request.POST.get("address", ""),
-        "searched": len(location.strip()) >= 2,
-    }
+    # A refused form comes back as it was sent, the picked address included.
+    context: dict[str, Any] = {"form": form}
+    if request.method == "POST":
+        context |= address_selectors.address_choices(
+            user=request.user,
+            text=request.POST.get("location_text", ""),
+            picked=request.POST.get("address", ""),
+        )
     return render(request, "incidents/intake.html", context)
 
 
@@ -130,9 +121,11 @@ def address_options(request: HttpRequest) -> HttpResponse:
     """The intake form's address autocomplete: the same resolver as the registry's
     ``addresses:suggest``, rendered as a radio group inside the form, so picking one
     (arrow keys) submits its code and picking none keeps the free text."""
-    text = request.GET.get("location_text", "")
-    rows = _address_rows(request.user, text)
-    context = {"rows": rows, "picked": "", "searched": len(text.strip()) >= 2}
+    context = address_selectors.address_choices(
+        user=request.user,
+        text=request.GET.get("location_text", ""),
+        picked=request.GET.get("address", ""),
+    )
     return render(request, "incidents/_address_options.html", context)
 
 

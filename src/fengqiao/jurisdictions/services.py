@@ -15,6 +15,7 @@ from django.db.models.functions import Concat, Length, Substr
 from django.utils.translation import gettext as _
 
 from fengqiao.audit import services as audit
+from fengqiao.core.text import join_list
 from fengqiao.jurisdictions.models import ALLOWED_PARENTS, Jurisdiction, Kind
 
 
@@ -73,7 +74,7 @@ def set_coverage(*, actor: Any, district: Jurisdiction, areas: list[Jurisdiction
         raise ValidationError(_("只有警务区可以设置覆盖的社区和网格。"))
     wrong = [area.name for area in areas if area.kind not in {Kind.COMMUNITY, Kind.GRID}]
     if wrong:
-        raise ValidationError(_("警务区只能覆盖社区、村或网格：%s") % "、".join(wrong))
+        raise ValidationError(_("警务区只能覆盖社区、村或网格：%s") % join_list(wrong))
     district.covers.set(areas)
     audit.record(actor=actor, action="update", obj=district, fields=["covers"])
 

@@ -53,6 +53,7 @@ from fengqiao.audit import services as audit
 from fengqiao.core.exports import to_xlsx
 from fengqiao.core.masking import mask
 from fengqiao.core.roles import Capability, require
+from fengqiao.core.text import join_list
 from fengqiao.core.validators import (
     normalise_id_number,
     validate_id_number,
@@ -321,7 +322,7 @@ def choice_of(choices: Any) -> Converter:
             return ""
         found = _choice_lookup(choices).get(text.lower())
         if found is None:
-            allowed = "、".join(str(label) for label in choices.labels)
+            allowed = join_list(choices.labels)
             raise CellError(_("“%(value)s”不是可选值（%(allowed)s）。") % {
                 "value": text, "allowed": allowed})  # fmt: skip
         return found
@@ -474,7 +475,7 @@ def check_mapping(kind: str, headers: list[str], mapping: dict[str, Any]) -> Map
         clean[name] = index
     missing = [f.label for f in spec.required if f.name not in clean]
     if missing:
-        raise MappingError(_("缺少必填字段的对应列：%(fields)s。") % {"fields": "、".join(missing)})
+        raise MappingError(_("缺少必填字段的对应列：%(fields)s。") % {"fields": join_list(missing)})
     columns = list(clean.values())
     if len(columns) != len(set(columns)):
         raise MappingError(_("同一列不能对应多个字段。"))

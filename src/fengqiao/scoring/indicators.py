@@ -36,6 +36,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from fengqiao.core.text import join_list
+
 MAX_LENGTH = 500
 
 # The names and units of the indicators the platform seeds (migration 0003), marked for
@@ -160,7 +162,7 @@ class _Checker:
                 "公式不支持“%(what)s”：只能使用数字、事实或指标代码、+ − × ÷、括号"
                 "和函数 %(functions)s。"
             )
-            % {"what": _segment(self.text, node), "functions": "、".join(FUNCTIONS)}
+            % {"what": _segment(self.text, node), "functions": join_list(FUNCTIONS)}
         )
 
     def name(self, node: ast.Name) -> Compiled:
@@ -168,7 +170,7 @@ class _Checker:
         kind = self.names.get(name)
         if kind is None:
             close = difflib.get_close_matches(name, list(self.names), n=3, cutoff=0.6)
-            hint = _("，是否想写：%(names)s") % {"names": "、".join(close)} if close else ""
+            hint = _("，是否想写：%(names)s") % {"names": join_list(close)} if close else ""
             raise self.fail(
                 _("未知的事实或指标“%(name)s”%(hint)s。") % {"name": name, "hint": hint}
             )
@@ -209,7 +211,7 @@ class _Checker:
         if name not in FUNCTIONS or node.keywords:
             raise self.fail(
                 _("不支持的函数“%(what)s”：可用的函数有 %(functions)s。")
-                % {"what": _segment(self.text, node.func), "functions": "、".join(FUNCTIONS)}
+                % {"what": _segment(self.text, node.func), "functions": join_list(FUNCTIONS)}
             )
         fewest, most = FUNCTIONS[name]
         count = len(node.args)
@@ -349,7 +351,7 @@ def check(
         if missing:
             raise FormulaError(
                 _("事实“%(name)s”不适用于%(levels)s，请调整适用层级或换用其他事实。")
-                % {"name": name, "levels": "、".join(labels.get(m, m) for m in missing)},
+                % {"name": name, "levels": join_list(labels.get(m, m) for m in missing)},
                 code="formula",
             )
     for ref in sorted(parsed.references - {code}):
@@ -360,7 +362,7 @@ def check(
         if missing:
             raise FormulaError(
                 _("引用的指标“%(code)s”不适用于%(levels)s。")
-                % {"code": ref, "levels": "、".join(labels.get(m, m) for m in missing)},
+                % {"code": ref, "levels": join_list(labels.get(m, m) for m in missing)},
                 code="formula",
             )
     graph = {c: info.references for c, info in others.items()}

@@ -49,6 +49,7 @@ from fengqiao.accounts.selectors import covers
 from fengqiao.audit import services as audit
 from fengqiao.core.concurrency import save_versioned
 from fengqiao.core.roles import Capability, Role, require
+from fengqiao.core.text import join_list
 from fengqiao.jurisdictions.models import Jurisdiction, Kind
 from fengqiao.scoring import facts as fact_source
 from fengqiao.scoring import indicators as formulas
@@ -237,12 +238,12 @@ def _dependants_problem(indicator: Indicator, *, levels: set[str], active: bool)
     ]
     if using and not active:
         return _("以下启用的指标引用了本指标，不能停用：%(codes)s。") % {
-            "codes": "、".join(sorted(i.code for i in using))
+            "codes": join_list(sorted(i.code for i in using))
         }
     lost = sorted(i.code for i in using if not i.levels <= levels)
     if lost:
         return _("以下指标引用了本指标，其适用层级须包含在本指标之内：%(codes)s。") % {
-            "codes": "、".join(lost)
+            "codes": join_list(lost)
         }
     return ""
 

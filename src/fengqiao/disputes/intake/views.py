@@ -160,10 +160,21 @@ def intake(request: HttpRequest) -> HttpResponse:
         if case is not None:
             messages.success(request, _("已登记，案号 %(code)s。") % {"code": case.code})
             return redirect("disputes:detail", code=case.code)
+    context: dict[str, Any] = {"form": form, "party_forms": party_forms, "incident": incident}
+    # The address picker comes back as it was sent (an error, or one more party), and a
+    # case taken over from an incident starts with the incident's standard address.
+    if data is not None:
+        context |= address_selectors.address_choices(
+            user=user, text=data.get("location_text", ""), picked=data.get("address", "")
+        )
+    elif incident is not None and incident.address_id:
+        context |= address_selectors.address_choices(
+            user=user, text=incident.location_text, picked=incident.address.code
+        )
     return render(
         request,
         "disputes/intake.html",
-        {"form": form, "party_forms": party_forms, "incident": incident},
+        context,
         status=422 if request.method == "POST" and not adding else 200,
     )
 

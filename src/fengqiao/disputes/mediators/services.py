@@ -36,6 +36,7 @@ from fengqiao.audit import services as audit
 from fengqiao.core.concurrency import save_versioned
 from fengqiao.core.masking import mask_name
 from fengqiao.core.roles import Capability, Role, require
+from fengqiao.core.text import join_list
 from fengqiao.core.timeline import Message, render_message
 from fengqiao.core.validators import normalise_id_number, validate_id_number, validate_mobile
 from fengqiao.disputes import parties
@@ -138,7 +139,7 @@ def language_label(code: str) -> str:
 
 
 def _language_list(codes: list[str]) -> str:
-    return _("、").join(language_label(c) for c in codes)
+    return join_list(language_label(c) for c in codes)
 
 
 def _proximity_label(tier: str) -> str:
@@ -299,7 +300,7 @@ def _clean_mediator(
         codes = [str(code).strip().lower() for code in values["languages"] or []]
         unknown = [code for code in codes if code and code not in LANGUAGES]
         if unknown:
-            fail("languages", _("未知的语言代码：%(codes)s。") % {"codes": "、".join(unknown)})
+            fail("languages", _("未知的语言代码：%(codes)s。") % {"codes": join_list(unknown)})
         cleaned["languages"] = sorted({code for code in codes if code})
     if "specialities" in values:
         chosen = [str(value) for value in values["specialities"] or []]

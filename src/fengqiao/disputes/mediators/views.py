@@ -27,6 +27,7 @@ from fengqiao.core.concurrency import StaleEditError
 from fengqiao.core.forms import refusal_text, show_refusal
 from fengqiao.core.masking import mask
 from fengqiao.core.roles import Capability, Role, require
+from fengqiao.core.text import join_list
 from fengqiao.disputes import selectors
 from fengqiao.disputes.mediators import rota as duty_rota
 from fengqiao.disputes.mediators import services as mediators
@@ -60,7 +61,7 @@ PERSON_FIELD = {"person": "person_id_number"}
 
 
 def _labels(codes: list[str], table: dict[str, Any]) -> str:
-    return "、".join(str(table.get(code, code)) for code in codes)
+    return join_list(table.get(code, code) for code in codes)
 
 
 CATEGORY_LABELS = dict(Category.choices)

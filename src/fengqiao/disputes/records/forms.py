@@ -16,6 +16,7 @@ from django.forms import BaseFormSet, formset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from fengqiao.core.text import join_list
 from fengqiao.disputes.aftercare import services as aftercare
 from fengqiao.disputes.models import (
     TEXT_MAX_LENGTH,
@@ -125,7 +126,7 @@ class AttachmentForm(PanelForm):
             "不接收可执行程序和脚本。"
         ) % {
             "limit": records.megabytes(records.max_attachment_bytes()),
-            "types": "、".join(records.ALLOWED_LABELS),
+            "types": join_list(records.ALLOWED_LABELS),
         }  # fmt: skip
 
 

@@ -39,6 +39,7 @@ from fengqiao.accounts.selectors import covers, scoped
 from fengqiao.audit import services as audit
 from fengqiao.core.concurrency import save_versioned
 from fengqiao.core.roles import Capability, Role, require
+from fengqiao.core.text import join_list
 from fengqiao.disputes import selectors
 from fengqiao.disputes.models import (
     TEXT_MAX_LENGTH,
@@ -158,7 +159,7 @@ def _refused(what: str) -> ValidationError:
 
 def _not_allowed() -> ValidationError:
     return ValidationError(
-        {"file": _("不支持的文件格式。可上传：%(types)s。") % {"types": "、".join(ALLOWED_LABELS)}}
+        {"file": _("不支持的文件格式。可上传：%(types)s。") % {"types": join_list(ALLOWED_LABELS)}}
     )
 
 

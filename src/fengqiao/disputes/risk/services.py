@@ -100,6 +100,7 @@ from django.utils.translation import gettext_lazy
 from fengqiao.accounts.models import User
 from fengqiao.audit import services as audit
 from fengqiao.core.roles import Capability, Role, require
+from fengqiao.core.text import join_list
 from fengqiao.disputes import clocks, parties, selectors
 from fengqiao.disputes.models import (
     CLOSED_STATUSES,
@@ -367,7 +368,7 @@ def reason_text(reason: dict[str, Any]) -> str:
         return str(reason.get("code", ""))
     params = dict(reason.get("params") or {})
     if "words" in params:
-        params["words"] = "、".join(params["words"])
+        params["words"] = join_list(params["words"])
     if "category" in params:
         params["category"] = str(Category(params["category"]).label)
     if "amount" in params:

@@ -63,6 +63,20 @@
     el.setAttribute("data-drawn", "1");
   }
 
+  // The width of the longest word of the names (Latin words only: Chinese may wrap
+  // between any two characters), so labels are never narrower than a word.
+  var measure = document.createElement("canvas").getContext("2d");
+  function widestWord(names, fontSize) {
+    measure.font = fontSize + "px sans-serif";
+    var widest = 0;
+    names.forEach(function (name) {
+      (String(name).match(/[^\s\u2e80-\u9fff\uff00-\uffef]+/g) || []).forEach(function (w) {
+        widest = Math.max(widest, Math.ceil(measure.measureText(w).width));
+      });
+    });
+    return widest;
+  }
+
   function bars(el, data, t) {
     var rows = data.categories;
     if (!rows.length) return empty(el, data);
@@ -74,8 +88,16 @@
       axisTick: { show: false }, inverse: across }, axisStyle(t));
     names.axisLabel.interval = 0;
     if (!across) {  // long (English) names wrap inside their own slot instead of overlapping
-      names.axisLabel.width = Math.max(40, el.clientWidth / rows.length - 12);
-      names.axisLabel.overflow = "break";
+      var slot = Math.max(40, el.clientWidth / rows.length - 12);
+      var word = widestWord(rows.map(function (r) { return r.name; }), t.fontSize);
+      if (word <= slot) {
+        names.axisLabel.width = slot;
+        names.axisLabel.overflow = "break";
+      } else {
+        // ECharts breaks a word that does not fit its width anywhere ("Crimina l"):
+        // slant the names instead, whole.
+        names.axisLabel.rotate = 30;
+      }
     }
     var values = Object.assign({ type: "value", minInterval: 1 }, axisStyle(t));
     option.xAxis = across ? values : names;
@@ -151,7 +173,9 @@
       type: "pie", radius: ["30%", "55%"], center: ["50%", "52%"], avoidLabelOverlap: true,
       // Labels sit at the panel's edges and wrap there, so long (English) names stay inside.
       label: { color: t.text, fontSize: t.fontSize, formatter: "{b} {c}", alignTo: "edge",
-               edgeDistance: 4, width: Math.max(56, el.clientWidth * 0.25), overflow: "break" },
+               edgeDistance: 4, overflow: "break",
+               width: Math.max(56, el.clientWidth * 0.25,
+                               widestWord(rows.map(function (r) { return r.name + " " + r.value; }), t.fontSize) + 4) },
       labelLine: { length: 8, length2: 6 },
       itemStyle: { borderColor: data.dark ? "#0b1a2e" : "#fff", borderWidth: 2 },
       data: rows.map(function (r) { return { name: r.name, value: r.value, url: r.url }; }),
@@ -179,10 +203,10 @@
           el.classList.add("chart-empty");
           el.textContent = data.labels.map_none;
           el.setAttribute("data-drawn", "1");
-          note(el, missing.length ? data.labels.map_missing + missing.join("、") : "");
+          note(el, missing.length ? data.labels.map_missing + missing.join(data.labels.list_separator) : "");
           return;
         }
-        note(el, missing.length ? data.labels.map_missing + missing.join("、") : "");
+        note(el, missing.length ? data.labels.map_missing + missing.join(data.labels.list_separator) : "");
         var name = "fq-" + geo.node.id + "-" + geo.period + "-" + (mapSeq += 1);
         echarts.registerMap(name, { type: "FeatureCollection", features: geo.features });
         var rows = geo.features.map(function (f) {
