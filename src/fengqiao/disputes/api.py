@@ -15,7 +15,7 @@ from ninja import Field, Router, Schema, Status
 from fengqiao.addresses import codes as address_codes
 from fengqiao.addresses.models import StandardAddress
 from fengqiao.core.masking import mask
-from fengqiao.disputes import selectors, services
+from fengqiao.disputes import risk, selectors, services
 from fengqiao.disputes.models import Category, DisputeCase, PartyKind, PartyRole, Source, Track
 from fengqiao.jurisdictions.models import Jurisdiction
 
@@ -78,14 +78,30 @@ class CaseOut(Schema):
         return obj.jurisdiction.name
 
 
+class RiskReasonOut(Schema):
+    """One reason for the case's risk score: stored as code + parameters, rendered here
+    in the reader's language (the same text as the case page)."""
+
+    code: str
+    points: int
+    text: str
+
+
 class CaseDetailOut(CaseOut):
     narrative: str
     parties: list[PartyOut]
-    risk_reasons: list[str]
+    risk_reasons: list[RiskReasonOut]
 
     @staticmethod
     def resolve_parties(obj: DisputeCase) -> list[object]:
         return list(obj.parties.all())
+
+    @staticmethod
+    def resolve_risk_reasons(obj: DisputeCase) -> list[dict]:
+        return [
+            {"code": r.code, "points": r.points, "text": r.text}
+            for r in risk.explain(obj.risk_reasons or [])
+        ]
 
 
 class Problem(Schema):
