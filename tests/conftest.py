@@ -24,6 +24,12 @@ def _fast_and_plain(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def _own_audit_checkpoints(settings, tmp_path):
+    """Each test has its own (empty) checkpoint file, never the developer's var/ one."""
+    settings.AUDIT_CHECKPOINT_FILE = tmp_path / "audit-checkpoints.jsonl"
+
+
 def make_node(
     kind: str, name: str, parent: Jurisdiction | None = None, code: str = ""
 ) -> Jurisdiction:

@@ -59,9 +59,10 @@ def test_deleted_event_is_reported_as_missing(world):
     assert "missing" in report.problem
 
 
-def test_rehashed_forgery_breaks_the_next_link(world):
-    """An intruder who also recomputes the edited row's hash is caught one row later."""
-    target, following = events(5, world)[2:4]
+def test_rehashed_forgery_is_caught_at_the_row_by_its_mac(world):
+    """An intruder who also recomputes the edited row's hash is caught at that row: its
+    MAC no longer matches (before MACs, one row later, by the broken link)."""
+    target = events(5, world)[2]
     values = {name: getattr(target, name) for name in audit.HASHED_FIELDS if name != "actor_id"}
     values["actor_id"] = target.actor_id
     values["reason"] = "伪造"
@@ -69,7 +70,8 @@ def test_rehashed_forgery_breaks_the_next_link(world):
         "UPDATE audit_auditevent SET reason = %s, hash = %s WHERE seq = %s",
         ["伪造", audit.event_hash(values), target.seq],
     )
-    assert audit.verify_chain().broken_seq == following.seq
+    report = audit.verify_chain()
+    assert report.broken_seq == target.seq and "MAC" in report.problem
 
 
 def test_database_refuses_update_and_delete(world):

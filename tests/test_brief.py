@@ -395,3 +395,19 @@ def test_the_pdf_lists_go_only_to_those_who_may_export(client, data, world):
     assert data.addr1.full_text in client.get(reverse("incidents:brief"), query).content.decode()
     text = pdf_text(client.get(reverse("incidents:brief_pdf"), query).content)
     assert "盗窃" in text and "阳头路" not in text
+
+
+def test_the_brief_prints_the_audit_chains_last_checkpoint(client, data, world):
+    """At the foot of the page and the PDF: "审计链检查点：#N 哈希前缀 时间", a copy of the
+    checkpoint on paper."""
+    from fengqiao.audit import checkpoints
+
+    client.force_login(data.officer)
+    query = {"day": data.day.isoformat(), "unit": world.station_a.pk}
+    assert "审计链检查点：尚无" in client.get(reverse("incidents:brief"), query).content.decode()
+    checkpoint, _ = checkpoints.write_checkpoint()
+    line = f"审计链检查点：{checkpoint.label}"
+    assert line.startswith(f"审计链检查点：#1 {checkpoint.head_hash[:12]} ")
+    assert line in client.get(reverse("incidents:brief"), query).content.decode()
+    pdf = client.get(reverse("incidents:brief_pdf"), query)
+    assert re.sub(r"\s+", "", line) in pdf_text(pdf.content)

@@ -132,24 +132,68 @@ def cmd_demo(args: argparse.Namespace) -> None:
     _print_logins(_load_demo())
 
 
+EXIT_AUDIT_BROKEN = 1  # audit-verify / audit-checkpoint: the chain or its checkpoints do not hold
+
+
+def _audit_broken(line: str) -> None:
+    print(f"fengqiao: {line}", file=sys.stderr)
+    raise SystemExit(EXIT_AUDIT_BROKEN)
+
+
 def cmd_audit_verify(args: argparse.Namespace) -> None:
+    """Exit 0: intact (and matching the last checkpoint, if any); 1: tampering found;
+    2: cannot verify (configuration, database, wrong key)."""
     _setup_django()
     _check_database()
+    from pathlib import Path
+
     from rich.progress import Progress
 
+    from fengqiao.audit.checkpoints import KeyMismatchError
     from fengqiao.audit.models import AuditEvent
     from fengqiao.audit.services import verify_chain
 
     total = AuditEvent.objects.count()
-    with Progress(transient=True) as bar:
-        task = bar.add_task("Verifying the audit chain", total=total)
-        report = verify_chain(progress=lambda done: bar.update(task, completed=done))
+    copies = [Path(path) for path in args.checkpoints or []]
+    for copy in copies:
+        if not copy.is_file():
+            raise CommandError(f"the checkpoint copy {copy} does not exist")
+    try:
+        with Progress(transient=True) as bar:
+            task = bar.add_task("Verifying the audit chain", total=total)
+            report = verify_chain(
+                progress=lambda done: bar.update(task, completed=done), checkpoint_copies=copies
+            )
+    except KeyMismatchError as error:
+        raise CommandError(str(error)) from None
     if not report.ok:
-        raise CommandError(
+        if report.broken_seq is None:  # the checkpoints themselves
+            _audit_broken(f"audit chain BROKEN: {report.problem}")
+        _audit_broken(
             f"audit chain BROKEN at event #{report.broken_seq}: {report.problem} "
             f"({report.checked} events before it verified)"
         )
-    print(f"audit chain intact: {report.checked} events, head hash {report.head_hash}")
+    anchored = (
+        f"matches checkpoint {report.checkpoint.label}"
+        if report.checkpoint
+        else "no checkpoint yet, so a deleted tail would not show (run `./fq audit-checkpoint`)"
+    )
+    print(f"audit chain intact: {report.checked} events, head hash {report.head_hash}, {anchored}")
+
+
+def cmd_audit_checkpoint(args: argparse.Namespace) -> None:
+    _setup_django()
+    _check_database()
+    from django.core.management import call_command
+    from django.core.management.base import CommandError as DjangoCommandError
+
+    options = {"export": args.export} if args.export else {}
+    try:
+        call_command("audit_checkpoint", **options)
+    except DjangoCommandError as error:
+        if "BROKEN" in str(error):
+            _audit_broken(str(error))
+        raise CommandError(str(error)) from None
 
 
 def cmd_divisions(args: argparse.Namespace) -> None:
@@ -239,10 +283,22 @@ def build_parser() -> argparse.ArgumentParser:
     add("migrate", cmd_migrate, "Apply the database migrations.")
     demo = add("demo", cmd_demo, "Load (or complete) the demo bureau and print its logins.")
     demo.add_argument("--verbose", action="store_true", help="list each migration applied")
-    add(
+    verify = add(
         "audit-verify",
         cmd_audit_verify,
-        "Verify the audit log's hash chain; report the first broken link.",
+        "Verify the audit chain (hashes, MACs, the last checkpoint); report the first break.",
+    )
+    verify.add_argument(
+        "--checkpoints", action="append", metavar="FILE",
+        help="also check against this exported checkpoint file; repeatable",
+    )  # fmt: skip
+    checkpoint = add(
+        "audit-checkpoint",
+        cmd_audit_checkpoint,
+        "Verify the audit chain and write a signed checkpoint of its head (var/).",
+    )
+    checkpoint.add_argument(
+        "--export", metavar="FILE", help="copy every checkpoint to FILE instead of writing one"
     )
     divisions = add(
         "divisions", cmd_divisions, "Load the provinces, cities and counties of GB/T 2260 (2024)."

@@ -3,10 +3,10 @@
 Deployment modes (``FENGQIAO_ENV``):
 
 - ``local`` (default): one station on a laptop. SQLite in ``var/``, served on the
-  loopback interface over plain HTTP; a secret key is generated once and kept in
-  ``var/secret_key``.
-- ``production``: behind HTTPS. ``FENGQIAO_SECRET_KEY`` and ``FENGQIAO_ALLOWED_HOSTS``
-  are required; cookies are secure, HSTS and the HTTPS redirect are on.
+  loopback interface over plain HTTP; a secret key and the audit key are generated once
+  and kept in ``var/secret_key`` and ``var/audit_key``.
+- ``production``: behind HTTPS. ``FENGQIAO_SECRET_KEY``, ``FENGQIAO_AUDIT_KEY`` and
+  ``FENGQIAO_ALLOWED_HOSTS`` are required; cookies are secure, HSTS and the HTTPS redirect are on.
 """
 
 from __future__ import annotations
@@ -73,6 +73,42 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+MIN_AUDIT_KEY_LENGTH = 32
+
+
+def _audit_key() -> bytes:
+    """The key of the audit chain's MACs and checkpoints. It must live outside the
+    database (and its backups): whoever holds both can rewrite history undetected."""
+    key = os.environ.get("FENGQIAO_AUDIT_KEY", "")
+    if key:
+        if len(key) < MIN_AUDIT_KEY_LENGTH:
+            raise ImproperlyConfigured(
+                f"FENGQIAO_AUDIT_KEY is too short ({len(key)} characters): use at least "
+                f"{MIN_AUDIT_KEY_LENGTH} (generate one with `./fq secret`)"
+            )
+        return key.encode()
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            "FENGQIAO_AUDIT_KEY is not set: production mode needs the audit chain's key "
+            "(generate one with `./fq secret`, keep it out of the database and its backups)"
+        )
+    path = VAR_DIR / "audit_key"
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        # Created 0600 from the start: the key never sits readable, not even for a moment.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_urlsafe(48))
+    return path.read_text().strip().encode()
+
+
+AUDIT_KEY = _audit_key()
+# Signed checkpoints of the chain (head hash, count, time), appended one JSON line each;
+# kept outside the audited table so that deleting its tail or recomputing it shows.
+AUDIT_CHECKPOINT_FILE = Path(
+    os.environ.get("FENGQIAO_AUDIT_CHECKPOINTS", VAR_DIR / "audit-checkpoints.jsonl")
+).resolve()
 ALLOWED_HOSTS = env_list(
     "FENGQIAO_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"]
 )

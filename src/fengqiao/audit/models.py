@@ -39,7 +39,10 @@ class AuditEvent(models.Model):
     """审计记录: who did what to which object, from where, and why.
 
     ``hash`` = SHA-256 over the event's content and the previous event's hash, so an
-    edited, removed or inserted row breaks the chain at that point.
+    edited, removed or inserted row breaks the chain at that point. ``mac`` = HMAC-SHA256
+    of the hash under the audit key, which is not in the database: whoever can write the
+    table but lacks the key cannot recompute a chain after an edit. Events written before
+    MACs existed have none (``NULL``); the first checkpoint seals them (see checkpoints.py).
     """
 
     seq = models.PositiveBigIntegerField(_("序号"), unique=True)
@@ -67,6 +70,9 @@ class AuditEvent(models.Model):
     request_path = models.CharField(_("请求路径"), max_length=200, blank=True)
     prev_hash = models.CharField(_("前一条哈希"), max_length=64)
     hash = models.CharField(_("哈希"), max_length=64, unique=True)
+    # Nullable so that adding it is an ALTER TABLE on SQLite: a table rebuild would drop
+    # the append-only triggers.
+    mac = models.CharField(_("密钥签名"), max_length=64, null=True, blank=True)  # noqa: DJ001
 
     objects = AuditQuerySet.as_manager()
 
@@ -86,3 +92,33 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("the audit log is append-only")
+
+
+class AuditCheckpoint(models.Model):
+    """审计链检查点: the chain's head, count and time, signed with the audit key.
+
+    A copy of the checkpoint file's lines (``settings.AUDIT_CHECKPOINT_FILE``), which is
+    the authority: this table is in the audited database, so it only serves to notice a
+    truncated or replaced file. ``legacy_until`` is the last event written before MACs
+    existed (0: none), fixed by the first checkpoint."""
+
+    number = models.PositiveIntegerField(_("检查点编号"), unique=True)
+    seq = models.PositiveBigIntegerField(_("链头序号"))
+    count = models.PositiveBigIntegerField(_("记录数"))
+    head_hash = models.CharField(_("链头哈希"), max_length=64)
+    at = models.DateTimeField(_("时间"))
+    legacy_until = models.PositiveBigIntegerField(_("无签名记录截至"), default=0)
+    key_id = models.CharField(_("密钥标识"), max_length=16)
+    prev_mac = models.CharField(_("前一检查点签名"), max_length=64)
+    mac = models.CharField(_("签名"), max_length=64)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("审计链检查点")
+        verbose_name_plural = _("审计链检查点")
+        ordering = ["-number"]
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"#{self.number} {self.head_hash[:12]} ({self.count})"

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -36,6 +38,20 @@ def event_hash(values: dict[str, Any]) -> str:
     content["at"] = values["at"].astimezone(dt.UTC).isoformat(timespec="microseconds")
     payload = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def event_mac(event_hash_hex: str, key: bytes | None = None) -> str:
+    """HMAC-SHA256 of an event's hash under the audit key (the hash already covers the
+    content and the link). About a microsecond: the batch append does not feel it."""
+    message = b"fengqiao-audit-event-v1:" + event_hash_hex.encode("ascii")
+    return hmac.new(key or settings.AUDIT_KEY, message, hashlib.sha256).hexdigest()
+
+
+def key_id(key: bytes | None = None) -> str:
+    """A short public fingerprint of the audit key, written into each checkpoint, so a
+    changed key is told apart from tampered events."""
+    message = b"fengqiao-audit-key-id-v1"
+    return hmac.new(key or settings.AUDIT_KEY, message, hashlib.sha256).hexdigest()[:16]
 
 
 def lock_chain() -> None:
@@ -121,6 +137,7 @@ def _append(events: list[dict[str, Any]]) -> list[AuditEvent]:
         last = AuditEvent.objects.order_by("-seq").values("seq", "hash").first()
         seq, prev = (last["seq"], last["hash"]) if last else (0, GENESIS_HASH)
         at = timezone.now()
+        key = settings.AUDIT_KEY
         rows = []
         for event in events:
             seq += 1
@@ -128,6 +145,7 @@ def _append(events: list[dict[str, Any]]) -> list[AuditEvent]:
                       "user_agent": origin.user_agent, "request_path": origin.path,
                       "prev_hash": prev}  # fmt: skip
             values["hash"] = prev = event_hash(values)
+            values["mac"] = event_mac(prev, key)
             rows.append(AuditEvent(**values))
         if len(rows) == 1:
             rows[0].save(force_insert=True)
@@ -154,40 +172,83 @@ def reveal_personal_field(*, user: Any, obj: Any, field: str, reason: str) -> st
 
 @dataclass(frozen=True)
 class ChainReport:
+    """What a walk of the chain found. ``checkpoint`` is the last one it was checked
+    against (None: no checkpoint yet, so a deleted tail could not be noticed)."""
+
     checked: int
     head_hash: str
     broken_seq: int | None = None
     problem: str = ""
+    last_seq: int = 0
+    unsigned_until: int = 0  # the last event without a MAC (written before MACs): 0 none
+    checkpoint: Any = None
 
     @property
     def ok(self) -> bool:
-        return self.broken_seq is None
+        return not self.problem
 
 
-def verify_chain(*, progress: Callable[[int], None] | None = None) -> ChainReport:
-    """Walk the chain in order; report the first event whose content, link or position
-    does not hold. ``progress`` is called with the number of events checked so far."""
-    names = ["hash", *HASHED_FIELDS]
-    expected_prev, expected_seq, checked = GENESIS_HASH, 1, 0
+def verify_chain(
+    *, progress: Callable[[int], None] | None = None, checkpoint_copies: Iterable[Any] = ()
+) -> ChainReport:
+    """Walk the chain in order; report the first event whose content, link, MAC or
+    position does not hold, and a chain shorter than the last checkpoint says. Problems
+    of the checkpoints themselves are reported as such. ``progress`` is called with the
+    number of events checked so far; ``checkpoint_copies`` are exported checkpoint files
+    to check against as well. Raises ``checkpoints.KeyMismatchError`` when the configured
+    key did not sign the checkpoints."""
+    from fengqiao.audit import checkpoints as anchors  # it builds on this module
+
+    try:
+        known = anchors.load(checkpoint_copies)
+    except anchors.CheckpointError as error:
+        return ChainReport(0, GENESIS_HASH, problem=f"checkpoints do not hold: {error}")
+    reference = known[-1] if known else None
+    heads = {checkpoint.seq: checkpoint for checkpoint in known}
+    key = settings.AUDIT_KEY
+    names = ["hash", "mac", *HASHED_FIELDS]
+    expected_prev, expected_seq, checked, unsigned_until = GENESIS_HASH, 1, 0, 0
+
+    def broken(seq: int, problem: str) -> ChainReport:
+        return ChainReport(checked, expected_prev, seq, problem, expected_seq - 1,
+                           unsigned_until, reference)  # fmt: skip
+
     rows = AuditEvent.objects.order_by("seq").values_list(*names).iterator(chunk_size=5000)
     for row in rows:
         values = dict(zip(names, row, strict=True))
         seq = values["seq"]
         if seq != expected_seq:
-            return ChainReport(
-                checked, expected_prev, expected_seq, f"event #{expected_seq} is missing"
-            )
+            return broken(expected_seq, f"event #{expected_seq} is missing")
         if values["prev_hash"] != expected_prev:
-            return ChainReport(
-                checked, expected_prev, seq, "its link does not match the previous event's hash"
-            )
+            return broken(seq, "its link does not match the previous event's hash")
         if event_hash(values) != values["hash"]:
-            return ChainReport(
-                checked, expected_prev, seq, "its content was changed after it was written"
-            )
+            return broken(seq, "its content was changed after it was written")
+        if values["mac"] is None:
+            # Only the events written before MACs existed may lack one: a prefix of the
+            # chain, sealed by the first checkpoint.
+            sealed = reference.legacy_until if reference else unsigned_until + 1
+            if seq != unsigned_until + 1 or seq > sealed:
+                return broken(seq, "it has no MAC: it was written without the audit key")
+            unsigned_until = seq
+        elif not hmac.compare_digest(values["mac"], event_mac(values["hash"], key)):
+            return broken(seq, "its MAC does not verify: the event was changed or the chain "
+                               "recomputed without the audit key")  # fmt: skip
+        anchor = heads.get(seq)
+        if anchor is not None and anchor.head_hash != values["hash"]:
+            return broken(seq, f"it is not the head checkpoint #{anchor.number} signed: "
+                               "the chain was recomputed")  # fmt: skip
         expected_prev, expected_seq, checked = values["hash"], seq + 1, checked + 1
         if progress and checked % 1000 == 0:
             progress(checked)
     if progress:
         progress(checked)
-    return ChainReport(checked, expected_prev)
+    if reference is not None and (checked < reference.count or expected_seq - 1 < reference.seq):
+        return broken(
+            expected_seq,
+            f"the chain ends at event #{expected_seq - 1} ({checked} events) but checkpoint "
+            f"{reference.label} recorded {reference.count} events up to "
+            f"#{reference.seq}: its tail was deleted (or the database restored from an older "
+            "copy)",
+        )
+    return ChainReport(checked, expected_prev, None, "", expected_seq - 1, unsigned_until,
+                       reference)  # fmt: skip

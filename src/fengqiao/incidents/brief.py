@@ -155,6 +155,9 @@ class Brief:
     repeat_addresses: list[RepeatAddress] | None = None
     urgent_clocks: list[UrgentClock] | None = None
     whistles: list[OpenWhistle] | None = None
+    # 审计链检查点: the last signed checkpoint of the audit chain, printed at the foot so a
+    # copy of it exists on paper, outside the server (see audit/checkpoints.py).
+    audit_checkpoint: str = ""
 
     @property
     def previous_day(self) -> dt.date:
@@ -257,10 +260,20 @@ def morning_brief(*, user: Any, day: dt.date, unit: Jurisdiction | None = None) 
         clocks_by_rule=by_rule,
         whistles_open=whistle_counts["open"] or 0,
         whistles_overdue=whistle_counts["overdue"] or 0,
+        audit_checkpoint=audit_checkpoint_line(),
     )
     if repeats is None:
         return brief
     return _with_lists(brief, repeats=repeats, clocks=clocks, whistles=whistles, now=now)
+
+
+def audit_checkpoint_line() -> str:
+    """ "审计链检查点：#12 9f3c2a81b0d4 2026-12-07 02:00" (or that there is none yet)."""
+    from fengqiao.audit.checkpoints import latest
+
+    checkpoint = latest()
+    text = checkpoint.label if checkpoint else _("尚无（./fq audit-checkpoint）")
+    return _("审计链检查点：%(checkpoint)s") % {"checkpoint": text}
 
 
 def _with_lists(

@@ -231,7 +231,7 @@ def brief_pdf(brief: Brief) -> bytes:
         _("时限与吹哨为生成时的状态。"),
     ]
     sections = _sections(brief)
-    with document(title, sections, "".join(meta)) as pdf:
+    with document(title, sections, "".join(meta) + brief.audit_checkpoint) as pdf:
         pdf.set_text_color(*BRAND)
         pdf.set_font(FONT_FAMILY, "B", 16)
         paragraph(pdf, 8, title)
@@ -244,4 +244,9 @@ def brief_pdf(brief: Brief) -> bytes:
         for section in sections:
             # A table right under a heading's rule, without the report's extra gap.
             draw_section(pdf, section, gap_under_rule=False)
+        # At the foot, the audit chain's last checkpoint: a copy on paper, off the server.
+        pdf.ln(3)
+        pdf.set_text_color(*MUTED)
+        pdf.set_font(FONT_FAMILY, "", 8)
+        paragraph(pdf, 4.5, brief.audit_checkpoint)
         return bytes(pdf.output())
