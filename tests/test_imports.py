@@ -581,8 +581,9 @@ def test_the_zip_bomb_is_what_it_claims(bomb):
     assert sheet.file_size / sheet.compress_size > 300
 
 
-def test_an_uploaded_zip_bomb_is_refused_within_seconds_and_leaves_no_file(chief, bomb,
-                                                                          client, settings):  # fmt: skip
+def test_an_uploaded_zip_bomb_is_refused_within_seconds_and_leaves_no_file(
+    chief, bomb, client, settings
+):
     client.force_login(chief)
     started = time.monotonic()
     with bomb.open("rb") as handle:
@@ -628,9 +629,11 @@ def test_rows_past_the_limit_fail_the_job_and_delete_the_file(chief, addresses, 
 
 def test_reading_stops_at_the_time_budget(chief, addresses, tmp_path):
     path = write_csv(tmp_path / "p.csv", people_rows(addresses, 3) + [["x"] * 7] * 3000)
-    with imports.TableFile(path, time_limit=0) as table:
-        with pytest.raises(imports.ImportRefused, match="时限"):
-            list(table.rows())
+    with (
+        imports.TableFile(path, time_limit=0) as table,
+        pytest.raises(imports.ImportRefused, match="时限"),
+    ):
+        list(table.rows())
     mapping = imports.propose_mapping("people", imports.read_headers(path))
     report = imports.validate_file(kind="people", path=path, mapping=mapping, user=chief,
                                    time_limit=0)  # fmt: skip

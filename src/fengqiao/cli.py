@@ -79,7 +79,7 @@ def _load_demo() -> list[tuple[str, str, str]]:
     added = f"{result.created_nodes} units and {result.created_users} accounts added"
     print(f"Demo bureau ready ({added}).")
     if messages.count:
-        print(f"{messages.count} tracking SMS of the demo incidents kept in the outbox, not sent.")
+        print(f"{messages.count} demo tracking SMS kept in the outbox, not sent.")
     return result.logins
 
 

@@ -49,11 +49,11 @@ class Job:
         """Whether the job should start at ``now``, having last started at ``last``."""
         if self.every is not None:
             return last is None or now - last >= self.every
-        assert self.at is not None
+        at = self.at or dt.time()
         if last is None:  # first sight: wait for the next night rather than run at once
             return False
         local = now.astimezone(LOCAL)
-        latest = dt.datetime.combine(local.date(), self.at, tzinfo=LOCAL)
+        latest = dt.datetime.combine(local.date(), at, tzinfo=LOCAL)
         if latest > local:
             latest -= dt.timedelta(days=1)
         return last < latest

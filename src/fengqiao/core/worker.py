@@ -75,7 +75,7 @@ def start_child(*, schedule: bool = True) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "fengqiao.cli", "worker", "--parent-pid", str(os.getpid())]
     if not schedule:
         command.append("--no-schedule")
-    return subprocess.Popen(command, start_new_session=True)
+    return subprocess.Popen(command, start_new_session=True)  # noqa: S603 (our own command)
 
 
 def stop_child(child: subprocess.Popen[bytes], *, grace: float = STOP_GRACE_SECONDS) -> None:
