@@ -274,7 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
     serve.add_argument("--verbose", action="store_true", help="list each migration applied")
     serve.add_argument("--no-worker", action="store_true",
-                       help="start no background worker (a `fengqiao worker` runs elsewhere)")  # fmt: skip
+                       help="no background worker: a `fengqiao worker` runs it")  # fmt: skip
     worker = add(
         "worker",
         cmd_worker,

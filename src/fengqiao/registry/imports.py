@@ -145,7 +145,7 @@ def unpacked_size(source: Any) -> int:
                     "size": member.file_size / 1024 / 1024,
                     "ratio": ratio,
                     "limit": ratio_limit,
-                }  # fmt: skip
+                }
             )
     total = sum(member.file_size for member in members)
     limit = _limit("MAX_UNPACKED_BYTES", MAX_UNPACKED_BYTES)
@@ -649,7 +649,8 @@ class TableFile:
             if number % 1000 == 0 and time.monotonic() > self.deadline:
                 raise ImportRefused(
                     _(
-                        "读取文件超过时限（第 %(row)d 行），已停止，未导入任何数据；请拆分后分批导入。"
+                        "读取文件超过时限（第 %(row)d 行），已停止，未导入任何数据；"
+                        "请拆分后分批导入。"
                     )
                     % {"row": number}
                 )
