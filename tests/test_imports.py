@@ -6,6 +6,11 @@ import csv
 import datetime as dt
 import io
 import os
+import struct
+import time
+import zipfile
+import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -487,3 +492,182 @@ def test_progress_inside_the_import_transaction_still_reaches_the_page(chief, ad
     assert job.rows_done == 0 and job.live_rows_done == 7 and job.percent == 70
     job.status = ImportStatus.DONE
     assert job.live_rows_done == 0  # a finished job trusts its row
+
+
+# --- Bounds: what reading an upload may cost ---------------------------------------------
+
+
+def _deflated(data: bytes) -> bytes:
+    """Raw deflate of ``data``, ended with a full flush: the compressor starts afresh
+    after it, so the same data always deflates to the same bytes and they can be
+    repeated."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return compressor.compress(data) + compressor.flush(zlib.Z_FULL_FLUSH)
+
+
+def zip_bomb(path: Path, *, megabytes: int = 900) -> Path:
+    """A real workbook whose sheet XML — a header row, then ``megabytes`` MB of repeated
+    ``<row>`` — is made small by deflate (about 350 times). The deflated chunk is
+    computed once and repeated, and the zip written by hand, so building it costs a
+    second rather than compressing 900 MB."""
+    workbook = Workbook()
+    workbook.active.append(["姓名", "公民身份号码"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    source = zipfile.ZipFile(buffer)
+    sheet_name = "xl/worksheets/sheet1.xml"
+    head = (b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+            b'spreadsheetml/2006/main"><sheetData><row r="1"><c t="inlineStr"><is><t>'
+            + "姓名".encode() + b"</t></is></c></row>")  # fmt: skip
+    chunk = b'<row><c t="inlineStr"><is><t>x</t></is></c></row>' * 20_000  # ~1 MB
+    repeats = megabytes * 1024 * 1024 // len(chunk)
+    tail = b"</sheetData></worksheet>"
+    ender = zlib.compressobj(9, zlib.DEFLATED, -15)
+    parts = [_deflated(head), _deflated(chunk), ender.compress(tail) + ender.flush()]
+    crc = zlib.crc32(head)
+    for _ in range(repeats):
+        crc = zlib.crc32(chunk, crc)
+    crc = zlib.crc32(tail, crc)
+    unpacked = len(head) + repeats * len(chunk) + len(tail)
+    packed = len(parts[0]) + repeats * len(parts[1]) + len(parts[2])
+    central = []
+    with path.open("wb") as out:
+
+        def member(name: str, write: Callable[[], None], crc: int, packed: int, size: int,
+                   method: int) -> None:  # fmt: skip
+            offset, encoded = out.tell(), name.encode()
+            out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, method, 0, 0x21, crc,
+                                  packed, size, len(encoded), 0) + encoded)  # fmt: skip
+            write()
+            central.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, method, 0,
+                                       0x21, crc, packed, size, len(encoded), 0, 0, 0, 0, 0,
+                                       offset) + encoded)  # fmt: skip
+
+        for info in source.infolist():
+            if info.filename != sheet_name:
+                data = source.read(info.filename)
+                member(info.filename, lambda d=data: out.write(d), zlib.crc32(data), len(data),
+                       len(data), 0)  # fmt: skip
+
+        def sheet() -> None:
+            out.write(parts[0])
+            for _ in range(repeats):
+                out.write(parts[1])
+            out.write(parts[2])
+
+        member(sheet_name, sheet, crc, packed, unpacked, zipfile.ZIP_DEFLATED)
+        start = out.tell()
+        for entry in central:
+            out.write(entry)
+        out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(central), len(central),
+                              out.tell() - start, start, 0))  # fmt: skip
+    return path
+
+
+@pytest.fixture(scope="module")
+def bomb(tmp_path_factory):
+    return zip_bomb(tmp_path_factory.mktemp("bomb") / "台账.xlsx")
+
+
+def _stored_files(settings) -> list[Path]:
+    root = Path(settings.MEDIA_ROOT) / "imports"
+    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+
+
+def test_the_zip_bomb_is_what_it_claims(bomb):
+    with zipfile.ZipFile(bomb) as archive:
+        sheet = archive.getinfo("xl/worksheets/sheet1.xml")
+    assert sheet.file_size > 900 * 1000 * 1000 and bomb.stat().st_size < 3 * 1024 * 1024
+    assert sheet.file_size / sheet.compress_size > 300
+
+
+def test_an_uploaded_zip_bomb_is_refused_within_seconds_and_leaves_no_file(
+    chief, bomb, client, settings
+):
+    client.force_login(chief)
+    started = time.monotonic()
+    with bomb.open("rb") as handle:
+        response = client.post("/registry/import/", {"kind": "people", "file": handle})
+    elapsed = time.monotonic() - started
+    job = tasks.jobs_for(user=chief).get()
+    assert response.status_code == 302 and elapsed < 5, elapsed
+    assert job.status == ImportStatus.FAILED and not job.file and job.headers == []
+    assert job.report["refused"] and "压缩炸弹" in job.report["errors"][0]["reason"]
+    assert _stored_files(settings) == []  # no orphan upload
+    page = client.get(f"/registry/import/{job.pk}/").content.decode()
+    assert "压缩炸弹" in page and "失败" in page
+
+
+def test_a_workbook_over_the_unpacked_limit_is_refused(chief, tmp_path, settings):
+    settings.FENGQIAO_IMPORT_MAX_UNPACKED_BYTES = 4096
+    path = write_xlsx(tmp_path / "p.xlsx", [PEOPLE_HEADERS])
+    with pytest.raises(imports.ImportRefused, match="解压后"):
+        imports.read_headers(path)
+    upload = SimpleUploadedFile("p.xlsx", path.read_bytes())
+    job = tasks.create_job(user=chief, kind="people", upload=upload)
+    assert job.status == ImportStatus.FAILED and _stored_files(settings) == []
+
+
+def test_a_workbook_of_too_many_parts_is_refused(tmp_path, settings):
+    settings.FENGQIAO_IMPORT_MAX_ZIP_MEMBERS = 5
+    path = write_xlsx(tmp_path / "p.xlsx", [PEOPLE_HEADERS])
+    with pytest.raises(imports.ImportRefused, match="部件"):
+        imports.unpacked_size(path)
+
+
+def test_rows_past_the_limit_fail_the_job_and_delete_the_file(chief, addresses, settings):
+    settings.FENGQIAO_IMPORT_MAX_ROWS = 5
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(people_rows(addresses, 8))
+    upload = SimpleUploadedFile("p.csv", buffer.getvalue().encode("utf-8-sig"))
+    job = tasks.create_job(user=chief, kind="people", upload=upload)
+    assert job.status == ImportStatus.UPLOADED
+    job = tasks.start_validation(user=chief, job=job)
+    assert job.status == ImportStatus.FAILED and job.report["refused"]
+    assert "5 行" in job.report["errors"][0]["reason"] and _stored_files(settings) == []
+
+
+def test_reading_stops_at_the_time_budget(chief, addresses, tmp_path):
+    path = write_csv(tmp_path / "p.csv", people_rows(addresses, 3) + [["x"] * 7] * 3000)
+    with (
+        imports.TableFile(path, time_limit=0) as table,
+        pytest.raises(imports.ImportRefused, match="时限"),
+    ):
+        list(table.rows())
+    mapping = imports.propose_mapping("people", imports.read_headers(path))
+    report = imports.validate_file(kind="people", path=path, mapping=mapping, user=chief,
+                                   time_limit=0)  # fmt: skip
+    assert report.refused and not report.ok
+
+
+def test_a_sheet_claiming_thousands_of_columns_is_read_at_the_column_limit(tmp_path):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(PEOPLE_HEADERS)
+    sheet.cell(row=3, column=1, value="张三")
+    sheet.cell(row=3, column=5000, value="far away")
+    path = tmp_path / "wide.xlsx"
+    workbook.save(path)
+    with imports.TableFile(path) as table:
+        widths = {len(values) for _number, values in table.rows()}
+    assert widths == {imports.MAX_COLUMNS}
+
+
+def test_a_big_workbook_is_not_opened_in_the_request(chief, addresses, tmp_path, settings):
+    """Over the inline limit (unpacked) even the header row is read by the worker."""
+    rows = people_rows(addresses, 3) + [[f"居民{n}", "", "", "", "", "", ""] for n in range(9000)]
+    path = write_xlsx(tmp_path / "big.xlsx", rows)
+    assert path.stat().st_size < tasks.INLINE_MAX_BYTES < imports.unpacked_size(path)
+    upload = SimpleUploadedFile("big.xlsx", path.read_bytes())
+    job = tasks.create_job(user=chief, kind="people", upload=upload)
+    assert job.status == ImportStatus.READING and job.is_running and job.headers == []
+    from django_tasks_db.models import DBTaskResult
+
+    queued = DBTaskResult.objects.get()
+    assert queued.task_path.endswith("read_import_headers") and queued.args_kwargs["args"] == [
+        job.pk
+    ]
+    tasks.run_read_headers(job.pk)
+    job.refresh_from_db()
+    assert job.status == ImportStatus.UPLOADED and job.headers == PEOPLE_HEADERS
+    assert job.mapping["id_number"] == 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
+import signal
 import socket
 import sys
 from collections.abc import Callable, Sequence
@@ -66,8 +67,9 @@ def _load_demo() -> list[tuple[str, str, str]]:
     from rich.progress import Progress
 
     from fengqiao.demo.services import DEMO_STEPS, load_demo
+    from fengqiao.incidents import sms
 
-    with Progress(transient=True) as bar:
+    with Progress(transient=True) as bar, sms.held() as messages:
         task = bar.add_task("Loading the demo bureau", total=DEMO_STEPS)
 
         def step(name: str) -> None:
@@ -76,6 +78,8 @@ def _load_demo() -> list[tuple[str, str, str]]:
         result = load_demo(progress=step)
     added = f"{result.created_nodes} units and {result.created_users} accounts added"
     print(f"Demo bureau ready ({added}).")
+    if messages.count:
+        print(f"{messages.count} demo tracking SMS kept in the outbox, not sent.")
     return result.logins
 
 
@@ -103,20 +107,54 @@ def cmd_serve(args: argparse.Namespace) -> None:
     _setup_django()
     _check_database()
     _migrate(args.verbose)
+    from django.conf import settings
     from django.core.management import call_command
 
     call_command("collectstatic", interactive=False, verbosity=0)
+    url = f"http://{args.host}:{args.port}/"
+    # The tracking SMS names the tracking page: at the public address when one is set,
+    # else where this server answers.
+    settings.FENGQIAO_SERVED_URL = url
     logins = _load_demo() if args.demo else []
     from waitress import serve
 
     from fengqiao.wsgi import application
 
-    url = f"http://{args.host}:{args.port}/"
     print(f"\nFengqiao (枫桥) is serving the staff web UI at {url}")
     if logins:
         _print_logins(logins)
+    from fengqiao.core import worker
+
+    # The background worker (imports over the inline limit) and the periodic jobs run
+    # beside the server, so a laptop needs nothing else started; `--no-worker` when a
+    # separate `fengqiao worker` runs them.
+    child = None if args.no_worker else worker.start_child()
+    if child is not None:
+        print(f"Background worker and scheduler running (pid {child.pid}).")
     print("Press Ctrl+C to stop.\n", flush=True)
-    serve(application, host=args.host, port=args.port, threads=args.threads, ident="fengqiao")
+    # SIGTERM (systemd, kill) takes the same way out as Ctrl+C, so the worker is stopped.
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        serve(application, host=args.host, port=args.port, threads=args.threads, ident="fengqiao")
+    finally:
+        if child is not None:
+            print("Stopping the background worker…", flush=True)
+            worker.stop_child(child)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def cmd_worker(args: argparse.Namespace) -> None:
+    _setup_django()
+    _check_database()
+    from fengqiao.core import worker
+
+    if args.parent_pid is None:
+        what = "task worker" + ("" if args.no_schedule else " and scheduler")
+        print(f"Fengqiao {what} running (pid {os.getpid()}); Ctrl+C to stop.", flush=True)
+    worker.run_worker(schedule=not args.no_schedule, parent_pid=args.parent_pid)
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
@@ -279,6 +317,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
     serve.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
     serve.add_argument("--verbose", action="store_true", help="list each migration applied")
+    serve.add_argument("--no-worker", action="store_true",
+                       help="no background worker: a `fengqiao worker` runs it")  # fmt: skip
+    worker = add(
+        "worker",
+        cmd_worker,
+        "Run the background task worker and the periodic jobs (production: beside gunicorn).",
+    )
+    worker.add_argument("--no-schedule", action="store_true",
+                        help="tasks only: the periodic jobs run in another worker")  # fmt: skip
+    worker.add_argument("--parent-pid", type=int, default=None, help=argparse.SUPPRESS)
 
     add("migrate", cmd_migrate, "Apply the database migrations.")
     demo = add("demo", cmd_demo, "Load (or complete) the demo bureau and print its logins.")

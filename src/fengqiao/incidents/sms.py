@@ -1,14 +1,17 @@
 """SMS to citizens through a pluggable gateway.
 
 ``settings.FENGQIAO_SMS_BACKEND`` names a class with ``send(phone, text)``; the default
-console backend prints the message (nothing leaves the machine), which is what a
+console backend prints the message with the number masked (nothing leaves the machine,
+and a terminal or its log is no place for a citizen's phone number), which is what a
 station without a contract with an SMS provider needs. A provider's backend raises
 :class:`SmsError` on failure; the message stays in the outbox with the reason."""
 
 from __future__ import annotations
 
+import contextvars
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 from django.conf import settings
@@ -18,6 +21,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from fengqiao.core import bulk
+from fengqiao.core.masking import mask_phone
 from fengqiao.incidents import codes
 
 
@@ -30,10 +34,38 @@ class Backend(Protocol):
 
 
 class ConsoleBackend:
-    """Writes each message to standard output."""
+    """Writes each message to standard output, the number masked."""
 
     def send(self, phone: str, text: str) -> None:
-        sys.stdout.write(f"[SMS to {phone}] {text}\n")
+        sys.stdout.write(f"[SMS to {mask_phone(phone)}] {text}\n")
+
+
+class CountingBackend:
+    """Sends nothing and counts: see :func:`held`."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def send(self, phone: str, text: str) -> None:
+        self.count += 1
+
+
+_held: contextvars.ContextVar[CountingBackend | None] = contextvars.ContextVar(
+    "sms_held", default=None
+)
+
+
+@contextmanager
+def held() -> Iterator[CountingBackend]:
+    """Within the block no message reaches the gateway; they are counted (and marked
+    sent in the outbox). For the demo bureau: its phone numbers are invented, so a real
+    gateway must never see them, and a console of a hundred lines helps nobody."""
+    counter = CountingBackend()
+    token = _held.set(counter)
+    try:
+        yield counter
+    finally:
+        _held.reset(token)
 
 
 class MemoryBackend:
@@ -46,12 +78,23 @@ class MemoryBackend:
 
 
 def backend() -> Backend:
+    if (counter := _held.get()) is not None:
+        return counter
     path = getattr(settings, "FENGQIAO_SMS_BACKEND", "fengqiao.incidents.sms.ConsoleBackend")
     return import_string(path)()
 
 
+def public_base_url() -> str:
+    """Where citizens reach the portal: FENGQIAO_PUBLIC_BASE_URL, else the address
+    ``fengqiao serve`` is serving at (it sets FENGQIAO_SERVED_URL), else empty."""
+    base = getattr(settings, "FENGQIAO_PUBLIC_BASE_URL", "") or getattr(
+        settings, "FENGQIAO_SERVED_URL", ""
+    )
+    return str(base).rstrip("/")
+
+
 def tracking_text(incident: Any) -> str:
-    base = getattr(settings, "FENGQIAO_PUBLIC_BASE_URL", "").rstrip("/")
+    base = public_base_url()
     where = f"{base}/track/" if base else _("公安机关网上服务页面的“警情查询”")
     return _(
         "【枫桥】您的报警已登记，查询码 %(code)s。凭查询码和手机号后四位可在 %(where)s "

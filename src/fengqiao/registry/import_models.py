@@ -20,6 +20,7 @@ class ImportKind(models.TextChoices):
 
 
 class ImportStatus(models.TextChoices):
+    READING = "reading", _("读取中")
     UPLOADED = "uploaded", _("已上传")
     VALIDATING = "validating", _("校验中")
     VALIDATED = "validated", _("已校验")
@@ -28,7 +29,7 @@ class ImportStatus(models.TextChoices):
     FAILED = "failed", _("失败")
 
 
-RUNNING = frozenset({ImportStatus.VALIDATING, ImportStatus.COMMITTING})
+RUNNING = frozenset({ImportStatus.READING, ImportStatus.VALIDATING, ImportStatus.COMMITTING})
 
 
 class ImportJob(TimeStampedModel):

@@ -25,6 +25,7 @@ import queue
 import re
 import sys
 import threading
+import time
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -92,8 +93,69 @@ def max_import_bytes() -> int:
     return int(getattr(settings, "FENGQIAO_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
 
 
+# What reading one upload may cost. A .xlsx is a zip: 0.9 MB of deflate can hold 900 MB
+# of sheet XML, so the upload's size says nothing about the work. Its members are
+# inspected before openpyxl opens it (their declared sizes bound what zipfile will
+# inflate: it stops at the declared size and fails the CRC of a member that lied), then
+# rows are streamed (read-only) up to a row and column limit, within a time budget.
+# A real ledger's sheet XML deflates 5 to 20 times; a million rows unpack to ~400 MB.
+MAX_UNPACKED_BYTES = 1024 * 1024 * 1024
+MAX_ZIP_MEMBERS = 1000
+MAX_COMPRESSION_RATIO = 100
+RATIO_CHECKED_ABOVE = 1024 * 1024  # a few kB of styles may compress better: harmless
+MAX_ROWS = 1_000_000
+MAX_COLUMNS = 200
+TIME_LIMIT_SECONDS = 30 * 60
+
+
+def _limit(name: str, default: int) -> int:
+    return int(getattr(settings, f"FENGQIAO_IMPORT_{name}", default))
+
+
 class ImportFileError(Exception):
     """The file as a whole cannot be read (size, format, encoding): nothing is imported."""
+
+
+class ImportRefused(ImportFileError):
+    """The file would cost more to read than an import may (unpacked size, compression
+    ratio, members, rows, time): refused as a whole, the stored file is deleted."""
+
+
+def unpacked_size(source: Any) -> int:
+    """The bytes a .xlsx (a zip; a path or an open binary file) unpacks to, read from its
+    central directory only. Raises :class:`ImportRefused` for a zip bomb and
+    :class:`ImportFileError` for a file that is not a zip."""
+    try:
+        with zipfile.ZipFile(source) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise ImportFileError(_("无法读取 .xlsx 文件：%(error)s") % {"error": error}) from None
+    if len(members) > _limit("MAX_ZIP_MEMBERS", MAX_ZIP_MEMBERS):
+        raise ImportRefused(_("文件包含 %(n)d 个部件，不像台账，已拒绝。") % {"n": len(members)})
+    ratio_limit = _limit("MAX_COMPRESSION_RATIO", MAX_COMPRESSION_RATIO)
+    for member in members:
+        ratio = member.file_size / max(member.compress_size, 1)
+        if member.file_size > RATIO_CHECKED_ABOVE and ratio > ratio_limit:
+            raise ImportRefused(
+                _(
+                    "文件中的 %(name)s 解压后为 %(size).0f MB，是压缩后的 %(ratio).0f 倍"
+                    "（上限 %(limit)d 倍），疑似压缩炸弹，已拒绝。"
+                )
+                % {
+                    "name": member.filename[-60:],
+                    "size": member.file_size / 1024 / 1024,
+                    "ratio": ratio,
+                    "limit": ratio_limit,
+                }
+            )
+    total = sum(member.file_size for member in members)
+    limit = _limit("MAX_UNPACKED_BYTES", MAX_UNPACKED_BYTES)
+    if total > limit:
+        raise ImportRefused(
+            _("文件解压后为 %(size).0f MB，上限为 %(limit)d MB，请拆分后分批导入。")
+            % {"size": total / 1024 / 1024, "limit": limit // 1024 // 1024}
+        )
+    return total
 
 
 class MappingError(Exception):
@@ -130,11 +192,16 @@ class Report:
     created: int = 0
     houses_created: int = 0
     committed: bool = False
+    refused: bool = False  # the file itself was refused (ImportRefused): never importable
 
     def add(self, row: int | None, column: str, reason: str) -> None:
         self.error_count += 1
         if len(self.errors) < MAX_REPORTED_ERRORS:
             self.errors.append(RowError(row, column, str(reason)))
+
+    def add_file_error(self, error: Exception) -> None:
+        self.add(None, "", str(error))
+        self.refused = self.refused or isinstance(error, ImportRefused)
 
     @property
     def ok(self) -> bool:
@@ -489,7 +556,14 @@ class TableFile:
     """A spreadsheet opened for streaming: ``headers`` and :meth:`rows`, which yields
     (spreadsheet row number, cell values) for every non-empty data row."""
 
-    def __init__(self, path: Path | str, *, name: str = "", max_bytes: int | None = None):
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        name: str = "",
+        max_bytes: int | None = None,
+        time_limit: float | None = None,
+    ):
         self.path = Path(path)
         self.name = name or self.path.name
         limit = max_import_bytes() if max_bytes is None else max_bytes
@@ -503,6 +577,12 @@ class TableFile:
             raise ImportFileError(_("文件是空的。"))
         self.size = size
         self.is_xlsx = self._looks_like_xlsx()
+        # What parsing will read: the unpacked members of a .xlsx, the bytes of a CSV.
+        self.unpacked = unpacked_size(self.path) if self.is_xlsx else size
+        self.deadline = time.monotonic() + (
+            time_limit if time_limit is not None else _limit("TIME_LIMIT", TIME_LIMIT_SECONDS)
+        )
+        self.max_rows = _limit("MAX_ROWS", MAX_ROWS)
         self.encoding = "" if self.is_xlsx else _detect_encoding(self.path)
         self._workbook: Any = None
         self.headers = self._read_headers()
@@ -536,7 +616,12 @@ class TableFile:
 
     def _raw_rows(self) -> Iterator[list[Any]]:
         if self.is_xlsx:
-            for row in self._sheet().iter_rows(values_only=True):
+            # max_col: a sheet whose dimension claims 16,384 columns would otherwise pad
+            # every row to that width. max_row: one past the limit, to see it exceeded.
+            sheet = self._sheet()
+            for row in sheet.iter_rows(
+                values_only=True, max_col=MAX_COLUMNS, max_row=self.max_rows + 2
+            ):
                 yield list(row)
         else:
             with self.path.open(encoding=self.encoding, newline="") as handle:
@@ -562,6 +647,18 @@ class TableFile:
         rows = self._raw_rows()
         next(rows, None)  # the header
         for number, values in enumerate(rows, start=2):
+            if number % 1000 == 0 and time.monotonic() > self.deadline:
+                raise ImportRefused(
+                    _(
+                        "读取文件超过时限（第 %(row)d 行），已停止，未导入任何数据；"
+                        "请拆分后分批导入。"
+                    )
+                    % {"row": number}
+                )
+            if number > self.max_rows + 1:
+                raise ImportRefused(
+                    _("文件超过 %(n)d 行数据的上限，请拆分后分批导入。") % {"n": self.max_rows}
+                )
             if any(value not in (None, "") for value in values):
                 yield number, values
 
@@ -578,7 +675,8 @@ class TableFile:
     def merged_ranges(self) -> list[tuple[int, int]]:
         """(row, column index) of the top-left cell of each merged range, for files small
         enough to load fully; larger files rely on the empty-required-cell check."""
-        if not self.is_xlsx or self.size > MERGE_CHECK_MAX_BYTES:
+        # The unpacked size decides: a full load holds the whole sheet in memory.
+        if not self.is_xlsx or self.unpacked > MERGE_CHECK_MAX_BYTES:
             return []
         from openpyxl import load_workbook
 
@@ -928,10 +1026,15 @@ def _finish(
 
 
 def _open(
-    kind: str, path: Path | str, name: str, mapping: dict[str, Any], max_bytes: int | None
+    kind: str,
+    path: Path | str,
+    name: str,
+    mapping: dict[str, Any],
+    max_bytes: int | None,
+    time_limit: float | None,
 ) -> tuple[TableFile, KindSpec, Mapping]:
     spec = spec_for(kind)
-    table = TableFile(path, name=name, max_bytes=max_bytes)
+    table = TableFile(path, name=name, max_bytes=max_bytes, time_limit=time_limit)
     try:
         clean = check_mapping(kind, table.headers, mapping)
     except MappingError:
@@ -949,15 +1052,16 @@ def validate_file(
     name: str = "",
     progress: Progress | None = None,
     max_bytes: int | None = None,
+    time_limit: float | None = None,
 ) -> Report:
     """试导入 (dry run): check every row, write nothing. File-level problems (size,
     format, encoding, mapping) come back as a report with one error and no rows."""
     _authorise(user)
     report = Report(kind=kind)
     try:
-        table, spec, clean = _open(kind, path, name, mapping, max_bytes)
+        table, spec, clean = _open(kind, path, name, mapping, max_bytes, time_limit)
     except (ImportFileError, MappingError) as error:
-        report.add(None, "", str(error))
+        report.add_file_error(error)
         return report
     with table:
         state = ImportState(user, spec, report, table.headers, clean)
@@ -1000,6 +1104,7 @@ def commit_file(
     name: str = "",
     progress: Progress | None = None,
     max_bytes: int | None = None,
+    time_limit: float | None = None,
 ) -> Report:
     """导入: validate again while inserting batch by batch in ONE transaction. If any row
     fails, the transaction is rolled back and the report says why: all or nothing.
@@ -1011,9 +1116,9 @@ def commit_file(
     _authorise(user)
     report = Report(kind=kind)
     try:
-        table, spec, clean = _open(kind, path, name, mapping, max_bytes)
+        table, spec, clean = _open(kind, path, name, mapping, max_bytes, time_limit)
     except (ImportFileError, MappingError) as error:
-        report.add(None, "", str(error))
+        report.add_file_error(error)
         return report
 
     def audit_import(context: _WriteContext) -> None:
@@ -1141,7 +1246,7 @@ def _file_errors_reported(
     try:
         yield from batches
     except ImportFileError as error:
-        report.add(None, "", str(error))
+        report.add_file_error(error)
 
 
 # --- Writing ----------------------------------------------------------------------------
