@@ -8,6 +8,7 @@ from django.urls import reverse
 from fengqiao.accounts import services
 from fengqiao.accounts.models import User
 from fengqiao.core.concurrency import StaleEditError
+from fengqiao.core.masking import mask_id_number, mask_phone
 from fengqiao.core.roles import CAPABILITIES, Capability, Role
 
 
@@ -130,3 +131,28 @@ def test_new_staff_form_offers_admin_only_to_admins(client, world):
     assert 'value="admin"' not in client.get(reverse("accounts:staff_create")).content.decode()
     client.force_login(world.admin)
     assert 'value="admin"' in client.get(reverse("accounts:staff_create")).content.decode()
+
+
+def test_staff_edit_form_shows_identifiers_masked_and_blank_keeps_them(client, world):
+    chief = world.a[Role.STATION_CHIEF]
+    officer = world.a[Role.CASE_OFFICER]
+    client.force_login(chief)
+    url = reverse("accounts:staff_edit", args=[officer.pk])
+    body = client.get(url).content.decode()
+    assert officer.phone not in body and officer.id_number not in body
+    assert mask_phone(officer.phone) in body and mask_id_number(officer.id_number) in body
+    form = {
+        "full_name": officer.full_name, "role": officer.role, "staff_kind": officer.staff_kind,
+        "jurisdiction": officer.jurisdiction_id, "badge_number": "444444", "id_number": "",
+        "phone": "", "is_active": "on", "version": officer.version,
+    }  # fmt: skip
+    assert client.post(url, form).status_code == 302
+    kept = User.objects.get(pk=officer.pk)
+    assert (kept.badge_number, kept.phone, kept.id_number) == (
+        "444444",
+        officer.phone,
+        officer.id_number,
+    )
+    form |= {"phone": "13900001111", "version": kept.version}
+    assert client.post(url, form).status_code == 302
+    assert User.objects.get(pk=officer.pk).phone == "13900001111"

@@ -171,6 +171,24 @@ def test_incident_taken_over_from_the_intake_page(officer_client, world, make_in
     assert DisputeCase.objects.get().source_incident == incident
 
 
+def test_intake_from_an_incident_shows_the_reporters_phone_masked_and_keeps_it(
+    officer_client, world, make_incident
+):
+    incident = make_incident(reporter_name="王五", reporter_phone="13700003333")
+    page = officer_client.get(reverse("disputes:intake"), {"incident": incident.pk})
+    body = page.content.decode()
+    assert "13700003333" not in body
+    assert "137****3333" in body
+    officer_client.post(
+        reverse("disputes:intake"),
+        intake_data(source="incident", incident=incident.pk, **{
+            "parties-0-name": "王五", "parties-0-phone": "",
+        }),
+    )  # fmt: skip
+    reporter = DisputeCase.objects.get().parties.get(name="王五")
+    assert reporter.phone == "13700003333"
+
+
 def test_api_registers_lists_and_refuses_bad_input(officer_client):
     payload = {
         "source": "12348",

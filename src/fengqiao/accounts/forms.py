@@ -9,6 +9,7 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils.translation import gettext_lazy as _
 
 from fengqiao.accounts.models import Post, StaffKind, User
+from fengqiao.core.masking import mask
 from fengqiao.core.roles import Role
 from fengqiao.core.validators import validate_id_number, validate_mobile
 from fengqiao.jurisdictions.models import Jurisdiction
@@ -42,8 +43,26 @@ class StaffForm(forms.Form):
     is_active = forms.BooleanField(label=_("启用"), required=False, initial=True)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args: Any, jurisdictions: Any, actor: User, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        jurisdictions: Any,
+        actor: User,
+        person: User | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.person = person
+        if person is not None:
+            # An edit never puts the stored identifier in the page (that is the audited
+            # reveal's job): the input starts empty, shows the masked value, and left
+            # empty keeps what is stored.
+            keep = _("留空则不修改（当前：%(value)s）。")
+            for name, kind in User.PERSONAL_FIELDS.items():
+                self.initial.pop(name, None)
+                current = mask(kind, getattr(person, name))
+                self.fields[name].help_text = keep % {"value": current or "—"}
+                self.fields[name].widget.attrs["placeholder"] = current
         # Only an administrator may make administrators: don't offer what will be refused.
         self.fields["role"].choices = [("", "---------")] + [
             (value, label) for value, label in Role.choices
@@ -52,6 +71,16 @@ class StaffForm(forms.Form):
         field = self.fields["jurisdiction"]
         field.queryset = jurisdictions
         field.label_from_instance = lambda node: f"{'　' * node.depth}{node.name}"
+
+    def service_arguments(self) -> dict[str, Any]:
+        """The fields as the service takes them; on an edit, an empty identifier is left
+        out (unchanged)."""
+        data = dict(self.cleaned_data)
+        if self.person is not None:
+            for name in User.PERSONAL_FIELDS:
+                if not data.get(name):
+                    data.pop(name, None)
+        return data
 
 
 class NewStaffForm(StaffForm):

@@ -214,10 +214,14 @@ def _staff_form_view(request: HttpRequest, person: User | None) -> HttpResponse:
         initial = {name: getattr(person, name) for name in services.EDITABLE_FIELDS}
         initial["version"] = person.version
     form = form_class(
-        request.POST or None, initial=initial, jurisdictions=units, actor=request.user
+        request.POST or None,
+        initial=initial,
+        jurisdictions=units,
+        actor=request.user,
+        person=person,
     )
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+        data = form.service_arguments()
         try:
             if person:
                 version = data.pop("version") or 0

@@ -67,9 +67,10 @@ CAPABILITIES: dict[str, frozenset[str]] = {
          C.RECEIVE_INCIDENTS, C.HANDLE_INCIDENTS, C.RAISE_WHISTLES, C.HANDLE_DISPUTES}
     ),
     Role.UNIT_LIAISON: frozenset({C.VIEW_RECORDS, C.VIEW_AGGREGATES, C.ANSWER_WHISTLES}),
-    # A mediator reads and works only the dispute cases he is assigned to (see
-    # fengqiao.disputes.selectors): his scope is his cases, not his unit.
-    Role.MEDIATOR: frozenset({C.VIEW_RECORDS, C.HANDLE_DISPUTES}),
+    # A mediator reads and works only the dispute cases he is assigned to and their
+    # parties (see fengqiao.disputes.selectors): his scope is his cases, not his unit.
+    # Without VIEW_RECORDS no incident, person, house, staff list or brief is his to read.
+    Role.MEDIATOR: frozenset({C.HANDLE_DISPUTES}),
     # Volunteers report and patrol; they never browse other people's records. A landlord
     # acting as 守户员 registers his own tenants, which an officer then confirms.
     Role.VOLUNTEER: frozenset({C.REGISTER_TENANTS}),

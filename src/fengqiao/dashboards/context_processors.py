@@ -5,6 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
+from fengqiao.core.roles import Capability
 from fengqiao.dashboards.navigation import NAVIGATION
 
 
@@ -24,4 +25,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         current = items[0]
     if current is not None:
         current["active"] = True
-    return {"nav_items": items}
+    # ``can.<capability>`` in every template: a link or button to a page is shown only to
+    # whom the page will open (no link that ends on a 403).
+    can = {capability.value: user.can(capability) for capability in Capability}
+    return {"nav_items": items, "can": can}

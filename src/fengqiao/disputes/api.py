@@ -15,8 +15,9 @@ from ninja import Field, Router, Schema, Status
 from fengqiao.addresses import codes as address_codes
 from fengqiao.addresses.models import StandardAddress
 from fengqiao.core.masking import mask
-from fengqiao.disputes import risk, selectors, services
+from fengqiao.disputes import selectors, services
 from fengqiao.disputes.models import Category, DisputeCase, PartyKind, PartyRole, Source, Track
+from fengqiao.disputes.risk import services as risk
 from fengqiao.jurisdictions.models import Jurisdiction
 
 router = Router(tags=["disputes"])

@@ -686,6 +686,13 @@ def departments_of(station: Jurisdiction) -> list[Jurisdiction]:
     )
 
 
+def may_rate(user: Any) -> bool:
+    """Whether :func:`rating_station` will let ``user`` rate: the capability and a
+    station of his own (an administrator above the stations has none)."""
+    unit = user.jurisdiction
+    return bool(user.can(Capability.RATE_DEPARTMENTS) and unit and unit.kind == Kind.STATION)
+
+
 def rating_station(actor: Any) -> Jurisdiction:
     """The station a user rates for: his own unit, which must be a station."""
     require(actor, Capability.RATE_DEPARTMENTS)

@@ -57,7 +57,7 @@ def _nav(user: Any, tab: str) -> dict[str, Any]:
         "tab": tab,
         "perms_view_aggregates": user.can(Capability.VIEW_AGGREGATES),
         "perms_manage_scoring": user.can(Capability.MANAGE_SCORING),
-        "perms_rate": user.can(Capability.RATE_DEPARTMENTS),
+        "perms_rate": services.may_rate(user),
     }
 
 

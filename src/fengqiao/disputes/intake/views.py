@@ -7,6 +7,7 @@ Thin: a form parses, a service writes or a selector reads, a template renders.""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
@@ -28,6 +29,7 @@ from fengqiao.addresses import selectors as address_selectors
 from fengqiao.audit import personal
 from fengqiao.core.concurrency import StaleEditError
 from fengqiao.core.forms import refusal_text, show_refusal
+from fengqiao.core.masking import mask_phone
 from fengqiao.core.roles import Capability, Role, require
 from fengqiao.disputes import selectors, services
 from fengqiao.disputes.aftercare import services as aftercare
@@ -153,14 +155,19 @@ def intake(request: HttpRequest) -> HttpResponse:
     form = CaseForm(data, user=user, initial=initial)
     parties_initial = party_initial()
     if incident is not None and incident.reporter_name:
-        parties_initial[0] |= {"name": incident.reporter_name, "phone": incident.reporter_phone}
+        # The reporter's phone stays on the server: shown masked, carried over when the
+        # first party is saved with the reporter's name and no other phone (_register).
+        parties_initial[0] |= {"name": incident.reporter_name}
     party_forms = PartyFormSet(data, prefix="parties", initial=parties_initial)
     if request.method == "POST" and not adding and form.is_valid() & party_forms.is_valid():
         case = _register(request, form, party_forms)
         if case is not None:
             messages.success(request, _("已登记，案号 %(code)s。") % {"code": case.code})
             return redirect("disputes:detail", code=case.code)
-    context: dict[str, Any] = {"form": form, "party_forms": party_forms, "incident": incident}
+    context: dict[str, Any] = {
+        "form": form, "party_forms": party_forms, "incident": incident,
+        "reporter_phone": mask_phone(incident.reporter_phone) if incident else "",
+    }  # fmt: skip
     # The address picker comes back as it was sent (an error, or one more party), and a
     # case taken over from an incident starts with the incident's standard address.
     if data is not None:
@@ -190,7 +197,9 @@ def _register(request: HttpRequest, form: CaseForm, party_forms: Any) -> Dispute
     kwargs: dict[str, Any] = {
         "actor": user, "source": data["source"], "category": data["category"],
         "track": data["track"], "narrative": data["narrative"],
-        "party_list": [f.to_input() for f in party_forms if f.cleaned_data],
+        "party_list": _with_reporter_phone(
+            [f.to_input() for f in party_forms if f.cleaned_data], incident
+        ),
         "location_text": data["location_text"], "address": _picked_address(user, data["address"]),
         "amount": data["amount"], "languages": data["languages"],
         "referred_by": data["referred_by"], "offence": data["offence"],
@@ -208,6 +217,17 @@ def _register(request: HttpRequest, form: CaseForm, party_forms: Any) -> Dispute
         _party_errors(party_forms, error)
         show_refusal(form, _without_party_errors(error))
     return None
+
+
+def _with_reporter_phone(party_list: list[Any], incident: Incident | None) -> list[Any]:
+    """The first party is the reporter taken over from the incident: his phone, never
+    put in the page, comes from the incident unless another was typed."""
+    if incident is None or not party_list or not incident.reporter_phone:
+        return party_list
+    first = party_list[0]
+    if first.phone or first.name != incident.reporter_name:
+        return party_list
+    return [dataclasses.replace(first, phone=incident.reporter_phone), *party_list[1:]]
 
 
 def _party_errors(party_forms: Any, error: Exception) -> None:
