@@ -70,6 +70,9 @@ JOBS: tuple[Job, ...] = (
     Job("count_residents", ("count_residents",), at=dt.time(2, 30)),
     # 一表通考: this month's scores so far.
     Job("compute_scores", ("compute_scores",), at=dt.time(2, 45)),
+    # 审计链检查点: the chain's head signed and kept outside the audited table, after the
+    # night's writes, before the morning brief prints it.
+    Job("audit_checkpoint", ("audit_checkpoint",), at=dt.time(3, 0)),
     # The task queue's finished results older than two weeks.
     Job("prune_task_results", ("prune_db_task_results", "--queue-name", "*"), at=dt.time(3, 30)),
 )
