@@ -15,11 +15,13 @@ from ninja import Field, Router, Schema, Status
 from fengqiao.addresses import codes as address_codes
 from fengqiao.addresses.models import StandardAddress
 from fengqiao.core.masking import mask
+from fengqiao.core.schemas import Problem, api_enum
 from fengqiao.disputes import selectors, services
 from fengqiao.disputes.models import Category, DisputeCase, PartyKind, PartyRole, Source, Track
 from fengqiao.disputes.risk import services as risk
 from fengqiao.jurisdictions.models import Jurisdiction
 
+DisputeSource = api_enum("DisputeSource", Source)
 router = Router(tags=["disputes"])
 
 
@@ -36,7 +38,7 @@ class PartyIn(Schema):
 
 
 class CaseIn(Schema):
-    source: Source
+    source: DisputeSource
     category: Category
     track: Track = Track.PEOPLE
     narrative: str = Field(description="纠纷简要情况, at most 5,000 characters")
@@ -103,11 +105,6 @@ class CaseDetailOut(CaseOut):
             {"code": r.code, "points": r.points, "text": r.text}
             for r in risk.explain(obj.risk_reasons or [])
         ]
-
-
-class Problem(Schema):
-    detail: str
-    errors: dict[str, list[str]] = {}
 
 
 class PriorOut(Schema):

@@ -14,16 +14,18 @@ from ninja import Field, Router, Schema, Status
 from fengqiao.addresses import codes as address_codes
 from fengqiao.addresses.models import StandardAddress
 from fengqiao.core.masking import mask
+from fengqiao.core.schemas import Problem, api_enum
 from fengqiao.incidents import codes, selectors, services
 from fengqiao.incidents.models import Category, Incident, Source, Urgency
 from fengqiao.jurisdictions.models import Jurisdiction
 
+IncidentSource = api_enum("IncidentSource", Source)
 router = Router(tags=["incidents"])
 BATCH_MAX = 500  # a feed's burst; a batch is one transaction
 
 
 class IncidentIn(Schema):
-    source: Source = Field(description="110, walk_in, phone, online, volunteer, …")
+    source: IncidentSource = Field(description="110, walk_in, phone, online, volunteer, …")
     description: str = Field(description="简要警情, at most 5,000 characters")
     location_text: str = Field(description="the location as told, free text")
     received_at: dt.datetime | None = Field(None, description="default: now")
@@ -74,11 +76,6 @@ class IncidentOut(Schema):
 class IncidentPage(Schema):
     items: list[IncidentOut]
     next_cursor: str
-
-
-class Problem(Schema):
-    detail: str
-    errors: dict[str, list[str]] = {}
 
 
 class IncidentBatchIn(Schema):
