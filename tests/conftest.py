@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from django.contrib.auth.hashers import make_password
 from django.utils import translation
@@ -38,12 +40,12 @@ def make_node(
     )
 
 
-_counter = iter(range(1, 10_000))
+_counter = itertools.count(1)
 
 
 def make_user(role: str, unit: Jurisdiction, *, username: str = "", **extra) -> User:
     number = next(_counter)
-    extra.setdefault("phone", f"1380000{number:04d}")
+    extra.setdefault("phone", f"138{number:08d}")
     extra.setdefault("id_number", "11010519491231002X")
     return account_services.create_staff(
         actor=None,
