@@ -20,7 +20,7 @@ def _plain_paths(resolver: URLResolver | None = None, prefix: str = "") -> list[
     paths: list[str] = []
     for entry in (resolver or get_resolver()).url_patterns:
         route = prefix + str(entry.pattern)
-        if "<" in route or "(?P" in route or "^" in route.lstrip("^"):
+        if "<" in route or "(?P" in route:  # takes an argument
             continue
         if isinstance(entry, URLResolver):
             paths += _plain_paths(entry, route)

@@ -99,8 +99,8 @@ class SurveyForm(forms.Form):
 
 
 def _client(request: HttpRequest) -> str:
-    # REMOTE_ADDR, as for the login throttle (AXES_IPWARE_META_PRECEDENCE_ORDER): behind
-    # a reverse proxy the server must be told the client's address, not the proxy's.
+    # REMOTE_ADDR, as for the login throttle: behind trusted proxies it already holds the
+    # client's own address (core.middleware.ClientAddressMiddleware), not the proxy's.
     return ratelimit.client_subject(request.META.get("REMOTE_ADDR"))
 
 
