@@ -4,6 +4,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
 
 from fengqiao.api.api import api
+from fengqiao.core import errors
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -30,3 +31,5 @@ urlpatterns = [
     path("", include("fengqiao.portal.urls")),
     path("healthz", healthz, name="healthz"),
 ]
+
+handler500 = errors.server_error
