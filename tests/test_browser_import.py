@@ -68,15 +68,17 @@ def people_file(path: Path, codes: list[str]) -> Path:
     return path
 
 
-def wait_watching_progress(page, done_selector: str, seen: list[str], timeout: float) -> None:
-    """Wait for ``done_selector`` while recording every progress line the page shows."""
+def wait_watching_progress(page, seen: list[str], timeout: float) -> str:
+    """Wait until the job stops running (its panel no longer polls), recording every
+    progress line the page shows on the way; return the panel's text."""
     deadline = time.monotonic() + timeout
-    while not page.locator(done_selector).count():
+    while page.locator("#job-panel[hx-get]").count():
         line = page.locator("[data-testid=import-progress]")
         if line.count() and (text := line.inner_text()) not in seen:
             seen.append(text)
         assert time.monotonic() < deadline, f"no result after {timeout} s; progress: {seen}"
         time.sleep(0.2)
+    return page.inner_text("#job-panel")
 
 
 def test_a_ten_thousand_row_import_runs_in_the_background_with_progress(page, tmp_path):
@@ -92,15 +94,18 @@ def test_a_ten_thousand_row_import_runs_in_the_background_with_progress(page, tm
     read = time.monotonic() - started
 
     seen: list[str] = []
-    page.click("text=试导入（只校验，不写入）")
-    wait_watching_progress(page, "text=确认导入", seen, timeout=300)
+    with page.expect_navigation():
+        page.click("text=试导入（只校验，不写入）")
+    report = wait_watching_progress(page, seen, timeout=300)
+    assert "全部 10000 行校验通过" in report, report[:2000]
     checked = time.monotonic() - started
     assert page.locator(".stat-value").first.inner_text().replace(",", "") == str(ROWS)
-    page.click("text=确认导入")
-    wait_watching_progress(page, "text=导入完成", seen, timeout=300)
+    with page.expect_navigation():
+        page.click("text=确认导入")
+    report = wait_watching_progress(page, seen, timeout=300)
     imported = time.monotonic() - started
     shoot(page, "import-10000-done")
-    assert f"新增 {ROWS} 条记录" in page.inner_text("#job-panel")
+    assert f"新增 {ROWS} 条记录" in report, report[:2000]
     # Progress was shown while the worker ran, counting towards the file's rows.
     counts = [tuple(int(n) for n in m.groups() if n) for m in map(PROGRESS.search, seen) if m]
     assert counts and all(total >= ROWS * 0.9 and done <= total for done, total in counts), seen
