@@ -1,17 +1,25 @@
 from __future__ import annotations
 
+import re
+
 from django.db.models import Count
 
 from fengqiao.accounts.models import StaffKind, User
 from fengqiao.audit.services import verify_chain
 from fengqiao.core.roles import Role
 from fengqiao.demo.services import load_demo
+from fengqiao.incidents.models import SmsMessage
 from fengqiao.jurisdictions import selectors
 from fengqiao.jurisdictions.models import Jurisdiction, Kind
 
 
-def test_demo_has_a_user_of_every_role_and_is_idempotent(db):
+def test_demo_has_a_user_of_every_role_and_is_idempotent(db, settings, capsys):
+    # Its invented numbers reach no gateway and no console: the SMS are held in the outbox.
+    settings.FENGQIAO_SMS_BACKEND = "fengqiao.incidents.sms.ConsoleBackend"
     first = load_demo()
+    printed = capsys.readouterr().out
+    assert SmsMessage.objects.exists() and "[SMS to" not in printed
+    assert not re.search(r"1[3-9]\d{9}", printed)
     assert {role for _u, role, _unit in first.logins} == {str(role.label) for role in Role}
     counts = (Jurisdiction.objects.count(), User.objects.count())
     second = load_demo()

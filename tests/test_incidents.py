@@ -490,3 +490,29 @@ def test_locating_in_another_units_area_is_refused(make_incident, places, office
         services.locate(
             actor=officer, incident=incident, address=elsewhere, expected_version=incident.version
         )
+
+
+# --- The tracking SMS -----------------------------------------------------------------------
+
+
+def test_the_console_gateway_prints_the_number_masked(capsys):
+    sms.ConsoleBackend().send("13800001234", "【枫桥】您的报警已登记")
+    printed = capsys.readouterr().out
+    assert "13800001234" not in printed and "138****1234" in printed
+
+
+@pytest.mark.parametrize(
+    ("public", "served", "where"),
+    [
+        ("https://ga.example.cn/", "http://127.0.0.1:8000/", "https://ga.example.cn/track/"),
+        ("", "http://127.0.0.1:8000/", "http://127.0.0.1:8000/track/"),
+        ("", "", "警情查询"),
+    ],
+)
+def test_the_tracking_sms_names_the_tracking_page(
+    make_incident, settings, django_capture_on_commit_callbacks, public, served, where
+):
+    settings.FENGQIAO_PUBLIC_BASE_URL, settings.FENGQIAO_SERVED_URL = public, served
+    incident = make_incident(reporter_phone="13800001234")
+    text = SmsMessage.objects.get(incident=incident).text
+    assert where in text and codes.grouped(incident.tracking_code) in text
