@@ -7,6 +7,7 @@ import datetime as dt
 import json
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from fengqiao.core.roles import Role
@@ -157,6 +158,23 @@ def test_screening_round_and_its_disputes(officer_client, world):
         intake_data(source="screening", screening_round=screening.pk),
     )
     assert DisputeCase.objects.get().screening_round == screening
+
+
+def test_a_mediator_neither_opens_nor_starts_a_screening_round(client, world):
+    """排查 covers the station's ground; a mediator's scope is his cases."""
+    from fengqiao.disputes import services
+
+    mediator = world.a[Role.MEDIATOR]
+    client.force_login(mediator)
+    assert client.get(reverse("disputes:screening")).status_code == 403
+    posted = {"title": "排查", "jurisdiction": world.district_a.pk, "started_on": "2026-11-01"}
+    assert client.post(reverse("disputes:screening"), posted).status_code == 403
+    with pytest.raises(PermissionDenied):
+        services.create_screening_round(
+            actor=mediator, jurisdiction=world.district_a, title="排查",
+            started_on=dt.date(2026, 11, 1),
+        )  # fmt: skip
+    assert not ScreeningRound.objects.exists()
 
 
 def test_incident_taken_over_from_the_intake_page(officer_client, world, make_incident):

@@ -517,8 +517,10 @@ def create_screening_round(*, actor: Any, jurisdiction: Jurisdiction, title: str
                            participants: str = "", households_visited: int = 0,
                            ) -> ScreeningRound:  # fmt: skip
     """排查: open a screening round over a grid, community or district in scope; the
-    latent disputes found are registered with source ``screening`` and this round."""
+    latent disputes found are registered with source ``screening`` and this round. It is
+    the station's work over its ground, not a mediator's, whose scope is his cases."""
     require(actor, Capability.HANDLE_DISPUTES)
+    require(actor, Capability.VIEW_RECORDS)
     if not covers(actor, jurisdiction):
         raise PermissionDenied(_("排查范围不在您的辖区内。"))
     if ended_on is not None and ended_on < started_on:

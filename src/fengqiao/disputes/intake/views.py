@@ -439,6 +439,7 @@ def reveal_party(request: HttpRequest, pk: int, field: str) -> HttpResponse:
 def screening(request: HttpRequest) -> HttpResponse:
     """排查: the rounds of the user's units with the disputes each found; a new round."""
     require(request.user, Capability.HANDLE_DISPUTES)
+    require(request.user, Capability.VIEW_RECORDS)  # not a mediator's: see the service
     rounds = selectors.screening_rounds_for(request.user)
     units = police_units_for(request.user)
     form = ScreeningRoundForm(request.POST or None, units=units,
