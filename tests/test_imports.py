@@ -595,7 +595,7 @@ def test_an_uploaded_zip_bomb_is_refused_within_seconds_and_leaves_no_file(
     assert job.report["refused"] and "压缩炸弹" in job.report["errors"][0]["reason"]
     assert _stored_files(settings) == []  # no orphan upload
     page = client.get(f"/registry/import/{job.pk}/").content.decode()
-    assert "压缩炸弹" in page and "失败" in page
+    assert "压缩炸弹" in page and "失败" in page and "文件被拒绝" in page and "字段对应" not in page
 
 
 def test_a_workbook_over_the_unpacked_limit_is_refused(chief, tmp_path, settings):
