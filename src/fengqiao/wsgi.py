@@ -12,10 +12,13 @@ import gc  # noqa: E402
 
 from django.urls import reverse  # noqa: E402
 
+from fengqiao.core import pdf_fonts  # noqa: E402
 from fengqiao.incidents import classifier  # noqa: E402
 
 reverse("healthz")
 classifier.model()
+# The PDFs' Chinese font, in the background: the first documents need not wait for it.
+pdf_fonts.warm_in_background()
 
 # What is loaded now lives as long as the process and is never garbage: frozen, it is
 # left out of every full collection, which would otherwise walk its ~180,000 objects
