@@ -10,6 +10,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -20,6 +21,7 @@ from fengqiao.demo.services import DEMO_PASSWORD
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+SHARED_CACHE = Path(tempfile.gettempdir()) / "fengqiao-test-cache"
 
 pytestmark = [
     pytest.mark.browser,
@@ -38,6 +40,7 @@ def server(tmp_path_factory):
         port = probe.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FENGQIAO_", "DATABASE_URL"))}
     env["FENGQIAO_VAR"] = str(tmp_path_factory.mktemp("var"))
+    env["FENGQIAO_CACHE"] = str(SHARED_CACHE)  # the PDFs' font, built once for all runs
     process = subprocess.Popen(
         [sys.executable, "-m", "fengqiao.cli", "serve", "--demo", "--port", str(port)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,

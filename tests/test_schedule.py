@@ -18,6 +18,7 @@ import pytest
 from django.core.management import get_commands
 
 from fengqiao.core.schedule import JOBS, LOCAL, Job, Scheduler
+from tests.test_browser import SHARED_CACHE
 
 NIGHTLY = Job("nightly", ("count_residents",), at=dt.time(2, 30))
 OFTEN = Job("often", ("escalate_whistles",), every=dt.timedelta(minutes=5))
@@ -118,6 +119,7 @@ def _serve(tmp_path: Path) -> tuple[subprocess.Popen[str], int]:
         port = probe.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FENGQIAO_", "DATABASE_URL"))}
     env["FENGQIAO_VAR"] = str(tmp_path)
+    env["FENGQIAO_CACHE"] = str(SHARED_CACHE)
     server = subprocess.Popen(
         [sys.executable, "-m", "fengqiao.cli", "serve", "--port", str(port)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,

@@ -22,6 +22,9 @@ from django.utils.translation import gettext_lazy as _
 PACKAGE_DIR = Path(__file__).resolve().parent
 BASE_DIR = Path(os.environ.get("FENGQIAO_HOME", PACKAGE_DIR.parent.parent)).resolve()
 VAR_DIR = Path(os.environ.get("FENGQIAO_VAR", BASE_DIR / "var")).resolve()
+# What can be rebuilt from the installed packages (the PDFs' prepared font): never backed
+# up; installations on one machine may share it.
+CACHE_DIR = Path(os.environ.get("FENGQIAO_CACHE", VAR_DIR / "cache")).resolve()
 
 
 def env_bool(name: str, default: bool) -> bool:

@@ -86,10 +86,10 @@ class FontCache:
 
     Warm (:meth:`warm`, which ``fengqiao serve`` and the WSGI application start in the
     background), it holds the :data:`COMMON` characters, built once per installation
-    (~12 s) and kept under ``var/cache/``, so a document only adds, as fpdf2's fallback
-    font, the rare characters it has beyond them (a name's 堃 or 昇: ~0.6 s the first
-    time each is seen). Cold, it subsets to the characters seen so far, as a first
-    document on a fresh installation would otherwise wait for the whole set."""
+    (~12 s) and kept in ``settings.CACHE_DIR`` (``var/cache/``), so a document only adds,
+    as fpdf2's fallback font, the rare characters it has beyond them (a name's 堃 or 昇:
+    ~0.6 s the first time each is seen). Cold, it subsets to the characters seen so far, as
+    a first document on a fresh installation would otherwise wait for the whole set."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -164,7 +164,7 @@ def warm_in_background() -> threading.Thread:
 
     def warm() -> None:
         try:
-            font_cache.warm(Path(settings.VAR_DIR) / "cache")
+            font_cache.warm(Path(settings.CACHE_DIR))
         except Exception:  # a full disk: documents still work, cold
             logger.exception("the PDF fonts could not be prepared")
 
