@@ -145,11 +145,13 @@ def _gone(pid: int, within: float) -> bool:
 
 def test_stopping_the_server_stops_its_worker(tmp_path):
     server, worker = _serve(tmp_path)
-    time.sleep(1)  # the scheduler's first tick
+    deadline = time.monotonic() + 30  # the scheduler's first tick writes its state
+    while not (tmp_path / "schedule.json").exists():
+        assert time.monotonic() < deadline, "the scheduler never ticked"
+        time.sleep(0.2)
     server.send_signal(signal.SIGTERM)
     assert server.wait(timeout=30) == 0, server.returncode
     assert _gone(worker, within=5)
-    assert (tmp_path / "schedule.json").exists()  # the scheduler had run
 
 
 def test_a_killed_server_leaves_no_worker_behind(tmp_path):
