@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tarfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -22,6 +23,7 @@ POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgres")
 
 WRITER = """
 import os, sys, django
+from collections.abc import Iterator
 from pathlib import Path
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fengqiao.settings")
 django.setup()
@@ -86,8 +88,16 @@ def _fresh_pg(url: str) -> None:
         db.execute(f'CREATE DATABASE "{name}"')
 
 
+def _drop_pg(url: str) -> None:
+    import psycopg
+
+    name = urlsplit(url).path.lstrip("/")
+    with psycopg.connect(_pg_url("").rsplit("/", 1)[0] + "/postgres", autocommit=True) as db:
+        db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Deployment:
+def template(tmp_path_factory) -> Iterator[Deployment]:
     """A migrated deployment with some audit events, built once (SQLite: copied per test)."""
     url = _pg_url("_bk_src") if POSTGRES else ""
     if url:
@@ -95,7 +105,9 @@ def template(tmp_path_factory) -> Deployment:
     source = Deployment(tmp_path_factory.mktemp("template"), url)
     assert source.fq("migrate").returncode == 0
     source.write(50)
-    return source
+    yield source
+    for suffix in ("_bk_src", "_bk_dst") if url else ():
+        _drop_pg(_pg_url(suffix))
 
 
 @pytest.fixture
@@ -222,11 +234,11 @@ def test_a_damaged_or_altered_archive_is_refused_before_anything_changes(source,
     # hashes and counts to match: the manifest's MAC gives it away.
     archive.write_bytes(good)
     staged = tmp_path / "db"
-    if source.database_url:
-        pytest.skip("the database member of a pg_dump is not edited here")
 
     def truncate(name, data):
-        if name == "database.sqlite3":
+        if name == "database.pgdump":  # the same claim without editing the dump
+            truncate.data = data
+        elif name == "database.sqlite3":
             staged.write_bytes(data)
             with sqlite3.connect(staged) as db:
                 db.execute("DROP TRIGGER audit_event_no_delete")
@@ -247,7 +259,9 @@ def test_a_damaged_or_altered_archive_is_refused_before_anything_changes(source,
     result = target.fq("restore", str(archive))
     assert result.returncode == 2 and "manifest's MAC does not verify" in result.stderr
     # Nothing was restored: the target database has no tables at all.
-    assert target.sql("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'") == 0
+    tables = ("SELECT COUNT(*) FROM pg_tables WHERE schemaname = 'public'" if POSTGRES
+              else "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'")  # fmt: skip
+    assert target.sql(tables) == 0
 
 
 def test_tampering_with_the_restored_chain_is_caught(source, target, tmp_path):
