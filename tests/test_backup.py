@@ -324,3 +324,20 @@ def test_an_older_backup_restored_under_a_newer_checkpoint_says_what_is_missing(
     assert restored.returncode == 0, restored.stdout + restored.stderr
     assert f"holds {held}: the 5 events written after the backup are missing" in restored.stdout
     assert "not tampering" in restored.stdout
+
+
+def test_the_key_stays_out_unless_asked_and_restore_needs_the_backups_key(source, tmp_path):
+    assert source.fq("backup", str(tmp_path / "plain.tar.gz")).returncode == 0
+    with tarfile.open(tmp_path / "plain.tar.gz", "r:gz") as tar:
+        assert "var/audit_key" not in tar.getnames()
+    if POSTGRES:
+        _fresh_pg(_pg_url("_bk_dst"))
+    elsewhere = Deployment(tmp_path / "elsewhere", _pg_url("_bk_dst") if POSTGRES else "")
+    refused = elsewhere.fq("restore", str(tmp_path / "plain.tar.gz"))  # its own new key
+    assert refused.returncode == 2 and "is not the one this backup was made under" in refused.stderr
+
+    assert source.fq("backup", "--include-keys", str(tmp_path / "keys.tar.gz")).returncode == 0
+    restored = elsewhere.fq("restore", str(tmp_path / "keys.tar.gz"))
+    assert restored.returncode == 0, restored.stdout + restored.stderr
+    assert (elsewhere.var / "audit_key").read_bytes() == (source.var / "audit_key").read_bytes()
+    assert elsewhere.fq("audit-verify").returncode == 0
