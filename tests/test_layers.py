@@ -27,7 +27,7 @@ LAYERS: list[set[str]] = [
     {"incidents"},
     {"disputes"},
     {"scoring"},
-    {"api", "dashboards", "demo", "portal"},
+    {"api", "dashboards", "demo", "portal", "ops"},
 ]
 LEVEL = {app: level for level, apps in enumerate(LAYERS) for app in apps}
 

@@ -13,6 +13,7 @@ import signal
 import socket
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 EXIT_USAGE = 2
 
@@ -234,6 +235,82 @@ def cmd_audit_checkpoint(args: argparse.Namespace) -> None:
         raise CommandError(str(error)) from None
 
 
+def _steps() -> tuple[Any, Callable[[str], None]]:
+    from rich.console import Console
+
+    status = Console(stderr=True).status("")
+    return status, lambda text: status.update(text)
+
+
+def cmd_backup(args: argparse.Namespace) -> None:
+    _setup_django()
+    _check_database()
+    import time
+    from pathlib import Path
+
+    from fengqiao.ops import backup
+
+    destination = Path(args.dest) if args.dest else backup.default_destination()
+    if destination.is_dir():
+        destination = destination / backup.default_destination().name
+    started = time.monotonic()
+    status, step = _steps()
+    try:
+        with status:
+            manifest = backup.create_backup(
+                destination=destination, include_keys=args.include_keys, progress=step
+            )
+    except backup.BackupError as error:
+        raise CommandError(str(error)) from None
+    size = destination.stat().st_size
+    rows = sum(manifest["tables"].values())
+    media = sum(1 for entry in manifest["files"] if entry["name"].startswith("media/"))
+    print(
+        f"backup written: {destination} ({size / 1e6:.1f} MB, {time.monotonic() - started:.1f} s)"
+    )
+    print(f"  {manifest['database']} database: {len(manifest['tables'])} tables, {rows} rows; "
+          f"{media} media files")  # fmt: skip
+    print(f"  audit chain: {manifest['audit']['events']} events, head "
+          f"{manifest['audit']['head_hash'][:12]}")  # fmt: skip
+    if manifest["includes_keys"]:
+        print("  it HOLDS THE AUDIT KEY: keep it as safely as the key itself")
+    else:
+        print("  the audit key is not in it: keep var/audit_key (or FENGQIAO_AUDIT_KEY) "
+              "apart, restore needs it")  # fmt: skip
+    print("  copy it off this machine: a backup on the same disk is not a backup")
+
+
+def cmd_restore(args: argparse.Namespace) -> None:
+    """Exit 0: restored and verified; 1: restored but it does not verify; 2: refused,
+    nothing changed."""
+    _setup_django()
+    _check_database()
+    import time
+    from pathlib import Path
+
+    from fengqiao.ops import backup
+
+    started = time.monotonic()
+    status, step = _steps()
+    try:
+        with status:
+            result = backup.restore_backup(
+                archive_path=Path(args.archive), force=args.force, progress=step
+            )
+    except backup.BackupError as error:
+        raise CommandError(str(error)) from None
+    except backup.VerificationFailed as error:
+        _audit_broken(f"restore does NOT verify: {error}")
+    for note in result.notes:
+        print(f"note: {note}")
+    manifest = result.manifest
+    print(f"restored {args.archive} (backup of {manifest['created_at']}) in "
+          f"{time.monotonic() - started:.1f} s and verified: integrity ok, "
+          f"{len(manifest['tables'])} tables with the manifest's row counts, audit chain "
+          f"intact ({result.events} events, head {result.head_hash[:12]}, "
+          f"{result.checkpoint})")  # fmt: skip
+
+
 def cmd_divisions(args: argparse.Namespace) -> None:
     _setup_django()
     _check_database()
@@ -348,6 +425,25 @@ def build_parser() -> argparse.ArgumentParser:
     checkpoint.add_argument(
         "--export", metavar="FILE", help="copy every checkpoint to FILE instead of writing one"
     )
+    backup_command = add(
+        "backup", cmd_backup,
+        "Back up the database, media and var/ files into one archive, while the server runs.",
+    )  # fmt: skip
+    backup_command.add_argument(
+        "dest", nargs="?", metavar="DEST",
+        help="archive file or directory (default var/backups/fengqiao-<UTC time>.tar.gz)",
+    )  # fmt: skip
+    backup_command.add_argument(
+        "--include-keys", action="store_true",
+        help="also store the audit key and secret key: keep the archive as safely as the key",
+    )  # fmt: skip
+    restore = add(
+        "restore", cmd_restore,
+        "Restore an archive of `backup` into the configured database, then verify it.",
+    )  # fmt: skip
+    restore.add_argument("archive", metavar="ARCHIVE", help="the .tar.gz written by backup")
+    restore.add_argument("--force", action="store_true",
+                         help="replace a database that already holds data")  # fmt: skip
     divisions = add(
         "divisions", cmd_divisions, "Load the provinces, cities and counties of GB/T 2260 (2024)."
     )

@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.conf import settings
@@ -182,6 +182,9 @@ class ChainReport:
     last_seq: int = 0
     unsigned_until: int = 0  # the last event without a MAC (written before MACs): 0 none
     checkpoint: Any = None
+    # Every event present verified, but the chain is shorter than ``checkpoint`` says: a
+    # deleted tail, or a database restored from a copy older than that checkpoint.
+    tail_missing: bool = False
 
     @property
     def ok(self) -> bool:
@@ -243,12 +246,13 @@ def verify_chain(
     if progress:
         progress(checked)
     if reference is not None and (checked < reference.count or expected_seq - 1 < reference.seq):
-        return broken(
+        short = broken(
             expected_seq,
             f"the chain ends at event #{expected_seq - 1} ({checked} events) but checkpoint "
             f"{reference.label} recorded {reference.count} events up to "
             f"#{reference.seq}: its tail was deleted (or the database restored from an older "
             "copy)",
         )
+        return replace(short, tail_missing=True)
     return ChainReport(checked, expected_prev, None, "", expected_seq - 1, unsigned_until,
                        reference)  # fmt: skip

@@ -1,0 +1,1 @@
+"""Operating a deployment: backup and restore (not a Django app, no models)."""
