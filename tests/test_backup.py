@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -72,6 +73,21 @@ class Deployment:
 
     def events(self) -> int:
         return self.sql("SELECT COUNT(*) FROM audit_auditevent")
+
+    def truncate(self, events: int) -> None:
+        """Delete the chain's last ``events``, as an attacker with the database would."""
+        last = self.sql("SELECT MAX(seq) FROM audit_auditevent")
+        if self.database_url:
+            import psycopg
+
+            with psycopg.connect(self.database_url) as db:
+                db.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER USER")
+                db.execute("DELETE FROM audit_auditevent WHERE seq > %s", [last - events])
+                db.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER USER")
+        else:
+            with sqlite3.connect(self.var / "fengqiao.sqlite3") as db:
+                db.execute("DROP TRIGGER IF EXISTS audit_event_no_delete")
+                db.execute("DELETE FROM audit_auditevent WHERE seq > ?", [last - events])
 
 
 def _pg_url(suffix: str) -> str:
@@ -268,17 +284,7 @@ def test_tampering_with_the_restored_chain_is_caught(source, target, tmp_path):
     assert source.fq("audit-checkpoint").returncode == 0
     assert source.fq("backup", str(tmp_path / "b.tar.gz")).returncode == 0
     assert target.fq("restore", str(tmp_path / "b.tar.gz")).returncode == 0
-    last = target.events()
-    if POSTGRES:
-        import psycopg
-
-        with psycopg.connect(target.database_url) as db:
-            db.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER USER")
-            db.execute("DELETE FROM audit_auditevent WHERE seq > %s", [last - 3])
-    else:
-        with sqlite3.connect(target.var / "fengqiao.sqlite3") as db:
-            db.execute("DROP TRIGGER audit_event_no_delete")
-            db.execute("DELETE FROM audit_auditevent WHERE seq > ?", [last - 3])
+    target.truncate(3)
     truncated = target.fq("audit-verify")
     assert truncated.returncode == 1 and "tail was deleted" in truncated.stderr
 
@@ -324,6 +330,14 @@ def test_an_older_backup_restored_under_a_newer_checkpoint_says_what_is_missing(
     assert restored.returncode == 0, restored.stdout + restored.stderr
     assert f"holds {held}: the 5 events written after the backup are missing" in restored.stdout
     assert "not tampering" in restored.stdout
+    assert re.search(r"Restore checkpoint #\d+ \w{12} .* anchors the chain", restored.stdout)
+    # The chain goes on from the restored head: verified now, after new writes (which reuse
+    # the lost events' numbers) and after the next checkpoint.
+    assert source.fq("audit-verify").returncode == 0
+    source.write(8)
+    assert source.fq("audit-verify").returncode == 0
+    assert source.fq("audit-checkpoint").returncode == 0
+    assert source.fq("audit-verify").returncode == 0
 
 
 def test_the_key_stays_out_unless_asked_and_restore_needs_the_backups_key(source, tmp_path):

@@ -62,11 +62,17 @@ class Checkpoint:
     key_id: str
     prev_mac: str
     mac: str = ""
+    # 恢复检查点: written by a restore of an older backup. The chain was set back to this
+    # head; the checkpoints before it that recorded more describe the events lost with the
+    # restore, and the chain goes on from here (see :func:`in_force`).
+    restore: bool = False
 
     def payload(self) -> dict[str, Any]:
         """The signed content, as written to the file (the MAC beside it)."""
         content = asdict(self)
         content.pop("mac")
+        if not self.restore:
+            content.pop("restore")  # the checkpoints signed before restores existed verify
         content["at"] = self.at.astimezone(dt.UTC).isoformat(timespec="microseconds")
         return content
 
@@ -86,6 +92,7 @@ class Checkpoint:
             at=at if isinstance(at, dt.datetime) else dt.datetime.fromisoformat(at),
             legacy_until=int(data["legacy_until"]), key_id=str(data["key_id"]),
             prev_mac=str(data["prev_mac"]), mac=str(data["mac"]),
+            restore=bool(data.get("restore", False)),
         )  # fmt: skip
 
     @property
@@ -135,7 +142,16 @@ def read_file(path: Path) -> list[Checkpoint]:
 
 def _database_copies() -> list[Checkpoint]:
     rows = AuditCheckpoint.objects.order_by("number").values(
-        "number", "seq", "count", "head_hash", "at", "legacy_until", "key_id", "prev_mac", "mac"
+        "number",
+        "seq",
+        "count",
+        "head_hash",
+        "at",
+        "legacy_until",
+        "key_id",
+        "prev_mac",
+        "mac",
+        "restore",
     )
     copies = []
     for row in rows:
@@ -181,6 +197,18 @@ def load(extra: Iterable[Path] = ()) -> list[Checkpoint]:
     return [by_number[number][1] for number in sorted(by_number)]
 
 
+def in_force(checkpoints: Iterable[Checkpoint]) -> list[Checkpoint]:
+    """The checkpoints the chain must match, in order: a restore checkpoint sets aside
+    those before it that recorded events beyond its head (lost with the restore); the
+    ones up to its head still bind."""
+    kept: list[Checkpoint] = []
+    for checkpoint in checkpoints:
+        if checkpoint.restore:
+            kept = [earlier for earlier in kept if earlier.seq <= checkpoint.seq]
+        kept.append(checkpoint)
+    return kept
+
+
 def latest() -> Checkpoint | None:
     """The last checkpoint of the file (the database's copy if there is no file), for the
     morning brief; None when there is none or it does not verify (audit-verify says why)."""
@@ -201,20 +229,23 @@ def _append_line(path: Path, line: str) -> None:
         os.close(descriptor)
 
 
-def write_checkpoint() -> tuple[Checkpoint, ChainReport]:
+def write_checkpoint(*, restore: bool = False) -> tuple[Checkpoint, ChainReport]:
     """Verify the whole chain against the checkpoints so far and, if it holds, sign its head
     as the next checkpoint. Raises ChainBrokenError (and writes nothing) if it does not.
+    ``restore``: the chain was just restored from a backup whose signed manifest names
+    this head (``fengqiao restore`` checks it), so a tail missing against the newest
+    checkpoint is accepted and the new one is a restore checkpoint.
 
     The walk runs without the chain's lock (appends go on; it reads one consistent
     snapshot), only the numbering and writing hold it."""
     report = verify_chain()
-    if not report.ok:
+    if not report.ok and not (restore and report.tail_missing):
         raise ChainBrokenError(report)
-    previous = report.checkpoint
     with transaction.atomic():
         lock_chain()
         current = load()
-        if (current[-1] if current else None) != previous:
+        previous = current[-1] if current else None
+        if previous != report.checkpoint:
             raise CheckpointError("another checkpoint was written meanwhile: run it again")
         checkpoint = Checkpoint(
             number=previous.number + 1 if previous else 1,
@@ -226,6 +257,7 @@ def write_checkpoint() -> tuple[Checkpoint, ChainReport]:
             legacy_until=previous.legacy_until if previous else report.unsigned_until,
             key_id=key_id(),
             prev_mac=previous.mac if previous else GENESIS_HASH,
+            restore=restore and report.tail_missing,
         )
         checkpoint = Checkpoint(**{**asdict(checkpoint), "mac": checkpoint.signed()})
         AuditCheckpoint.objects.create(**asdict(checkpoint))

@@ -111,6 +111,7 @@ class AuditCheckpoint(models.Model):
     key_id = models.CharField(_("密钥标识"), max_length=16)
     prev_mac = models.CharField(_("前一检查点签名"), max_length=64)
     mac = models.CharField(_("签名"), max_length=64)
+    restore = models.BooleanField(_("恢复检查点"), default=False)
 
     objects = AuditQuerySet.as_manager()
 

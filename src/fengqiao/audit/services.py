@@ -203,7 +203,7 @@ def verify_chain(
     from fengqiao.audit import checkpoints as anchors  # it builds on this module
 
     try:
-        known = anchors.load(checkpoint_copies)
+        known = anchors.in_force(anchors.load(checkpoint_copies))
     except anchors.CheckpointError as error:
         return ChainReport(0, GENESIS_HASH, problem=f"checkpoints do not hold: {error}")
     reference = known[-1] if known else None

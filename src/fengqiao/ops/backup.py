@@ -504,16 +504,22 @@ def _verify(manifest: dict[str, Any], notes: list[str]) -> RestoreResult:
                 f"checkpoint {newest.label}, older than this backup, records {newest.count} "
                 f"events but the backup holds {report.checked}: it is not this chain's backup"
             )
+        from fengqiao.audit.checkpoints import write_checkpoint
+
+        # The head is the one the backup's manifest signed (checked above): anchor the
+        # restored chain there, so verification goes on from it instead of reporting the
+        # lost tail for ever.
+        anchor, _report = write_checkpoint(restore=True)
         notes.append(
             f"the newest checkpoint {newest.label} records {newest.count} events; this backup "
             f"({manifest['created_at']}) holds {report.checked}: the "
             f"{newest.count - report.checked} events written after the backup are missing. "
             "That is expected after restoring an older backup, not tampering: every "
             "restored event verifies and the chain is the one the backup's manifest "
-            "signed. `./fq audit-verify` will keep reporting this shortfall against that "
-            "checkpoint."
+            f"signed. Restore checkpoint {anchor.label} anchors the chain from here; "
+            "the checkpoints before it still bind the events up to it."
         )
-        anchored = "a prefix of the checkpointed chain"
+        anchored = "a prefix of the checkpointed chain, re-anchored by a restore checkpoint"
     else:
         anchored = (f"matches checkpoint {report.checkpoint.label}" if report.checkpoint
                     else "no checkpoint yet (matches the backup's signed manifest)")  # fmt: skip
