@@ -3,6 +3,7 @@ readable label (the audit log shows it)."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -150,3 +151,15 @@ def test_the_audit_page_names_an_assignment(client, world, make_dispute):
     body = client.get(reverse("audit:event_list")).content.decode()
     assert f"调解指派：{case.code} → 王调解" in body
     assert "Assignment object" not in body
+
+
+def test_the_api_answers_409_naming_who_and_when(world, rf):
+    from fengqiao.api.api import api
+
+    record = Incident(pk=4343)
+    event = audit.record(actor=world.admin, action="update", object_type="incidents.incident",
+                         object_id="4343", object_repr="x")  # fmt: skip
+    response = api.on_exception(rf.get("/api/"), StaleEditError(record))
+    assert response.status_code == 409
+    detail = json.loads(response.content)["detail"]
+    assert world.admin.full_name in detail and _when(event.at) in detail
