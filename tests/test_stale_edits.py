@@ -163,3 +163,12 @@ def test_the_api_answers_409_naming_who_and_when(world, rf):
     assert response.status_code == 409
     detail = json.loads(response.content)["detail"]
     assert world.admin.full_name in detail and _when(event.at) in detail
+
+
+def test_an_old_default_label_in_the_log_is_shown_by_the_models_name(client, world):
+    audit.record(actor=world.admin, action="update", object_type="disputes.assignment",
+                 object_id="7", object_repr="Assignment object (7)",
+                 scope_path=world.district_a.path)  # fmt: skip
+    client.force_login(world.admin)
+    body = client.get(reverse("audit:event_list")).content.decode()
+    assert "Assignment object" not in body and "指派 #7" in body
