@@ -80,9 +80,9 @@ def test_stale_edit_form_keeps_the_input(client, world):
         actor=chief, user=officer, expected_version=officer.version, phone="13700000000"
     )
     page = client.post(url, form)
-    assert page.status_code == 200
+    assert page.status_code == 409
     body = page.content.decode()
-    assert "已被他人修改" in body
+    assert "修改了这条记录" in body
     assert 'value="改过的名字"' in body
     assert User.objects.get(pk=officer.pk).full_name != "改过的名字"
 

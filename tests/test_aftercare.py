@@ -636,7 +636,7 @@ def test_stale_agreement_edit_on_the_page_is_refused_with_409(officer_client, wo
         reverse("disputes:aftercare_agreement", args=[people_case.code]), data
     )
     assert second.status_code == 409
-    assert "已被他人修改" in second.content.decode()
+    assert "修改了这条记录" in second.content.decode()
 
 
 def test_term_buttons_and_follow_up_form_on_the_page(officer_client, world, people_case):

@@ -129,7 +129,7 @@ def test_accept_then_suspend_from_the_page(officer_client, make_dispute):
         {"version": case.version - 1, "to_status": "accepted"},
         follow=True,
     )
-    assert "已被他人修改" in stale.content.decode()
+    assert "修改了这条记录" in stale.content.decode()
 
 
 def test_other_station_gets_404(client, world, make_dispute):

@@ -17,7 +17,7 @@ from fengqiao.core.roles import Role
 from fengqiao.incidents import codes, services
 from fengqiao.incidents.models import Category, Incident, Source, Status
 
-STALE = "这条记录已被他人修改"
+STALE = "修改了这条记录"
 
 
 class Suggestion(NamedTuple):

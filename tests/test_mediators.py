@@ -677,7 +677,7 @@ def test_edit_form_keeps_personal_fields_left_empty_and_refuses_a_stale_version(
     mediator.refresh_from_db()
     assert (mediator.name, mediator.phone) == ("甲改", "13812345678")
     stale = chief_client.post(url, mediator_form(world, name="再改", version="1"))
-    assert stale.status_code == 422 and "已被他人修改" in stale.content.decode()
+    assert stale.status_code == 409 and "修改了这条记录" in stale.content.decode()
 
 
 def test_conflict_form_declares_and_refuses_a_bare_name(chief_client, world):

@@ -487,7 +487,7 @@ def test_a_stale_form_is_shown_as_a_message(client, world, whistle):
         {"to_status": W.REPORTED, "version": 1, "note": "已办理"},
         follow=True,
     )
-    assert "这条记录已被他人修改" in response.content.decode()
+    assert "修改了这条记录" in response.content.decode()
     whistle.refresh_from_db()
     assert whistle.status == W.ACCEPTED
 

@@ -220,6 +220,7 @@ def _staff_form_view(request: HttpRequest, person: User | None) -> HttpResponse:
         actor=request.user,
         person=person,
     )
+    status = 200
     if request.method == "POST" and form.is_valid():
         data = form.service_arguments()
         try:
@@ -232,10 +233,9 @@ def _staff_form_view(request: HttpRequest, person: User | None) -> HttpResponse:
                 data.pop("version", None)
                 data.pop("is_active", None)
                 person = services.create_staff(actor=request.user, **data)
-        except StaleEditError:
-            form.add_error(
-                None, _("这条记录已被他人修改，请刷新后重新编辑（您的输入仍保留在下方）。")
-            )
+        except StaleEditError as error:
+            form.add_error(None, str(error))  # the input stays on the page
+            status = 409
         except ValidationError as error:
             form.add_error(None, error.messages)
         except PermissionDenied as error:
@@ -243,7 +243,9 @@ def _staff_form_view(request: HttpRequest, person: User | None) -> HttpResponse:
         else:
             messages.success(request, _("已保存。"))
             return redirect("accounts:staff_detail", pk=person.pk)
-    return render(request, "accounts/staff_form.html", {"form": form, "person": person})
+    return render(
+        request, "accounts/staff_form.html", {"form": form, "person": person}, status=status
+    )
 
 
 @login_required

@@ -13,6 +13,7 @@ from ninja.security import HttpBearer, django_auth
 from fengqiao.accounts import tokens
 from fengqiao.accounts.api import router as accounts_router
 from fengqiao.addresses.api import router as addresses_router
+from fengqiao.core.concurrency import StaleEditError
 from fengqiao.disputes.api import router as disputes_router
 from fengqiao.incidents.api import router as incidents_router
 from fengqiao.jurisdictions.api import router as jurisdictions_router
@@ -47,6 +48,12 @@ api.add_router("/disputes", disputes_router)
 @api.exception_handler(PermissionDenied)
 def permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
     return api.create_response(request, {"detail": str(exc) or "forbidden"}, status=403)
+
+
+@api.exception_handler(StaleEditError)
+def stale(request: HttpRequest, exc: StaleEditError) -> HttpResponse:
+    """A stale write: 409, naming who changed the record and when."""
+    return api.create_response(request, {"detail": str(exc)}, status=409)
 
 
 @api.exception_handler(ValidationError)

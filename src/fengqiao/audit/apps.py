@@ -6,4 +6,7 @@ class AuditConfig(AppConfig):
     label = "audit"
 
     def ready(self) -> None:
-        from fengqiao.audit import signals  # noqa: F401  (connects the receivers)
+        from fengqiao.audit import selectors, signals  # noqa: F401  (connects the receivers)
+        from fengqiao.core import concurrency
+
+        concurrency.last_change_finder = selectors.last_change

@@ -22,3 +22,15 @@ class VersionedModel(TimeStampedModel):
 
     class Meta:
         abstract = True
+
+
+def related_label(instance: models.Model, field: str, attribute: str) -> str:
+    """``attribute`` of a related object for a label, read only when that object is
+    already loaded (an audit line or an admin list then costs no query per row); its id
+    otherwise."""
+    descriptor = instance._meta.get_field(field)
+    if descriptor.is_cached(instance):  # type: ignore[union-attr]
+        related = getattr(instance, field)
+        return str(getattr(related, attribute)) if related is not None else "—"
+    pk = getattr(instance, descriptor.attname)  # type: ignore[union-attr]
+    return f"#{pk}" if pk is not None else "—"

@@ -8,18 +8,25 @@ station that took it); a mediator account reads only the cases he is assigned to
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from fengqiao.core.models import TimeStampedModel, VersionedModel
+from fengqiao.core.models import TimeStampedModel, VersionedModel, related_label
 from fengqiao.core.timeline import TimelineEvent
 from fengqiao.core.validators import validate_id_number, validate_mobile, validate_uscc
 
 TEXT_MAX_LENGTH = 5000
+
+
+def _local(at: Any) -> str:
+    return f"{timezone.localtime(at):%Y-%m-%d %H:%M}" if at else ""
 
 
 class Category(models.TextChoices):
@@ -357,6 +364,12 @@ class MediatorConflict(TimeStampedModel):
         verbose_name = _("利害关系")
         verbose_name_plural = _("利害关系")
 
+    def __str__(self) -> str:
+        return gettext("利害关系：%(mediator)s（%(kind)s）") % {
+            "mediator": related_label(self, "mediator", "name"),
+            "kind": self.get_kind_display(),
+        }
+
 
 class DutyShift(TimeStampedModel):
     """律师值班: one lawyer on duty in a mediation room on one day."""
@@ -380,6 +393,12 @@ class DutyShift(TimeStampedModel):
             models.UniqueConstraint(fields=["room", "day"], name="one_lawyer_per_room_day")
         ]
 
+    def __str__(self) -> str:
+        return gettext("值班：%(day)s %(mediator)s") % {
+            "day": self.day,
+            "mediator": related_label(self, "mediator", "name"),
+        }
+
 
 class Assignment(TimeStampedModel):
     """A mediator on a case: proposed by the platform with its reasons, decided by a person."""
@@ -398,6 +417,12 @@ class Assignment(TimeStampedModel):
         verbose_name = _("指派")
         verbose_name_plural = _("指派")
         indexes = [models.Index(fields=["mediator", "ended_at"], name="assignment_load")]
+
+    def __str__(self) -> str:
+        return gettext("调解指派：%(case)s → %(mediator)s") % {
+            "case": related_label(self, "case", "code"),
+            "mediator": related_label(self, "mediator", "name"),
+        }
 
 
 class EventKind(models.TextChoices):
@@ -454,6 +479,12 @@ class MediationSession(TimeStampedModel):
         verbose_name_plural = _("调解记录")
         ordering = ["held_at", "pk"]
 
+    def __str__(self) -> str:
+        return gettext("调解记录：%(case)s %(at)s") % {
+            "case": related_label(self, "case", "code"),
+            "at": _local(self.held_at),
+        }
+
 
 class Attachment(TimeStampedModel):
     """证据材料: a file kept outside the web root under a random name, served only
@@ -479,6 +510,12 @@ class Attachment(TimeStampedModel):
         verbose_name = _("证据材料")
         verbose_name_plural = _("证据材料")
         ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return gettext("证据材料：%(case)s %(name)s") % {
+            "case": related_label(self, "case", "code"),
+            "name": self.original_name,
+        }
 
 
 class ReferralKind(models.TextChoices):
@@ -517,6 +554,13 @@ class Referral(TimeStampedModel):
         verbose_name = _("移交")
         verbose_name_plural = _("移交")
 
+    def __str__(self) -> str:
+        return gettext("%(kind)s：%(case)s（%(status)s）") % {
+            "kind": self.get_kind_display(),
+            "case": related_label(self, "case", "code"),
+            "status": self.get_status_display(),
+        }
+
 
 class AgreementForm(models.TextChoices):
     WRITTEN = "written", _("书面协议")
@@ -547,6 +591,9 @@ class MediationAgreement(VersionedModel):
     class Meta:
         verbose_name = _("调解协议")
         verbose_name_plural = _("调解协议")
+
+    def __str__(self) -> str:
+        return gettext("调解协议：%(case)s") % {"case": related_label(self, "case", "code")}
 
     @property
     def scope_path(self) -> str:
@@ -613,6 +660,12 @@ class JudicialConfirmation(TimeStampedModel):
         verbose_name = _("司法确认")
         verbose_name_plural = _("司法确认")
 
+    def __str__(self) -> str:
+        return gettext("司法确认：%(court)s（%(outcome)s）") % {
+            "court": self.court,
+            "outcome": self.get_outcome_display(),
+        }
+
 
 class Notarisation(TimeStampedModel):
     """公证+: notarising the agreement (e.g. to make a debt enforceable)."""
@@ -631,6 +684,12 @@ class Notarisation(TimeStampedModel):
     class Meta:
         verbose_name = _("公证")
         verbose_name_plural = _("公证")
+
+    def __str__(self) -> str:
+        return gettext("公证：%(office)s（%(outcome)s）") % {
+            "office": self.office,
+            "outcome": self.get_outcome_display(),
+        }
 
 
 class VisitOutcome(models.TextChoices):
@@ -677,6 +736,12 @@ class FollowUp(TimeStampedModel):
             models.Index(fields=["due_on"], name="follow_up_due",
                          condition=Q(done_at__isnull=True)),
         ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return gettext("回访：%(case)s %(due)s") % {
+            "case": related_label(self, "case", "code"),
+            "due": self.due_on,
+        }
 
 
 class ScreeningRound(TimeStampedModel):

@@ -6,9 +6,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from fengqiao.core.models import TimeStampedModel, VersionedModel
+from fengqiao.core.models import TimeStampedModel, VersionedModel, related_label
 from fengqiao.core.timeline import Message, TimelineEvent
 from fengqiao.incidents import taxonomy
 
@@ -323,6 +324,11 @@ class SmsMessage(TimeStampedModel):
     class Meta:
         verbose_name = _("短信")
         verbose_name_plural = _("短信")
+
+    def __str__(self) -> str:  # the number is personal: never in a label
+        return gettext("短信：%(incident)s") % {
+            "incident": related_label(self, "incident", "tracking_code")
+        }
 
 
 class WhistleStatus(models.TextChoices):

@@ -17,7 +17,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -279,34 +278,14 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "incidents/detail.html", context)
 
 
-def _stale_message(incident: Incident) -> str:
-    """ "Changed by X at T": who saved the incident since the page was opened."""
-    last = (
-        IncidentEvent.objects.filter(incident=incident)
-        .select_related("actor")
-        .order_by("-at", "-pk")
-        .first()
-    )
-    text = _("这条记录已被他人修改，请刷新后重新编辑。")
-    if last is not None:
-        who = last.actor.full_name if last.actor else _("系统")
-        when = date_format(timezone.localtime(last.at), "Y-m-d H:i:s")
-        text += " " + _("最后一次修改：%(who)s，%(when)s（%(what)s）。") % {
-            "who": who,
-            "when": when,
-            "what": last.get_kind_display(),
-        }
-    return text
-
-
 def _write(
     request: HttpRequest, incident: Incident, action: Callable[[], Any], done: str
 ) -> HttpResponse:
     """Run one service write and come back to the incident with what happened."""
     try:
         action()
-    except StaleEditError:
-        messages.error(request, _stale_message(incident))
+    except StaleEditError as error:
+        messages.error(request, str(error))
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, refusal_text(error))
     else:

@@ -205,6 +205,7 @@ def indicator_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         if indicator is not None:
             data["code"] = indicator.code  # the code never changes
         form = IndicatorForm(data, editing=editing)
+        status = 422
         if form.is_valid():
             try:
                 saved = services.save_indicator(
@@ -215,10 +216,10 @@ def indicator_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 show_refusal(form, refusal)
             except StaleEditError as stale:
                 form.add_error(None, str(stale))
+                status = 409
             else:
                 messages.success(request, _("指标“%(name)s”已保存。") % {"name": saved.name})
                 return redirect("scoring:indicators")
-        status = 422
     else:
         form = IndicatorForm(
             initial=indicator_initial(indicator) if indicator else {"active": True,

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from django import template
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
@@ -29,3 +31,20 @@ def field_labels(event: AuditEvent) -> str:
         label = getattr(field, "verbose_name", None) or related._meta.verbose_name_plural
         labels.append(str(label))
     return ", ".join(labels)
+
+
+# Events written before every model had a label carry Django's default one.
+_DEFAULT_LABEL = re.compile(r"^\w+ object \((\d+)\)$")
+
+
+@register.filter
+def object_label(event: AuditEvent) -> str:
+    """The stored label, or for an old default one ("Assignment object (7)") the
+    model's name and the id — read from the event itself, no query per line."""
+    if not _DEFAULT_LABEL.match(event.object_repr):
+        return event.object_repr
+    try:
+        name = apps.get_model(event.object_type)._meta.verbose_name
+    except (LookupError, ValueError):
+        return event.object_repr
+    return f"{name} #{event.object_id}"

@@ -324,17 +324,17 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
     return render_detail(request, selectors.case_detail(request.user, code))
 
 
-def _stale(request: HttpRequest) -> None:
-    messages.error(request, _("这条记录已被他人修改，请查看最新内容后重新操作。"))
-
-
 def _write(request: HttpRequest, case: DisputeCase, action: Callable[[], Any], done: str,
            *, form_key: str = "", form: Any = None) -> HttpResponse:  # fmt: skip
     """Run one service write; come back to the case, or show the refused form again."""
     try:
         action()
-    except StaleEditError:
-        _stale(request)
+    except StaleEditError as error:
+        if form is None:
+            messages.error(request, str(error))
+        else:  # the refused form comes back with what was typed, like any refusal
+            form.add_error(None, str(error))
+            return render_detail(request, case, forms={form_key: form}, status=409)
     except (ValidationError, PermissionDenied) as error:
         if form is None:
             messages.error(request, refusal_text(error))

@@ -301,6 +301,7 @@ def mediator_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             version = form.cleaned_data.get("version") or mediator.version
+            status = INVALID
             try:
                 mediators.update_mediator(
                     actor=request.user,
@@ -310,11 +311,14 @@ def mediator_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             except StaleEditError as error:
                 form.add_error(None, str(error))
+                status = 409
             except (ValidationError, PermissionDenied) as error:
                 show_refusal(form, error, aliases=PERSON_FIELD)
             else:
                 messages.success(request, _("已保存。"))
                 return redirect("disputes:mediator_detail", pk=mediator.pk)
+            return _form_page(request, form, _("编辑调解员"), subtitle=mediator.name,
+                              status=status)  # fmt: skip
         return _form_page(request, form, _("编辑调解员"), subtitle=mediator.name, status=INVALID)
     return _form_page(request, form, _("编辑调解员"), subtitle=mediator.name)
 
