@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 
 from fengqiao.accounts import selectors
 from fengqiao.accounts.models import User
@@ -67,7 +67,9 @@ class StaffPage(Schema):
 
 
 @router.get("/staff", response=StaffPage, summary="Staff in the user's scope (audited read)")
-def list_staff(request: HttpRequest, q: str = "", role: str = "", page: int = 1) -> dict:
+def list_staff(
+    request: HttpRequest, q: str = "", role: str = "", page: int = Query(1, ge=1, le=100_000)
+) -> dict:
     staff = selectors.staff_list(user=request.user, search=q, role=role)
     shown = Paginator(staff, API_PAGE_SIZE).get_page(page)
     selectors.audited_page(

@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from fengqiao.addresses import codes as address_codes
 from fengqiao.addresses.models import StandardAddress
@@ -23,6 +23,7 @@ from fengqiao.jurisdictions.models import Jurisdiction
 
 DisputeSource = api_enum("DisputeSource", Source)
 router = Router(tags=["disputes"])
+PAGE_MAX = 100_000  # a larger page overflows the database's OFFSET (a 500, not an empty page)
 
 
 class PartyIn(Schema):
@@ -139,10 +140,16 @@ def register(request: HttpRequest, payload: CaseIn) -> Status:
 
 
 @router.get("/", response=list[CaseOut], summary="Cases in scope, newest first (50 a page)")
-def cases(request: HttpRequest, status: str = "", category: str = "", track: str = "",
-          source: str = "", page: int = 1) -> list[DisputeCase]:  # fmt: skip
+def cases(
+    request: HttpRequest,
+    status: str = "",
+    category: str = "",
+    track: str = "",
+    source: str = "",
+    page: int = Query(1, ge=1, le=PAGE_MAX),
+) -> list[DisputeCase]:
     filters = selectors.CaseFilter(status=status, category=category, track=track, source=source)
-    start = max(page - 1, 0) * 50
+    start = (page - 1) * 50
     return list(selectors.case_list(request.user, filters)[start : start + 50])
 
 
