@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -53,6 +54,8 @@ def server(tmp_path_factory):
             logins.append((username, role, unit))
         if line.startswith("Press Ctrl+C"):
             break
+    # Keep reading what it prints: a full pipe would block the server (and its worker).
+    threading.Thread(target=output.extend, args=(process.stdout,), daemon=True).start()
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:

@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -128,6 +129,8 @@ def _serve(tmp_path: Path) -> tuple[subprocess.Popen[str], int]:
     for line in server.stdout:  # type: ignore[union-attr]
         output.append(line)
         if found := re.search(r"Background worker and scheduler running \(pid (\d+)\)", line):
+            # Keep reading: a full pipe would block the server.
+            threading.Thread(target=output.extend, args=(server.stdout,), daemon=True).start()
             return server, int(found.group(1))
     pytest.fail("no worker started:\n" + "".join(output))
 
