@@ -11,6 +11,7 @@ from fengqiao.accounts.models import StaffKind, User
 from fengqiao.core.roles import Role
 from fengqiao.jurisdictions import services as jurisdiction_services
 from fengqiao.jurisdictions.models import Jurisdiction, Kind
+from tests.browser import browser, page, server  # noqa: F401 — one of each for the run
 
 PASSWORD = "correct-horse-42"
 

@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -28,19 +26,15 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+from tests.servers import environment, serving
+
 pytestmark = pytest.mark.django_db(databases=[])  # the server has its own database
 
 CHECKS = (
     "not_a_server_error,status_code_conformance,content_type_conformance,"
     "response_schema_conformance,response_headers_conformance"
 )
-MAX_TIME = 60  # seconds of generation per run (plus ~50 s of demo load): the suite runs it twice
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+MAX_TIME = 40  # seconds of generation per run (plus ~50 s of demo load): the suite runs it twice
 
 
 def _throwaway_database(url: str) -> Iterator[str]:
@@ -61,56 +55,26 @@ def _throwaway_database(url: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FENGQIAO_", "DATABASE_URL"))}
-    env["FENGQIAO_VAR"] = str(tmp_path_factory.mktemp("var"))
+def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    base = environment(tmp_path_factory.mktemp("var"))
     if os.environ.get("DATABASE_URL", "").startswith("postgres"):
         for url in _throwaway_database(os.environ["DATABASE_URL"]):
-            yield env | {"DATABASE_URL": url}
+            yield base | {"DATABASE_URL": url}
     else:
-        yield env
+        yield base
 
 
 @pytest.fixture(scope="module")
-def server(environment: dict[str, str]) -> Iterator[str]:
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "fengqiao.cli", "serve", "--demo", "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=environment,
-    )  # fmt: skip
-    output = []
-    assert process.stdout is not None
-    for line in process.stdout:
-        output.append(line)
-        if line.startswith("Press Ctrl+C"):
-            break
-    # Keep reading its log, or the full pipe blocks the server mid-run.
-    threading.Thread(target=output.extend, args=(process.stdout,), daemon=True).start()
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(url + "/healthz", timeout=2)
-            break
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                pytest.fail("fengqiao serve did not start:\n" + "".join(output))
-            time.sleep(0.2)
-    yield url
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+def server(env: dict[str, str]) -> Iterator[str]:
+    with serving(env, "--demo") as served:
+        yield served.url
 
 
-def _token(environment: dict[str, str], username: str) -> str:
+def _token(env: dict[str, str], username: str) -> str:
     done = subprocess.run(
         [sys.executable, "-m", "fengqiao.cli", "manage", "api_token", "issue", username,
          "--name", "schemathesis"],
-        capture_output=True, text=True, env=environment, check=True,
+        capture_output=True, text=True, env=env, check=True,
     )  # fmt: skip
     # "<token>: fq_…" then a reminder line
     return done.stdout.splitlines()[0].rsplit(": ", 1)[1].strip()
@@ -155,9 +119,9 @@ def _with_examples(schema: dict, ids: dict[str, list[object]]) -> dict:
 
 
 def test_the_api_answers_as_its_schema_says(
-    server: str, environment: dict[str, str], tmp_path: Path
+    server: str, env: dict[str, str], tmp_path: Path
 ) -> None:
-    token = _token(environment, "nanjie.chief")
+    token = _token(env, "nanjie.chief")
     schema = _get(server + "/api/v1/openapi.json", token)
     schema_file = tmp_path / "openapi.json"
     schema_file.write_text(json.dumps(_with_examples(schema, _real_ids(server, token))))  # type: ignore[arg-type]

@@ -5,136 +5,11 @@ work. Screenshots go to test-artifacts/ for a human to look at."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import tempfile
-import threading
-import time
-import urllib.request
 from pathlib import Path
 
-import pytest
+from tests.browser import ARTIFACTS, BROWSER, expect, log_in, shoot
 
-from fengqiao.demo.services import DEMO_PASSWORD
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-SHARED_CACHE = Path(tempfile.gettempdir()) / "fengqiao-test-cache"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)"
-    ),
-]
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """`fengqiao serve --demo` on a free port with its own SQLite database; yields its
-    URL and the demo logins it printed."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FENGQIAO_", "DATABASE_URL"))}
-    env["FENGQIAO_VAR"] = str(tmp_path_factory.mktemp("var"))
-    env["FENGQIAO_CACHE"] = str(SHARED_CACHE)  # the PDFs' font, built once for all runs
-    process = subprocess.Popen(
-        [sys.executable, "-m", "fengqiao.cli", "serve", "--demo", "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
-    )  # fmt: skip
-    logins, output = [], []
-    for line in process.stdout:
-        output.append(line)
-        if line.startswith("  ") and line.split()[0].replace(".", "").isalnum():
-            username, role, unit = line.split()
-            logins.append((username, role, unit))
-        if line.startswith("Press Ctrl+C"):
-            break
-    # Keep reading what it prints: a full pipe would block the server (and its worker).
-    threading.Thread(target=output.extend, args=(process.stdout,), daemon=True).start()
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(url + "/healthz", timeout=2)
-            break
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                pytest.fail("fengqiao serve did not start:\n" + "".join(output))
-            time.sleep(0.2)
-    yield url, logins
-    process.terminate()
-    process.wait(timeout=10)
-
-
-def fontconfig(directory: Path) -> Path:
-    """A fontconfig file adding the Noto Sans SC the PDFs embed to the system's fonts, so
-    that the browser draws Chinese at its real width (not tofu) even on a machine without
-    CJK fonts: the screenshots are for a human to read, and layout checks need real text."""
-    from fengqiao.core.pdf_fonts import font_path
-
-    conf = directory / "fonts.conf"
-    conf.write_text(
-        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
-        '<include ignore_missing="yes">/etc/fonts/fonts.conf</include>'
-        f"<dir>{font_path().parent}</dir><cachedir>{directory / 'cache'}</cachedir>"
-        "</fontconfig>"
-    )
-    return conf
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    from playwright.sync_api import sync_playwright
-
-    conf = fontconfig(tmp_path_factory.mktemp("fonts"))
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            env={**os.environ, "FONTCONFIG_FILE": str(conf)},
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
-        )  # fmt: skip
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser, server):
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
-    page = context.new_page()
-    errors: list[str] = []
-    # 422 is how a form answers invalid input (htmx swaps it); anything else is a fault.
-    page.on(
-        "console",
-        lambda message: (
-            message.type == "error"
-            and "422 (Unprocessable" not in message.text
-            and errors.append(message.text)
-        ),
-    )
-    page.base = server[0]
-    yield page
-    context.close()
-    assert errors == [], errors  # CSP violations and missing files show up here
-
-
-def log_in(page, username: str) -> None:
-    page.goto(page.base + "/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button.primary")
-    page.wait_for_selector("[data-testid=jurisdiction-name]")
-
-
-def shoot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+pytestmark = BROWSER
 
 
 def test_every_demo_role_logs_in_to_a_chinese_home_and_switches_to_english(server, page):
@@ -159,12 +34,6 @@ def test_every_demo_role_logs_in_to_a_chinese_home_and_switches_to_english(serve
         page.wait_for_selector("html[lang=zh-hans]")
         page.click("text=退出")
         page.wait_for_selector("#id_username")
-
-
-def expect(locator):
-    from playwright.sync_api import expect as playwright_expect
-
-    return playwright_expect(locator)
 
 
 def test_chief_reveals_a_phone_with_a_reason_through_htmx(page):

@@ -2,26 +2,13 @@
 (WCAG AA contrast), every navigation entry on screen at laptop widths and reachable on a
 phone, forms that keep the picked address after an error, a keyboard path through the
 intake form that changes nothing by accident, and PDFs that say they are being made.
-Same fixture as tests/test_browser.py: `fengqiao serve --demo` in real Chromium."""
+The shared fixtures of tests/browser.py: `fengqiao serve --demo` in real Chromium."""
 
 from __future__ import annotations
 
-import pytest
+from tests.browser import ARTIFACTS, BROWSER, expect, log_in
 
-from tests import test_browser
-from tests.test_browser import ARTIFACTS, CHROMIUM, expect, log_in
-
-# The same fixtures as test_browser.py (one server per module).
-server = test_browser.server
-browser = test_browser.browser
-page = test_browser.page
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)"
-    ),
-]
+pytestmark = BROWSER
 
 # The text colour of every visible control against the colour really behind it: the
 # first opaque background up the ancestors, with translucent ones composited on top.

@@ -10,6 +10,9 @@ import sys
 
 import pytest
 
+# The CLI in subprocesses on their own SQLite: nothing here reads the configured database.
+pytestmark = pytest.mark.once
+
 
 def run(*args: str, tmp_path, **env: str) -> subprocess.CompletedProcess:
     environment = {

@@ -15,6 +15,9 @@ from pypdf import PdfReader
 from fengqiao.core import pdf_fonts
 from fengqiao.core.pdf_fonts import FONT_FAMILY, FontCache
 
+# Fonts only: no database.
+pytestmark = pytest.mark.once
+
 SMALL_COMMON = frozenset(string.printable) | frozenset("南街派出所报警人张三")
 RARE = "堃"  # in GB 18030, not in GB 2312: a name's character
 

@@ -8,18 +8,20 @@ import datetime as dt
 import os
 import re
 import signal
-import socket
 import subprocess
-import sys
-import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from django.core.management import get_commands
 
 from fengqiao.core.schedule import JOBS, LOCAL, Job, Scheduler
-from tests.test_browser import SHARED_CACHE
+from tests.servers import environment, serving
+
+# The schedule is pure Python and the servers bring their own SQLite.
+pytestmark = pytest.mark.once
 
 NIGHTLY = Job("nightly", ("count_residents",), at=dt.time(2, 30))
 OFTEN = Job("often", ("escalate_whistles",), every=dt.timedelta(minutes=5))
@@ -102,37 +104,17 @@ def test_a_damaged_state_file_is_read_as_no_state(tmp_path):
     assert scheduler.tick() == ["often"]
 
 
-@pytest.mark.django_db
-def test_run_command_runs_the_real_command(caplog):
-    from fengqiao.core.schedule import run_command
-
-    caplog.set_level("INFO")
-    run_command(next(job for job in JOBS if job.name == "escalate_whistles"))
-
-
 # --- The worker beside the server --------------------------------------------------------
 
 
-def _serve(tmp_path: Path) -> tuple[subprocess.Popen[str], int]:
-    """`fengqiao serve` on an empty SQLite database; returns it and its worker's pid."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FENGQIAO_", "DATABASE_URL"))}
-    env["FENGQIAO_VAR"] = str(tmp_path)
-    env["FENGQIAO_CACHE"] = str(SHARED_CACHE)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "fengqiao.cli", "serve", "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
-    )  # fmt: skip
-    output = []
-    for line in server.stdout:  # type: ignore[union-attr]
-        output.append(line)
-        if found := re.search(r"Background worker and scheduler running \(pid (\d+)\)", line):
-            # Keep reading: a full pipe would block the server.
-            threading.Thread(target=output.extend, args=(server.stdout,), daemon=True).start()
-            return server, int(found.group(1))
-    pytest.fail("no worker started:\n" + "".join(output))
+@contextmanager
+def _serve(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], int]]:
+    """`fengqiao serve` on an empty SQLite database; yields it and its worker's pid."""
+    with serving(environment(tmp_path)) as served:
+        text = "".join(served.output)
+        found = re.search(r"Background worker and scheduler running \(pid (\d+)\)", text)
+        assert found, "no worker started:\n" + text
+        yield served.process, int(found.group(1))
 
 
 def _gone(pid: int, within: float) -> bool:
@@ -147,18 +129,18 @@ def _gone(pid: int, within: float) -> bool:
 
 
 def test_stopping_the_server_stops_its_worker(tmp_path):
-    server, worker = _serve(tmp_path)
-    deadline = time.monotonic() + 30  # the scheduler's first tick writes its state
-    while not (tmp_path / "schedule.json").exists():
-        assert time.monotonic() < deadline, "the scheduler never ticked"
-        time.sleep(0.2)
-    server.send_signal(signal.SIGTERM)
-    assert server.wait(timeout=30) == 0, server.returncode
-    assert _gone(worker, within=5)
+    with _serve(tmp_path) as (server, worker):
+        deadline = time.monotonic() + 30  # the scheduler's first tick writes its state
+        while not (tmp_path / "schedule.json").exists():
+            assert time.monotonic() < deadline, "the scheduler never ticked"
+            time.sleep(0.2)
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=30) == 0, server.returncode
+        assert _gone(worker, within=5)
 
 
 def test_a_killed_server_leaves_no_worker_behind(tmp_path):
-    server, worker = _serve(tmp_path)
-    server.kill()
-    server.wait(timeout=10)
-    assert _gone(worker, within=10), "the worker outlived its server"
+    with _serve(tmp_path) as (server, worker):
+        server.kill()
+        server.wait(timeout=10)
+        assert _gone(worker, within=10), "the worker outlived its server"

@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+# Template files only: no database.
+pytestmark = pytest.mark.once
+
 SOURCE = Path(__file__).resolve().parents[1] / "src" / "fengqiao"
 TEMPLATES = sorted(SOURCE.rglob("templates/**/*.html"))
 BLOCKED = re.compile(r"""\sstyle=["']|\son[a-z]+=["']|<script(?![^>]*\ssrc=)[^>]*>|<style[\s>]""")
