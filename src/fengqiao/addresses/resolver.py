@@ -127,6 +127,8 @@ class Match:
     code: str
     score: float  # 0..1, higher is better
     explanation: list[str]  # 中文说明: what matched, what was missing, what was corrected
+    # may be pre-selected for the user: no conflict, and no other address close behind
+    confident: bool = False
 
 
 @dataclass(slots=True)
@@ -666,6 +668,8 @@ class AddressIndex:
             record = records[rid]
             explanation = self._explain(record, wanted, reading)
             matches.append(Match(record.code, round(-negative, 4), explanation))
+        if matches and matches[0].score >= 0.9:
+            matches[0].confident = len(matches) == 1 or matches[1].score < matches[0].score - 0.05
         return Resolution(text, parsed, matches, norm)
 
     def _candidates(self, v: list[str], reading: _Reading) -> set[int]:
