@@ -1,0 +1,596 @@
+"""Reading an address as people write it into its elements (地址要素解析).
+
+A gazetteer pass finds the divisions (``divisions.gazetteer``); a scanner cuts the rest into
+numbers with their markers (88号, 4栋, 2单元, 5层, 502室) and runs of Chinese text, which the
+suffix lexicons below cut into communities, roads and places; what is noise (phone numbers,
+distances, 交叉口, 附近, 代收, 丰巢, people's names) goes to ``rest``. No order is assumed and
+nothing is "corrected": a division is recognised only when written as one of its names, an old
+name stays as written with the code now in force in ``divisions``.
+
+Element values are the text as written, folded to half width; the numbers of door_number,
+building, unit, floor and room are given without their marker (号, 栋, 单元, 层, 室).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, fields
+
+from fengqiao.addresses.reading.divisions import (
+    FULL,
+    OLD,
+    TOWNSHIP,
+    Division,
+    Gazetteer,
+    gazetteer,
+)
+
+ELEMENTS = (
+    "province",
+    "city",
+    "county",
+    "township",
+    "community",
+    "road",
+    "door_number",
+    "compound",
+    "building",
+    "unit",
+    "floor",
+    "room",
+)
+
+LEVEL_ELEMENTS = ("province", "city", "county", "township")
+MUNICIPALITIES = frozenset({"11", "12", "31", "50"})  # 北京 天津 上海 重庆: written as the city
+
+# Longest input read; beyond it the text goes to ``rest`` untouched (no address is that long).
+MAX_LENGTH = 300
+
+
+@dataclass(slots=True)
+class ParsedText:
+    """The elements of one address text, ``""`` where absent, and what was left."""
+
+    province: str = ""
+    city: str = ""
+    county: str = ""
+    township: str = ""
+    community: str = ""
+    road: str = ""
+    door_number: str = ""
+    compound: str = ""
+    building: str = ""
+    unit: str = ""
+    floor: str = ""
+    room: str = ""
+    rest: str = ""
+    divisions: tuple[str, ...] = field(default_factory=tuple)
+
+    def as_dict(self) -> dict[str, str]:
+        out = {name: getattr(self, name) for name in ELEMENTS}
+        out["rest"] = self.rest
+        return out
+
+
+# --- normalising ------------------------------------------------------------------------------
+
+_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+_WIDTH.update({0x3000: 0x20, 0x2014: 0x2D, 0x2013: 0x2D, 0x2012: 0x2D, 0x2015: 0x2D, 0x2212: 0x2D})
+_WIDTH.update({0x3001: 0x2C, 0x3002: 0x2C, 0x3010: 0x28, 0x3011: 0x29, 0x3014: 0x28, 0x3015: 0x29})
+
+
+def fold(text: str) -> str:
+    """全角→半角, dashes to '-', so that values compare whatever keyboard typed them."""
+    return text.translate(_WIDTH)
+
+
+# --- lexicons ---------------------------------------------------------------------------------
+
+SEPARATORS = " \t,;:|/\\_?!'\"*~`^=+<>"
+CN_DIGITS = "零〇一二三四五六七八九十百千两"
+
+# Number markers, longest first; the element each one names.
+NUMBER_MARKERS: tuple[tuple[str, str], ...] = (
+    ("号楼", "building"),
+    ("号院", "door_number"),
+    ("号门", "rest"),
+    ("号铺", "room"),
+    ("号房", "room"),
+    ("单元", "unit"),
+    ("公里", "rest"),
+    ("号", "number"),
+    ("#", "number"),
+    ("弄", "door_number"),
+    ("栋", "building"),
+    ("幢", "building"),
+    ("座", "building"),
+    ("排", "building"),
+    ("层", "floor"),
+    ("楼", "floor"),
+    ("F", "floor"),
+    ("f", "floor"),
+    ("室", "room"),
+    ("户", "room"),
+    ("房", "room"),
+    ("组", "group"),
+    ("队", "group"),
+    ("期", "part"),
+    ("区", "part"),
+    ("街", "part"),
+    ("米", "rest"),
+    ("m", "rest"),
+)
+_MARKER_PATTERN = "|".join(re.escape(m) for m, _ in NUMBER_MARKERS)
+_MARKER_ELEMENT = dict(NUMBER_MARKERS)
+
+TOKEN = re.compile(
+    r"(?P<sep>[" + re.escape(SEPARATORS) + r"]+)"
+    r"|(?P<num>(?:[0-9]+[A-Za-z]?|[A-Za-z][0-9]*)(?:-(?:[0-9]+[A-Za-z]?|[A-Za-z]))*-?"
+    r"|[" + CN_DIGITS + r"]+(?=" + _MARKER_PATTERN + r"))"
+    r"(?P<marker>" + _MARKER_PATTERN + r")?"
+    r"|(?P<dash>-+)"
+    r"|(?P<cjk>[^0-9A-Za-z" + re.escape(SEPARATORS) + r"-]+)"
+)
+
+PHONE = re.compile(r"(?<![0-9])(?:1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}|[0-9]{7,8})(?![0-9])")
+DISTANCE = re.compile(r"(?:往|向|朝)?[东南西北]{1,2}(?:侧|面|边|方向|方)?(?:约)?[0-9]+(?:米|m|公里|km)")
+NOISE = re.compile(
+    r"(?:丰巢|快递柜|快递点|快递|代收|代签|签收|电联|联系电话|电话|手机|收件人|请|送货|放门卫|门卫|"
+    r"驿站|自提柜|自提点|智能柜|转交|[\u4e00-\u9fff]{1,3}(?:先生|女士|小姐|师傅|老师)|null|NULL)"
+)
+
+COMMUNITY_SUFFIXES = ("村民委员会", "居民委员会", "村委会", "居委会", "社区", "嘎查", "村")
+ROAD_SUFFIXES = ("大道", "大街", "公路", "胡同", "路", "街", "巷")
+TOWNSHIP_SUFFIXES = ("街道办事处", "街道", "镇", "乡")
+DEVZONE_SUFFIXES = ("经济技术开发区", "经济开发区", "开发区", "高新区", "保税区", "新区")
+ASSIST_WORDS = tuple(
+    sorted(
+        (
+            "交叉路口 交叉口 交汇处 交界处 十字路口 路口 斜对面 正对面 对面 对过 附近 旁边 隔壁 门口 楼下 "
+            "后面 前面 边上 里面 东侧 西侧 南侧 北侧 东面 西面 南面 北面 东边 西边 南边 北边 以东 以西 "
+            "以南 以北 往东 往西 往南 往北 东北 东南 西北 西南 旁 内 与 和 交 电联"
+        ).split(),
+        key=len,
+        reverse=True,
+    )
+)
+# Words that end a place name: a run ending with one is a place even after a road suffix.
+PLACE_TAILS = (
+    "小学", "中学", "大学", "学院", "学校", "幼儿园", "医院", "银行", "支行", "分行", "公司", "店",
+    "站", "所", "局", "馆", "厂", "场", "市场", "中心", "大厦", "广场", "花园", "公寓", "小区", "酒店",
+)  # fmt: skip
+
+
+# --- divisions --------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Hit:
+    start: int
+    end: int
+    candidates: list[Division]
+    strong: bool
+
+
+class _DivisionIndex:
+    """The gazetteer's names by their first two characters, for a fast scan."""
+
+    def __init__(self, g: Gazetteer) -> None:
+        self.g = g
+        self.lengths: dict[str, list[int]] = {}
+        for name in g.names:
+            if len(name) >= 2:
+                self.lengths.setdefault(name[:2], []).append(len(name))
+        for key, values in self.lengths.items():
+            self.lengths[key] = sorted(set(values), reverse=True)
+
+    def at(self, text: str, i: int) -> list[tuple[int, list[tuple[Division, str]]]]:
+        out = []
+        for length in self.lengths.get(text[i : i + 2], ()):
+            entries = self.g.names.get(text[i : i + length])
+            if entries:
+                out.append((i + length, entries))
+        return out
+
+
+_INDEX: _DivisionIndex | None = None
+
+
+def _index() -> _DivisionIndex:
+    global _INDEX
+    if _INDEX is None:
+        _INDEX = _DivisionIndex(gazetteer())
+    return _INDEX
+
+
+_PREFIX = (2, 4, 6, 9)
+
+
+def _related(a: Division, b: Division) -> bool:
+    """Whether one lies within the other (or they are the same division in force)."""
+    if a.level == b.level:
+        return a.current == b.current
+    low, high = (a, b) if a.level > b.level else (b, a)
+    return low.current.startswith(high.current[: _PREFIX[high.level]])
+
+
+_GENERIC_COUNTIES = frozenset({"城区", "郊区", "矿区", "东区", "西区", "南区", "北区", "新区"})
+
+
+def _find_divisions(text: str) -> tuple[list[_Hit], list[_Hit]]:
+    """The divisions of the address, and the mentions dropped as repeats or stray chains."""
+    index = _index()
+    hits: list[_Hit] = []
+    dropped: list[_Hit] = []
+    local = False  # past the first text that is no division: names there are place names
+    i, n = 0, len(text)
+    while i < n:
+        char = text[i]
+        if char in SEPARATORS:
+            i += 1
+            continue
+        options = index.at(text, i) if "\u4e00" <= char <= "\u9fff" else []
+        taken = None
+        for end, entries in options:
+            hit = _accept(text, i, end, entries, hits, local)
+            if hit is not None:
+                taken = hit
+                break
+        if taken is None:
+            # Past a road or a number, a division's name is a place's (体育场路浙江省体育中心).
+            local = local or char in "路街巷道号" or char.isdigit()
+            i += 1
+            continue
+        dropped.extend(_attach(hits, taken))
+        i = taken.end
+    return hits, dropped
+
+
+def _boundary(text: str, end: int) -> bool:
+    """Whether a division name may end here: a separator, the end, or another division."""
+    if end >= len(text) or text[end] in SEPARATORS or text[end] in "()-":
+        return True
+    for after, entries in _index().at(text, end):
+        for division, kind in entries:
+            if kind in (FULL, OLD) or (division.level < TOWNSHIP and _boundary(text, after)):
+                return True
+    return False
+
+
+def _accept(
+    text: str, start: int, end: int, entries: list[tuple[Division, str]], hits: list[_Hit], local: bool
+) -> _Hit | None:
+    name = text[start:end]
+    following = text[end : end + 2]
+    if following[:1] in ("路", "街", "巷", "道") or following in ("大道", "大街", "公路"):
+        return None  # 北京路, 余杭塘路: the name of a road
+    strong_entries = [d for d, kind in entries if kind in (FULL, OLD)]
+    strong = bool(strong_entries)
+    candidates = strong_entries or [d for d, _ in entries]
+    if local and not (strong and _boundary(text, end)):
+        return None
+    if not strong and not _boundary(text, end):
+        return None
+    chain = [h for h in hits]
+    consistent = [d for d in candidates if all(any(_related(d, c) for c in h.candidates) for h in chain)]
+    if not consistent:
+        if not strong:
+            return None
+        if chain and any(d.level > chain[0].candidates[0].level for d in candidates):
+            # A deeper level that does not fit (a renamed township): keep it as written.
+            consistent = candidates
+        # else: a new chain starts (another province or city): the old one becomes rest.
+    else:
+        candidates = consistent
+    if not strong or name in _GENERIC_COUNTIES:
+        # Short names and generic ones (城区) only where the text around says which.
+        if not chain and (name in _GENERIC_COUNTIES or all(d.level == TOWNSHIP for d in candidates)):
+            return None
+    if all(d.level == TOWNSHIP for d in candidates) and not strong and not chain:
+        return None
+    current_first = [d for d in candidates if d.in_force] or candidates
+    return _Hit(start, end, current_first, strong)
+
+
+def _attach(hits: list[_Hit], hit: _Hit) -> list[_Hit]:
+    """Add a division to the chain: the same division again replaces the earlier mention (the
+    later one is the address; the earlier a repeat), one that fits nothing starts a new chain."""
+    dropped: list[_Hit] = []
+    fits = [h for h in hits if any(_related(d, c) for d in hit.candidates for c in h.candidates)]
+    level = min(d.level for d in hit.candidates)
+    if len(fits) < len(hits) and level <= min(d.level for h in hits for d in h.candidates):
+        dropped.extend(hits)
+        hits.clear()
+    for h in list(hits):
+        if min(d.level for d in h.candidates) == level:
+            hits.remove(h)
+            dropped.append(h)
+    for h in hits:
+        narrowed = [c for c in h.candidates if any(_related(c, d) for d in hit.candidates)]
+        h.candidates = narrowed or h.candidates
+    hit.candidates = [d for d in hit.candidates if all(any(_related(d, c) for c in h.candidates) for h in hits)] or hit.candidates
+    hits.append(hit)
+    return dropped
+
+
+# --- the local part ---------------------------------------------------------------------------
+
+
+class _State:
+    __slots__ = ("values", "last", "rest")
+
+    def __init__(self) -> None:
+        self.values: dict[str, str] = {}
+        self.last = ""
+        self.rest: list[str] = []
+
+    def has(self, element: str) -> bool:
+        return bool(self.values.get(element))
+
+    def set(self, element: str, value: str) -> None:
+        if element == "rest":
+            self.rest.append(value)
+            self.last = "rest"
+            return
+        if self.values.get(element):
+            if element in ("road", "compound") and self.last in (element, "rest", "sep"):
+                self.values[element] += value  # 学典路与文苑路, 安居西苑东区: one element
+            else:
+                self.rest.append(value)
+        else:
+            self.values[element] = value
+        self.last = element
+
+    @property
+    def inside(self) -> bool:
+        """Past the building: names now are tenants or rooms, not places."""
+        return any(self.has(e) for e in ("building", "unit", "floor", "room"))
+
+
+def _strip_leading_noise(run: str, state: _State) -> str:
+    while run:
+        for word in ASSIST_WORDS:
+            if run.startswith(word) and (len(word) > 1 or len(run) == 1 or word in "与和"):
+                state.set("rest", word)
+                run = run[len(word) :]
+                break
+        else:
+            return run
+    return run
+
+
+def _trailing_noise(run: str) -> tuple[str, str]:
+    for word in ASSIST_WORDS:
+        if len(word) > 1 and run.endswith(word) and len(run) > len(word):
+            head, tail = _trailing_noise(run[: -len(word)])
+            return head, tail + word
+    return run, ""
+
+
+def _cut(run: str, suffixes: tuple[str, ...], minimum: int) -> int:
+    """The end of the first name in ``run`` that ends with one of ``suffixes``, or 0."""
+    best = 0
+    for suffix in suffixes:
+        at = run.find(suffix, minimum)
+        while at != -1:
+            end = at + len(suffix)
+            if at >= minimum and (best == 0 or end < best):
+                best = end
+                break
+            at = run.find(suffix, at + 1)
+    return best
+
+
+def _read_run(run: str, state: _State) -> None:
+    """Cut a run of Chinese text into township, community, road and place names."""
+    run = _strip_leading_noise(run, state)
+    while run:
+        if state.inside:
+            state.set("rest", run)
+            return
+        if not (state.has("road") or state.has("compound") or state.has("community")):
+            end = _cut(run, TOWNSHIP_SUFFIXES, 2)
+            if end and not run.startswith("路", end) and not state.has("township"):
+                if not run[:end].endswith(("街道", "镇", "乡")) or len(run[:end]) <= 8:
+                    state.set("township", run[:end])
+                    run = _strip_leading_noise(run[end:], state)
+                    continue
+        end = _cut(run, DEVZONE_SUFFIXES, 2)
+        if end and not (state.has("compound") or state.has("road")):
+            state.set("rest", run[:end])
+            run = _strip_leading_noise(run[end:], state)
+            continue
+        if not (state.has("road") or state.has("compound") or state.has("community")):
+            end = _cut(run, COMMUNITY_SUFFIXES, 2)
+            if end and run[end - 2 : end] != "新村" and not run.startswith(("路", "镇"), end):
+                state.set("community", run[:end])
+                run = _strip_leading_noise(run[end:], state)
+                continue
+        if not state.has("compound") or state.last == "road":
+            end = _cut(run, ROAD_SUFFIXES, 1)
+            if end and not (run.startswith("道", end) and run[end - 1] == "街"):
+                tail = run[end:]
+                if not tail or not (tail in PLACE_TAILS or len(tail) == 1):
+                    state.set("road", run[:end])
+                    run = _strip_leading_noise(run[end:], state)
+                    continue
+        head, tail = _trailing_noise(run)
+        if head:
+            state.set("compound", head)
+        if tail:
+            state.set("rest", tail)
+        return
+
+
+def _strip_marker(value: str) -> str:
+    return value
+
+
+def _read_number(number: str, marker: str, state: _State, is_last: bool) -> None:
+    kind = _MARKER_ELEMENT.get(marker, "") if marker else ""
+    number = number.strip("-")
+    if kind == "rest":
+        state.set("rest", number + marker)
+        return
+    if kind == "part":  # 3期, B区, 二区: part of the compound's name
+        state.set("compound", number + marker) if state.last in ("compound", "sep", "") or not state.has("compound") else state.set("rest", number + marker)
+        return
+    if kind == "group":  # 5组: the road of a village; 5组6号 is one door number
+        if not state.has("road") and not state.has("door_number"):
+            state.set("road", number + marker)
+        else:
+            state.set("rest", number + marker)
+        return
+    if kind == "number" or (not kind and "-" not in number):
+        if not state.has("door_number") and not state.has("compound") and not state.has("building"):
+            if kind or state.has("road") or state.has("community") or not is_last:
+                state.set("door_number", number)
+                return
+        if kind:
+            for element in ("building", "unit", "room"):
+                if not state.has(element) and not (element == "unit" and not state.has("building")):
+                    if element == "unit" and state.has("floor"):
+                        continue
+                    state.set(element, number)
+                    return
+            state.set("rest", number + marker)
+            return
+        # A bare number inside a compound: a building, or the room when it ends the address.
+        if not state.has("building") and not (is_last and len(number) >= 3):
+            state.set("building", number)
+        elif state.has("building") and not state.has("unit") and not is_last and not state.has("floor"):
+            state.set("unit", number)
+        elif not state.has("room"):
+            state.set("room", number)
+        else:
+            state.set("rest", number)
+        return
+    if not kind:  # 9-7-1453, 12-3-1001, 212-220
+        parts = number.split("-")
+        if not state.has("door_number") and not state.has("compound") and (state.has("road") or state.has("community")):
+            state.set("door_number", number)
+            return
+        order = [e for e in ("building", "unit", "room") if not state.has(e)]
+        if len(parts) == 2 and len(order) == 3:
+            order = ["building", "room"]
+        if len(parts) == 4 and len(order) == 3:
+            order = ["building", "unit", "floor", "room"]
+        for element, part in zip(order, parts, strict=False):
+            state.set(element, part)
+        if len(parts) > len(order):
+            state.set("rest", "-".join(parts[len(order) :]))
+        return
+    # building / unit / floor / room / door_number with their own marker
+    if kind == "floor" and marker == "楼" and not state.has("building") and not state.has("floor") and len(number) <= 1 and False:
+        kind = "building"
+    if number.endswith("-"):
+        number = number[:-1]
+    if "-" in number and kind in ("room", "building"):
+        parts = number.split("-")
+        state.set(kind, number)
+        return
+    state.set(kind, number)
+
+
+def _tokens(text: str) -> list[tuple[str, str, str]]:
+    out: list[tuple[str, str, str]] = []
+    for m in TOKEN.finditer(text):
+        if m.group("sep") or m.group("dash"):
+            out.append(("sep", m.group(0), ""))
+        elif m.group("num") is not None:
+            out.append(("num", m.group("num"), m.group("marker") or ""))
+        else:
+            out.append(("cjk", m.group(0), ""))
+    return out
+
+
+_NAME_SUFFIXES = COMMUNITY_SUFFIXES + ROAD_SUFFIXES + TOWNSHIP_SUFFIXES + PLACE_TAILS + ("区", "园", "苑")
+
+
+def _looks_like_a_name(tokens: list[tuple[str, str, str]], i: int, state: _State) -> bool:
+    """A person's name standing alone at the start or the end (张三 …, … 李四)."""
+    value = tokens[i][1]
+    if not 2 <= len(value) <= 3 or value.endswith(_NAME_SUFFIXES):
+        return False
+    alone = (i == 0 or tokens[i - 1][0] == "sep") and (i + 1 >= len(tokens) or tokens[i + 1][0] == "sep")
+    at_start = i == 0 or all(t[0] == "sep" for t in tokens[:i])
+    if at_start:
+        return alone and len(tokens) > i + 2
+    return alone and (state.has("road") or state.has("compound"))
+
+
+def _read_local(pieces: list[str], state: _State) -> None:
+    tokens: list[tuple[str, str, str]] = []
+    for piece in pieces:
+        tokens.extend(_tokens(piece))
+        tokens.append(("sep", " ", ""))
+    meaningful = [i for i, t in enumerate(tokens) if t[0] != "sep"]
+    last = meaningful[-1] if meaningful else -1
+    first = meaningful[0] if meaningful else -1
+    for i, (kind, value, marker) in enumerate(tokens):
+        if kind == "cjk" and i in (first, last) and _looks_like_a_name(tokens, i, state):
+            state.set("rest", value)
+            continue
+        if kind == "sep":
+            if state.last in ("road", "compound"):
+                state.last = "sep"
+            continue
+        if kind == "num":
+            _read_number(value, marker, state, i == last)
+        else:
+            _read_run(value, state)
+
+
+# --- the whole ----------------------------------------------------------------------------------
+
+
+def _remove(text: str, pattern: re.Pattern[str], rest: list[str]) -> str:
+    def drop(m: re.Match[str]) -> str:
+        rest.append(m.group(0))
+        return " "
+
+    return pattern.sub(drop, text)
+
+
+def parse_text(text: str) -> ParsedText:
+    """The elements of one free-text address; never raises on any string."""
+    text = fold(text or "")
+    rest: list[str] = []
+    if len(text) > MAX_LENGTH:
+        rest.append(text[MAX_LENGTH:])
+        text = text[:MAX_LENGTH]
+    text = "".join(ch if ch.isprintable() else " " for ch in text)
+    text = _remove(text, PHONE, rest)
+    text = _remove(text, DISTANCE, rest)
+    text = _remove(text, NOISE, rest)
+    hits, dropped = _find_divisions(text)
+    result = ParsedText()
+    pieces: list[str] = []
+    position = 0
+    kept = {id(h) for h in hits}
+    for hit in sorted(hits + dropped, key=lambda h: h.start):
+        if hit.start > position:
+            pieces.append(text[position : hit.start])
+        position = hit.end
+        if id(hit) not in kept:
+            rest.append(text[hit.start : hit.end])
+            continue
+        level = min(d.level for d in hit.candidates)
+        element = LEVEL_ELEMENTS[level]
+        if level == 0 and hit.candidates[0].code[:2] in MUNICIPALITIES:
+            element = "city"
+        setattr(result, element, text[hit.start : hit.end])
+    pieces.append(text[position:])
+    # Text before a chain that was replaced (a repeat, another province) is not the address.
+    state = _State()
+    if hits:
+        state.values.update({e: getattr(result, e) for e in LEVEL_ELEMENTS if getattr(result, e)})
+    _read_local(pieces, state)
+    for element in ELEMENTS:
+        value = state.values.get(element, "")
+        if value:
+            setattr(result, element, value)
+    rest.extend(state.rest)
+    result.rest = " ".join(r.strip() for r in rest if r.strip())
+    result.divisions = tuple(h.candidates[0].current for h in hits if len({d.current for d in h.candidates}) == 1)
+    return result
