@@ -56,6 +56,11 @@ SUFFIXES: dict[int, tuple[str, ...]] = {
 # History events that carry a name out of force into a successor (not code reshuffles).
 RENAMING_EVENTS_TEXT = "更名 撤销 撤县设市 撤县设区 撤地设市 撤市设区 撤区设区 撤旗设区 区划调整"
 RENAMING_EVENTS = frozenset(RENAMING_EVENTS_TEXT.split())
+# Changes the source's yearly diffs miss, each with its public instrument:
+# (code, name, level, parent, successor, source).
+CURATED_FORMER: tuple[tuple[str, str, int, str, str, str], ...] = (
+    ("330103", "下城区", 2, "330100", "330105", "国务院关于同意浙江省调整杭州市部分行政区划的批复（国函〔2021〕22号）"),
+)
 # Events that only move a code; followed to find the code now in force.
 CODE_EVENTS = RENAMING_EVENTS | {"同名改码"}
 
@@ -249,6 +254,9 @@ def build_rows(source: Path) -> list[Division]:
             seen.add(code)
             code = successor[code]
         return code
+
+    for code, name, level, parent, successor_code, _source in CURATED_FORMER:
+        former.setdefault((code, name), Division(code, name, level, parent, successor_code, in_force=False))
 
     out = list(rows.values())
     for (code, name), division in sorted(former.items()):

@@ -118,29 +118,37 @@ NUMBER_MARKERS: tuple[tuple[str, str], ...] = (
     ("区", "part"),
     ("街", "part"),
     ("米", "rest"),
+    ("国道", "road"),
+    ("省道", "road"),
+    ("大街", "road"),
+    ("路", "road"),
+    ("道", "road"),
     ("m", "rest"),
 )
 _MARKER_PATTERN = "|".join(re.escape(m) for m, _ in NUMBER_MARKERS)
 _MARKER_ELEMENT = dict(NUMBER_MARKERS)
+# After a Chinese numeral only the unmistakable markers (三楼, 八幢; not 三街, 十里).
+_CN_MARKER_PATTERN = "号楼|号|栋|幢|座|排|单元|层|楼|室|户|组|期|区"
 
 TOKEN = re.compile(
     r"(?P<sep>[" + re.escape(SEPARATORS) + r"]+)"
     r"|(?P<num>(?:[0-9]+[A-Za-z]?|[A-Za-z][0-9]*)(?:-(?:[0-9]+[A-Za-z]?|[A-Za-z]))*-?"
-    r"|[" + CN_DIGITS + r"]+(?=" + _MARKER_PATTERN + r"))"
+    r"|[" + CN_DIGITS + r"]+(?=" + _CN_MARKER_PATTERN + r"))"
     r"(?P<marker>" + _MARKER_PATTERN + r")?"
     r"|(?P<dash>-+)"
-    r"|(?P<cjk>[^0-9A-Za-z" + re.escape(SEPARATORS) + r"-]+)"
+    r"|(?P<cjk>(?:(?![" + CN_DIGITS + r"]+(?:" + _CN_MARKER_PATTERN + r"))"
+    r"[^0-9A-Za-z" + re.escape(SEPARATORS) + r"-])+)"
 )
 
 PHONE = re.compile(r"(?<![0-9])(?:1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}|[0-9]{7,8})(?![0-9])")
 DISTANCE = re.compile(r"(?:往|向|朝)?[东南西北]{1,2}(?:侧|面|边|方向|方)?(?:约)?[0-9]+(?:米|m|公里|km)")
 NOISE = re.compile(
     r"(?:丰巢|快递柜|快递点|快递|代收|代签|签收|电联|联系电话|电话|手机|收件人|请|送货|放门卫|门卫|"
-    r"驿站|自提柜|自提点|智能柜|转交|[\u4e00-\u9fff]{1,3}(?:先生|女士|小姐|师傅|老师)|null|NULL)"
+    r"市辖区|驿站|自提柜|自提点|智能柜|转交|[\u4e00-\u9fff]{1,3}(?:先生|女士|小姐|师傅|老师)|null|NULL)"
 )
 
 COMMUNITY_SUFFIXES = ("村民委员会", "居民委员会", "村委会", "居委会", "社区", "嘎查", "村")
-ROAD_SUFFIXES = ("大道", "大街", "公路", "胡同", "路", "街", "巷")
+ROAD_SUFFIXES = ("大道", "大街", "公路", "国道", "省道", "胡同", "路", "街", "巷")
 TOWNSHIP_SUFFIXES = ("街道办事处", "街道", "镇", "乡")
 DEVZONE_SUFFIXES = ("经济技术开发区", "经济开发区", "开发区", "高新区", "保税区", "新区")
 ASSIST_WORDS = tuple(
@@ -273,13 +281,17 @@ def _accept(
         return None
     chain = [h for h in hits]
     consistent = [d for d in candidates if all(any(_related(d, c) for c in h.candidates) for h in chain)]
+    midword = start > 0 and "\u4e00" <= text[start - 1] <= "\u9fff" and not any(h.end == start for h in hits)
+    if midword and not (strong and len(name) >= 3 and name not in _GENERIC_COUNTIES):
+        return None  # 下城区 unknown is no 城区
     if not consistent:
-        if not strong:
+        if not strong or midword or name in _GENERIC_COUNTIES:
             return None
-        if chain and any(d.level > chain[0].candidates[0].level for d in candidates):
-            # A deeper level that does not fit (a renamed township): keep it as written.
-            consistent = candidates
-        # else: a new chain starts (another province or city): the old one becomes rest.
+        deeper = chain and all(d.level > chain[0].candidates[0].level for d in candidates)
+        if deeper and not all(d.level == TOWNSHIP for d in candidates):
+            return None  # a county that is not in the province written: a place name
+        # A township that does not fit (renamed since) stays as written; a province or city
+        # that does not fit starts a new chain, the old one becoming rest.
     else:
         candidates = consistent
     if not strong or name in _GENERIC_COUNTIES:
@@ -367,18 +379,31 @@ def _trailing_noise(run: str) -> tuple[str, str]:
     return run, ""
 
 
-def _cut(run: str, suffixes: tuple[str, ...], minimum: int) -> int:
-    """The end of the first name in ``run`` that ends with one of ``suffixes``, or 0."""
+def _cut(run: str, suffixes: tuple[str, ...], minimum: int, avoid: tuple[str, ...] = ()) -> int:
+    """The end of the first name in ``run`` (at least ``minimum`` characters before its suffix)
+    that ends with one of ``suffixes`` and is not followed by one of ``avoid``; 0 if none."""
     best = 0
     for suffix in suffixes:
         at = run.find(suffix, minimum)
-        while at != -1:
+        while at != -1 and (best == 0 or at + len(suffix) < best):
             end = at + len(suffix)
-            if at >= minimum and (best == 0 or end < best):
+            if not run.startswith(avoid, end) if avoid else True:
                 best = end
                 break
             at = run.find(suffix, at + 1)
     return best
+
+
+# A road suffix followed by these is no road's end (街道, 路口 are other words; 路桥 a name).
+_NOT_ROAD_END = ("道", "口", "桥区", "镇", "乡", "村", "社区", "段")
+_ROAD_SECTIONS = ("东段", "西段", "南段", "北段", "中段", "一段", "二段", "三段")
+COMPOUND_SUFFIXES = (
+    "工业园区", "工业区", "工业园", "园区", "小区", "新村", "花园", "大厦", "广场", "市场", "公寓",
+    "家园", "商城", "中心", "科技园", "产业园", "创业园", "新城", "苑",
+)  # fmt: skip
+
+
+_HOME_TAILS = COMPOUND_SUFFIXES + ("园", "城", "府", "庭", "湾", "居", "阁", "轩", "大楼", "公馆")
 
 
 def _read_run(run: str, state: _State) -> None:
@@ -386,34 +411,43 @@ def _read_run(run: str, state: _State) -> None:
     run = _strip_leading_noise(run, state)
     while run:
         if state.inside:
-            state.set("rest", run)
+            # After the rooms: a compound written last (…1478室南都花城月季苑), else a tenant.
+            if not state.has("compound") and run.endswith(_HOME_TAILS):
+                state.set("compound", run)
+            else:
+                state.set("rest", run)
             return
-        if not (state.has("road") or state.has("compound") or state.has("community")):
-            end = _cut(run, TOWNSHIP_SUFFIXES, 2)
-            if end and not run.startswith("路", end) and not state.has("township"):
-                if not run[:end].endswith(("街道", "镇", "乡")) or len(run[:end]) <= 8:
-                    state.set("township", run[:end])
-                    run = _strip_leading_noise(run[end:], state)
-                    continue
-        end = _cut(run, DEVZONE_SUFFIXES, 2)
-        if end and not (state.has("compound") or state.has("road")):
-            state.set("rest", run[:end])
-            run = _strip_leading_noise(run[end:], state)
-            continue
-        if not (state.has("road") or state.has("compound") or state.has("community")):
-            end = _cut(run, COMMUNITY_SUFFIXES, 2)
-            if end and run[end - 2 : end] != "新村" and not run.startswith(("路", "镇"), end):
-                state.set("community", run[:end])
-                run = _strip_leading_noise(run[end:], state)
-                continue
-        if not state.has("compound") or state.last == "road":
-            end = _cut(run, ROAD_SUFFIXES, 1)
-            if end and not (run.startswith("道", end) and run[end - 1] == "街"):
+        early = not (state.has("road") or state.has("compound") or state.has("community"))
+        cuts: list[tuple[int, int, str]] = []  # (end, priority, element)
+        if early and not state.has("township"):
+            end = _cut(run, TOWNSHIP_SUFFIXES, 2, ("路", "街", "村", "大道"))
+            if end and end <= 9:
+                cuts.append((end, 0, "township"))
+        if not (state.has("compound") or state.has("road")):
+            end = _cut(run, DEVZONE_SUFFIXES, 2)
+            if end:
+                cuts.append((end, 1, "rest"))
+        if early:
+            end = _cut(run, COMMUNITY_SUFFIXES, 2, ("路", "镇", "街", "大道", "小区", "委"))
+            if end and run[end - 2 : end] != "新村" and end <= 10:
+                cuts.append((end, 2, "community"))
+        if not state.has("compound") or state.last in ("road", "rest"):
+            end = _cut(run, ROAD_SUFFIXES, 1, _NOT_ROAD_END)
+            while end and run.startswith(_ROAD_SECTIONS, end):
+                end += 2  # 鄞县大道中段: the section is the road's
+            if end:
                 tail = run[end:]
                 if not tail or not (tail in PLACE_TAILS or len(tail) == 1):
-                    state.set("road", run[:end])
-                    run = _strip_leading_noise(run[end:], state)
-                    continue
+                    cuts.append((end, 3, "road"))
+                    # 康桥工业区康惠路: a place written before its road.
+                    place = _cut(run[:end], COMPOUND_SUFFIXES, 2)
+                    if place and place < end - 1 and not state.has("compound"):
+                        cuts.append((place, 4, "compound"))
+        if cuts:
+            end, _, element = min(cuts)
+            state.set(element, run[:end])
+            run = _strip_leading_noise(run[end:], state)
+            continue
         head, tail = _trailing_noise(run)
         if head:
             state.set("compound", head)
@@ -441,8 +475,11 @@ def _read_number(number: str, marker: str, state: _State, is_last: bool) -> None
         else:
             state.set("rest", number + marker)
         return
+    if kind == "door_number" and marker == "弄" and state.last == "road":
+        state.set("road", number + marker)  # 云霞路88弄: the lane is the road; 52号 its door
+        return
     if kind == "number" or (not kind and "-" not in number):
-        if not state.has("door_number") and not state.has("compound") and not state.has("building"):
+        if not state.has("door_number") and not state.has("building") and (kind or not state.has("compound")):
             if kind or state.has("road") or state.has("community") or not is_last:
                 state.set("door_number", number)
                 return
@@ -519,11 +556,42 @@ def _looks_like_a_name(tokens: list[tuple[str, str, str]], i: int, state: _State
     return alone and (state.has("road") or state.has("compound"))
 
 
+def _merge(tokens: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """Join what the scanner split but is one name: 天堂e谷, 西园2路, 329国道, 14号大街."""
+    out: list[tuple[str, str, str]] = []
+    for i, token in enumerate(tokens):
+        kind, value, marker = token
+        after = tokens[i + 1] if i + 1 < len(tokens) else ("sep", "", "")
+        prev = out[-1] if out else ("sep", "", "")
+        letter = kind == "num" and not marker and value.isalpha() and len(value) == 1
+        road_number = kind == "num" and (
+            marker in _ROAD_MARKERS or (marker == "号" and after[0] == "cjk" and after[1].startswith(("大街", "路", "街")))
+        )
+        if (letter and prev[0] == "cjk" and after[0] == "cjk") or road_number:
+            joined = (prev[1] if prev[0] == "cjk" else "") + value + marker
+            if prev[0] == "cjk":
+                out.pop()
+            out.append(("cjk", joined, ""))
+            continue
+        if kind == "cjk" and prev[0] == "cjk" and (prev[1][-1:].isalnum() and not "\u4e00" <= prev[1][-1] <= "\u9fff" or prev[2] == "joined"):
+            out[-1] = ("cjk", prev[1] + value, "")
+            continue
+        if kind == "cjk" and prev[0] == "cjk":
+            out[-1] = ("cjk", prev[1] + value, "")
+            continue
+        out.append(token)
+    return out
+
+
+_ROAD_MARKERS = frozenset({"路", "国道", "省道", "道", "大街"})
+
+
 def _read_local(pieces: list[str], state: _State) -> None:
     tokens: list[tuple[str, str, str]] = []
     for piece in pieces:
         tokens.extend(_tokens(piece))
         tokens.append(("sep", " ", ""))
+    tokens = _merge(tokens)
     meaningful = [i for i, t in enumerate(tokens) if t[0] != "sep"]
     last = meaningful[-1] if meaningful else -1
     first = meaningful[0] if meaningful else -1
