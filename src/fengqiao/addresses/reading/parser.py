@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, fields
 from fengqiao.addresses.reading.divisions import (
     FULL,
     OLD,
+    SUFFIXES,
     TOWNSHIP,
     Division,
     Gazetteer,
@@ -147,14 +148,14 @@ NOISE = re.compile(
     r"市辖区|驿站|自提柜|自提点|智能柜|转交|[\u4e00-\u9fff]{1,3}(?:先生|女士|小姐|师傅|老师)|null|NULL)"
 )
 
-COMMUNITY_SUFFIXES = ("村民委员会", "居民委员会", "村委会", "居委会", "社区", "嘎查", "村")
+COMMUNITY_SUFFIXES = ("村民委员会", "居民委员会", "村民委", "村委会", "居委会", "社区", "嘎查", "村")
 ROAD_SUFFIXES = ("大道", "大街", "公路", "国道", "省道", "胡同", "路", "街", "巷")
 TOWNSHIP_SUFFIXES = ("街道办事处", "街道", "镇", "乡")
 DEVZONE_SUFFIXES = ("经济技术开发区", "经济开发区", "开发区", "高新区", "保税区", "新区")
 ASSIST_WORDS = tuple(
     sorted(
         (
-            "交叉路口 交叉口 交汇处 交界处 十字路口 路口 斜对面 正对面 对面 对过 附近 旁边 隔壁 门口 楼下 "
+            "大门口 交叉路口 交叉口 交汇处 交界处 十字路口 路口 斜对面 正对面 对面 对过 附近 旁边 隔壁 门口 楼下 "
             "后面 前面 边上 里面 东侧 西侧 南侧 北侧 东面 西面 南面 北面 东边 西边 南边 北边 以东 以西 "
             "以南 以北 往东 往西 往南 往北 东北 东南 西北 西南 旁 内 与 和 交 电联"
         ).split(),
@@ -265,6 +266,21 @@ def _boundary(text: str, end: int) -> bool:
     return False
 
 
+_WORD_TAILS = (
+    "路", "街", "巷", "道", "村", "社区", "小区", "花园", "新村", "公寓", "大厦", "广场", "市场", "中心",
+    "工业", "园", "苑", "城", "店", "厂", "公司", "大桥", "桥",
+)  # fmt: skip
+
+
+def _followed_by_part(text: str, end: int, candidates: list[Division]) -> bool:
+    """Whether a short name of a division inside one of ``candidates`` follows at ``end``."""
+    for _after, entries in _index().at(text, end):
+        for division, _kind in entries:
+            if any(division.level > c.level and _related(division, c) for c in candidates):
+                return True
+    return False
+
+
 def _accept(
     text: str, start: int, end: int, entries: list[tuple[Division, str]], hits: list[_Hit], local: bool
 ) -> _Hit | None:
@@ -275,10 +291,29 @@ def _accept(
     strong_entries = [d for d, kind in entries if kind in (FULL, OLD)]
     strong = bool(strong_entries)
     candidates = strong_entries or [d for d, _ in entries]
+    if not strong:
+        # 上望镇 where the list says 上望街道, 某县 now 某市: a renamed division, as written.
+        for level in sorted({d.level for d in candidates}):
+            suffix = next((x for x in SUFFIXES[level] if text.startswith(x, end)), "")
+            if suffix and not text.startswith(("路", "街", "道"), end + len(suffix)):
+                candidates = [d for d in candidates if d.level == level]
+                end += len(suffix)
+                name = text[start:end]
+                strong = True
+                break
     if local and not (strong and _boundary(text, end)):
         return None
     if not strong and not _boundary(text, end):
-        return None
+        # A short name is read without a separator after it only next to the divisions it
+        # lies in: 温州瑞安…, 金华义乌…, 江干区九堡… (not 安居西苑, 高沙小区).
+        if text.startswith(_WORD_TAILS, end):
+            return None
+        joined = bool(hits) and text[hits[-1].end : start].strip(SEPARATORS) == ""
+        fits_before = joined and all(
+            any(_related(d, c) for c in hits[-1].candidates) for d in candidates[:1]
+        ) and any(any(_related(d, c) for c in hits[-1].candidates) for d in candidates)
+        if not fits_before and not _followed_by_part(text, end, candidates):
+            return None
     chain = [h for h in hits]
     consistent = [d for d in candidates if all(any(_related(d, c) for c in h.candidates) for h in chain)]
     midword = start > 0 and "\u4e00" <= text[start - 1] <= "\u9fff" and not any(h.end == start for h in hits)
@@ -379,6 +414,9 @@ def _trailing_noise(run: str) -> tuple[str, str]:
     return run, ""
 
 
+_INNER_NOISE = ("院内", "附近", "对面", "旁边", "隔壁", "楼下", "里面", "旁")
+
+
 def _cut(run: str, suffixes: tuple[str, ...], minimum: int, avoid: tuple[str, ...] = ()) -> int:
     """The end of the first name in ``run`` (at least ``minimum`` characters before its suffix)
     that ends with one of ``suffixes`` and is not followed by one of ``avoid``; 0 if none."""
@@ -431,7 +469,11 @@ def _read_run(run: str, state: _State) -> None:
             end = _cut(run, COMMUNITY_SUFFIXES, 2, ("路", "镇", "街", "大道", "小区", "委"))
             if end and run[end - 2 : end] != "新村" and end <= 10:
                 cuts.append((end, 2, "community"))
-        if not state.has("compound") or state.last in ("road", "rest"):
+        if state.has("township") and run.startswith(state.values["township"]):
+            state.set("rest", state.values["township"])  # 彭埠镇彭埠镇: a repeat
+            run = run[len(state.values["township"]) :]
+            continue
+        if not state.has("road") or state.last in ("road", "rest"):
             end = _cut(run, ROAD_SUFFIXES, 1, _NOT_ROAD_END)
             while end and run.startswith(_ROAD_SECTIONS, end):
                 end += 2  # 鄞县大道中段: the section is the road's
@@ -449,6 +491,15 @@ def _read_run(run: str, state: _State) -> None:
             run = _strip_leading_noise(run[end:], state)
             continue
         head, tail = _trailing_noise(run)
+        for word in _INNER_NOISE:
+            at = head.find(word, 2)
+            if 0 < at and len(head) - at - len(word) >= 2:
+                # 隆华精编厂院内亚士力…: both sides name the place; the locator is noise.
+                state.set("compound", head[:at])
+                state.set("rest", word)
+                state.last = "compound"
+                head = head[at + len(word) :]
+                break
         if head:
             state.set("compound", head)
         if tail:
