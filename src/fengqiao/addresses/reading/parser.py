@@ -113,6 +113,7 @@ NUMBER_MARKERS: tuple[tuple[str, str], ...] = (
     ("室", "room"),
     ("户", "room"),
     ("房", "room"),
+    ("组团", "part"),
     ("组", "group"),
     ("队", "group"),
     ("期", "part"),
@@ -129,11 +130,13 @@ NUMBER_MARKERS: tuple[tuple[str, str], ...] = (
 _MARKER_PATTERN = "|".join(re.escape(m) for m, _ in NUMBER_MARKERS)
 _MARKER_ELEMENT = dict(NUMBER_MARKERS)
 # After a Chinese numeral only the unmistakable markers (三楼, 八幢; not 三街, 十里).
-_CN_MARKER_PATTERN = "号楼|号|栋|幢|座|排|单元|层|楼|室|户|组|期|区"
+_CN_MARKER_PATTERN = "号楼|号|栋|幢|座|排|单元|层|楼|室|户|组团|组|期|区"
 
 TOKEN = re.compile(
     r"(?P<sep>[" + re.escape(SEPARATORS) + r"]+)"
-    r"|(?P<num>(?:[0-9]+[A-Za-z]?|[A-Za-z][0-9]*)(?:-(?:[0-9]+[A-Za-z]?|[A-Za-z]))*-?"
+    r"|(?P<word>[A-Za-z]{2,}(?![0-9]))"
+    r"|(?P<num>(?:[A-Za-z]{0,2}[0-9]+[A-Za-z]?|[A-Za-z](?![A-Za-z]))"
+    r"(?:-(?:[A-Za-z]{0,2}[0-9]+[A-Za-z]?|[A-Za-z](?![A-Za-z])))*-?"
     r"|[" + CN_DIGITS + r"]+(?=" + _CN_MARKER_PATTERN + r"))"
     r"(?P<marker>" + _MARKER_PATTERN + r")?"
     r"|(?P<dash>-+)"
@@ -144,10 +147,10 @@ TOKEN = re.compile(
 PHONE = re.compile(r"(?<![0-9])(?:1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}|[0-9]{7,8})(?![0-9])")
 DISTANCE = re.compile(r"(?:往|向|朝)?[东南西北]{1,2}(?:侧|面|边|方向|方)?(?:约)?[0-9]+(?:米|m|公里|km)")
 NOISE = re.compile(
-    r"(?:丰巢|快递柜|快递点|快递|代收|代签|签收|电联|联系电话|电话|手机|收件人|请|送货|放门卫|门卫|"
-    r"市辖区|驿站|自提柜|自提点|智能柜|转交|[\u4e00-\u9fff]{1,3}(?:先生|女士|小姐|师傅|老师)|null|NULL)"
+    r"(?:丰巢(?:快递)?(?:柜|智能柜)?|快递柜|快递点|智能快递柜|自提柜|智能柜|代收点|代收|代签|电联|"
+    r"联系电话|(?:电话|手机|tel|TEL)[:]?(?=[0-9])|收件人|市辖区|null|NULL|"
+    r"[\u4e00-\u9fff]{1,3}(?:先生|女士|小姐|师傅)(?:收)?)"
 )
-
 COMMUNITY_SUFFIXES = ("村民委员会", "居民委员会", "村民委", "村委会", "居委会", "社区", "嘎查", "村")
 ROAD_SUFFIXES = ("大道", "大街", "公路", "国道", "省道", "胡同", "路", "街", "巷")
 TOWNSHIP_SUFFIXES = ("街道办事处", "街道", "镇", "乡")
@@ -287,7 +290,8 @@ def _accept(
     name = text[start:end]
     following = text[end : end + 2]
     if following[:1] in ("路", "街", "巷", "道") or following in ("大道", "大街", "公路"):
-        return None  # 北京路, 余杭塘路: the name of a road
+        if not any(k in (FULL, OLD) for _, es in _index().at(text, end) for _, k in es):
+            return None  # 北京路, 余杭塘路: the name of a road (台州市路桥区 is two divisions)
     strong_entries = [d for d, kind in entries if kind in (FULL, OLD)]
     strong = bool(strong_entries)
     candidates = strong_entries or [d for d, _ in entries]
@@ -308,7 +312,11 @@ def _accept(
         # lies in: 温州瑞安…, 金华义乌…, 江干区九堡… (not 安居西苑, 高沙小区).
         if text.startswith(_WORD_TAILS, end):
             return None
-        joined = bool(hits) and text[hits[-1].end : start].strip(SEPARATORS) == ""
+        joined = (
+            bool(hits)
+            and text[hits[-1].end : start].strip(SEPARATORS) == ""
+            and any(d.level > c.level for d in candidates for c in hits[-1].candidates)
+        )
         fits_before = joined and all(
             any(_related(d, c) for c in hits[-1].candidates) for d in candidates[:1]
         ) and any(any(_related(d, c) for c in hits[-1].candidates) for d in candidates)
@@ -529,6 +537,18 @@ def _read_number(number: str, marker: str, state: _State, is_last: bool) -> None
     if kind == "door_number" and marker == "弄" and state.last == "road":
         state.set("road", number + marker)  # 云霞路88弄: the lane is the road; 52号 its door
         return
+    if not kind and len(number) >= 6 and number.isdigit():
+        state.set("rest", number)  # a postcode, a staff number: no address number is that long
+        return
+    if kind and "-" in number and kind in ("room", "number"):
+        # 1482-5-797室, 15-16号 inside a building: the last part is the marked one.
+        head, _, number = number.rpartition("-")
+        if kind == "room" or state.has("building") or state.has("floor"):
+            for part in head.split("-"):
+                _read_number(part, "", state, False)
+    if kind == "number" and (state.has("floor") or state.has("building")) and not state.has("room"):
+        state.set("room", number)  # 177幢8号, 八楼1130号: a shop or flat inside
+        return
     if kind == "number" or (not kind and "-" not in number):
         if not state.has("door_number") and not state.has("building") and (kind or not state.has("compound")):
             if kind or state.has("road") or state.has("community") or not is_last:
@@ -587,7 +607,7 @@ def _tokens(text: str) -> list[tuple[str, str, str]]:
             out.append(("sep", m.group(0), ""))
         elif m.group("num") is not None:
             out.append(("num", m.group("num"), m.group("marker") or ""))
-        else:
+        else:  # Chinese text, or a Latin word (a shop's name: CoffeeBeanery)
             out.append(("cjk", m.group(0), ""))
     return out
 
