@@ -135,7 +135,7 @@ _CN_MARKER_PATTERN = "号楼|号|栋|幢|座|排|单元|层|楼|室|户|组团|�
 TOKEN = re.compile(
     r"(?P<sep>[" + re.escape(SEPARATORS) + r"]+)"
     r"|(?P<word>[A-Za-z]{2,}(?![0-9]))"
-    r"|(?P<num>(?:[A-Za-z]{0,2}[0-9]+[A-Za-z]?|[A-Za-z](?![A-Za-z]))"
+    r"|(?P<num>(?:[甲乙丙丁]?[A-Za-z]{0,2}[0-9]+[A-Za-z]?|[A-Za-z](?![A-Za-z]))"
     r"(?:-(?:[A-Za-z]{0,2}[0-9]+[A-Za-z]?|[A-Za-z](?![A-Za-z])))*-?"
     r"|[" + CN_DIGITS + r"]+(?=" + _CN_MARKER_PATTERN + r"))"
     r"(?P<marker>" + _MARKER_PATTERN + r")?"
@@ -158,7 +158,7 @@ DEVZONE_SUFFIXES = ("经济技术开发区", "经济开发区", "开发区", "�
 ASSIST_WORDS = tuple(
     sorted(
         (
-            "大门口 交叉路口 交叉口 交汇处 交界处 十字路口 路口 斜对面 正对面 对面 对过 附近 旁边 隔壁 门口 楼下 "
+            "东段 西段 南段 北段 中段 城区 大门口 交叉路口 交叉口 交汇处 交界处 十字路口 路口 斜对面 正对面 对面 对过 附近 旁边 隔壁 门口 楼下 "
             "后面 前面 边上 里面 东侧 西侧 南侧 北侧 东面 西面 南面 北面 东边 西边 南边 北边 以东 以西 "
             "以南 以北 往东 往西 往南 往北 东北 东南 西北 西南 旁 内 与 和 交 电联"
         ).split(),
@@ -422,6 +422,7 @@ def _trailing_noise(run: str) -> tuple[str, str]:
     return run, ""
 
 
+_ZONE_TAILS = ("区", "岛", "工业城")
 _INNER_NOISE = ("院内", "附近", "对面", "旁边", "隔壁", "楼下", "里面", "旁")
 
 
@@ -483,16 +484,17 @@ def _read_run(run: str, state: _State) -> None:
             continue
         if not state.has("road") or state.last in ("road", "rest"):
             end = _cut(run, ROAD_SUFFIXES, 1, _NOT_ROAD_END)
-            while end and run.startswith(_ROAD_SECTIONS, end):
-                end += 2  # 鄞县大道中段: the section is the road's
             if end:
                 tail = run[end:]
                 if not tail or not (tail in PLACE_TAILS or len(tail) == 1):
                     cuts.append((end, 3, "road"))
-                    # 康桥工业区康惠路: a place written before its road.
+                    # 康桥工业区康惠路: a place written before its road; 高新区江南路: a zone.
                     place = _cut(run[:end], COMPOUND_SUFFIXES, 2)
-                    if place and place < end - 1 and not state.has("compound"):
+                    if place and place < end - 2 and not state.has("compound"):
                         cuts.append((place, 4, "compound"))
+                    zone = _cut(run[:end], _ZONE_TAILS, 1)
+                    if zone and zone < end - 2:
+                        cuts.append((zone, 5, "rest"))
         if cuts:
             end, _, element = min(cuts)
             state.set(element, run[:end])
@@ -519,9 +521,18 @@ def _strip_marker(value: str) -> str:
     return value
 
 
-def _read_number(number: str, marker: str, state: _State, is_last: bool) -> None:
+def _read_number(number: str, marker: str, state: _State, is_last: bool, after: str = "") -> None:
+    """Read one number with its marker; ``after`` is the next token's marker, if a number."""
     kind = _MARKER_ELEMENT.get(marker, "") if marker else ""
     number = number.strip("-")
+    if marker == "弄" and after in ("号", "#") and state.last == "road":
+        state.set("road", number + marker)  # 洋中路9弄38号: the lane is the road, 38 its door
+        return
+    if kind == "number" and "-" in number and not state.has("door_number") and state.has("road"):
+        low, _, high = number.partition("-")
+        if low.isdigit() and high.isdigit() and int(high) > int(low) and "-" not in high:
+            state.set("door_number", number)  # 806-808号: a range of doors
+            return
     if kind == "rest":
         state.set("rest", number + marker)
         return
@@ -533,9 +544,6 @@ def _read_number(number: str, marker: str, state: _State, is_last: bool) -> None
             state.set("road", number + marker)
         else:
             state.set("rest", number + marker)
-        return
-    if kind == "door_number" and marker == "弄" and state.last == "road":
-        state.set("road", number + marker)  # 云霞路88弄: the lane is the road; 52号 its door
         return
     if not kind and len(number) >= 6 and number.isdigit():
         state.set("rest", number)  # a postcode, a staff number: no address number is that long
@@ -550,7 +558,10 @@ def _read_number(number: str, marker: str, state: _State, is_last: bool) -> None
         state.set("room", number)  # 177幢8号, 八楼1130号: a shop or flat inside
         return
     if kind == "number" or (not kind and "-" not in number):
-        if not state.has("door_number") and not state.has("building") and (kind or not state.has("compound")):
+        residential = state.values.get("compound", "").endswith(_HOME_TAILS)
+        if not state.has("door_number") and not state.has("building") and (
+            (kind and not (residential and not state.has("road"))) or not state.has("compound")
+        ):
             if kind or state.has("road") or state.has("community") or not is_last:
                 state.set("door_number", number)
                 return
@@ -675,7 +686,8 @@ def _read_local(pieces: list[str], state: _State) -> None:
                 state.last = "sep"
             continue
         if kind == "num":
-            _read_number(value, marker, state, i == last)
+            following = tokens[i + 1] if i + 1 < len(tokens) else ("sep", "", "")
+            _read_number(value, marker, state, i == last, following[2] if following[0] == "num" else "")
         else:
             _read_run(value, state)
 
