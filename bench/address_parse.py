@@ -32,10 +32,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from fengqiao.addresses.reading.divisions import COUNTY, short_name  # noqa: E402
-from fengqiao.addresses.reading.parser import ELEMENTS, fold, parse_text  # noqa: E402
+from fengqiao.addresses.reading.divisions import COUNTY, short_name
+from fengqiao.addresses.reading.parser import ELEMENTS, fold, parse_text
 
-DATA = Path(os.environ.get("FENGQIAO_ADDRESS_DATA", Path(__file__).resolve().parents[2] / "shared" / "data" / "addresses"))
+DATA = Path(
+    os.environ.get(
+        "FENGQIAO_ADDRESS_DATA",
+        Path(__file__).resolve().parents[2] / "shared" / "data" / "addresses",
+    )
+)
 if not DATA.exists():
     DATA = Path("/work/shared/data/addresses")
 
@@ -148,7 +153,11 @@ def jionlp_parser() -> Callable[[str], dict[str, str]] | None:
 
     def run(text: str) -> dict[str, str]:
         r = jionlp.parse_location(text, town_village=False, change2new=False)
-        return {"province": r.get("province") or "", "city": r.get("city") or "", "county": r.get("county") or ""}
+        return {
+            "province": r.get("province") or "",
+            "city": r.get("city") or "",
+            "county": r.get("county") or "",
+        }
 
     return run
 
@@ -175,7 +184,9 @@ def report(name: str, score: Score, elements: Iterable[str], seconds: float, n: 
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--file", type=Path, default=DATA / "naacl2019_dev.txt")
     parser.add_argument("--errors", type=int, default=0, help="show this many errors per element")
     parser.add_argument("--no-others", action="store_true", help="skip jionlp and cpca")
@@ -199,9 +210,10 @@ def main() -> int:
     report("ours, 12 elements", strict, ELEMENTS, seconds, len(rows))
     report("ours, province+city+county", strict, DIVISION_ELEMENTS, seconds, len(rows))
     report("ours, P+C+C lenient names", lenient, DIVISION_ELEMENTS, seconds, len(rows))
-    print("  per element (F1, errors):", ", ".join(
-        f"{e} {strict.f1([e])[2]:.1%} ({len(errors[e])})" for e in ELEMENTS
-    ))
+    print(
+        "  per element (F1, errors):",
+        ", ".join(f"{e} {strict.f1([e])[2]:.1%} ({len(errors[e])})" for e in ELEMENTS),
+    )
     if not args.no_others:
         for name, make in (("jionlp 1.5.31", jionlp_parser), ("cpca 0.5.5", cpca_parser)):
             run = make()
@@ -209,10 +221,8 @@ def main() -> int:
                 print(f"{name}: not installed (pip install cpca==0.5.5 jionlp==1.5.31)")
                 continue
             start = time.perf_counter()
-            if name.startswith("cpca"):
-                others = run(texts)  # type: ignore[arg-type]
-            else:
-                others = [run(t) for t in texts]  # type: ignore[misc]
+            batch = name.startswith("cpca")
+            others = run(texts) if batch else [run(t) for t in texts]  # type: ignore[arg-type,misc]
             took = time.perf_counter() - start
             score = Score()
             for (_, gold), pred in zip(rows, others, strict=True):

@@ -59,7 +59,14 @@ RENAMING_EVENTS = frozenset(RENAMING_EVENTS_TEXT.split())
 # Changes the source's yearly diffs miss, each with its public instrument:
 # (code, name, level, parent, successor, source).
 CURATED_FORMER: tuple[tuple[str, str, int, str, str, str], ...] = (
-    ("330103", "下城区", 2, "330100", "330105", "国务院关于同意浙江省调整杭州市部分行政区划的批复（国函〔2021〕22号）"),
+    (
+        "330103",
+        "下城区",
+        2,
+        "330100",
+        "330105",
+        "国务院关于同意浙江省调整杭州市部分行政区划的批复（国函〔2021〕22号）",
+    ),
 )
 # Events that only move a code; followed to find the code now in force.
 CODE_EVENTS = RENAMING_EVENTS | {"同名改码"}
@@ -256,7 +263,9 @@ def build_rows(source: Path) -> list[Division]:
         return code
 
     for code, name, level, parent, successor_code, _source in CURATED_FORMER:
-        former.setdefault((code, name), Division(code, name, level, parent, successor_code, in_force=False))
+        former.setdefault(
+            (code, name), Division(code, name, level, parent, successor_code, in_force=False)
+        )
 
     out = list(rows.values())
     for (code, name), division in sorted(former.items()):

@@ -14,7 +14,7 @@ building, unit, floor and room are given without their marker (号, 栋, 单元,
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
 from fengqiao.addresses.reading.divisions import (
     FULL,
@@ -145,31 +145,40 @@ TOKEN = re.compile(
 )
 
 PHONE = re.compile(r"(?<![0-9])(?:1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}|[0-9]{7,8})(?![0-9])")
-DISTANCE = re.compile(r"(?:往|向|朝)?[东南西北]{1,2}(?:侧|面|边|方向|方)?(?:约)?[0-9]+(?:米|m|公里|km)")
+DISTANCE = re.compile(
+    r"(?:往|向|朝)?[东南西北]{1,2}(?:侧|面|边|方向|方)?(?:约)?[0-9]+(?:米|m|公里|km)"
+)
 NOISE = re.compile(
     r"(?:丰巢(?:快递)?(?:柜|智能柜)?|快递柜|快递点|智能快递柜|自提柜|智能柜|代收点|代收|代签|电联|"
     r"联系电话|(?:电话|手机|tel|TEL)[:]?(?=[0-9])|收件人|市辖区|null|NULL|"
     r"[\u4e00-\u9fff]{1,3}(?:先生|女士|小姐|师傅)(?:收)?)"
 )
-COMMUNITY_SUFFIXES = ("村民委员会", "居民委员会", "村民委", "村委会", "居委会", "社区", "嘎查", "村")
+COMMUNITY_SUFFIXES = (
+    "村民委员会",
+    "居民委员会",
+    "村民委",
+    "村委会",
+    "居委会",
+    "社区",
+    "嘎查",
+    "村",
+)
 ROAD_SUFFIXES = ("大道", "大街", "公路", "国道", "省道", "胡同", "路", "街", "巷")
 TOWNSHIP_SUFFIXES = ("街道办事处", "街道", "镇", "乡")
 DEVZONE_SUFFIXES = ("经济技术开发区", "经济开发区", "开发区", "高新区", "保税区", "新区")
-ASSIST_WORDS = tuple(
-    sorted(
-        (
-            "东段 西段 南段 北段 中段 城区 大门口 交叉路口 交叉口 交汇处 交界处 十字路口 路口 斜对面 正对面 对面 对过 附近 旁边 隔壁 门口 楼下 "
-            "后面 前面 边上 里面 东侧 西侧 南侧 北侧 东面 西面 南面 北面 东边 西边 南边 北边 以东 以西 "
-            "以南 以北 往东 往西 往南 往北 东北 东南 西北 西南 旁 内 与 和 交 电联"
-        ).split(),
-        key=len,
-        reverse=True,
-    )
-)
+ASSIST_TEXT = """
+东段 西段 南段 北段 中段 城区 大门口 交叉路口 交叉口 交汇处 交界处
+十字路口 路口 斜对面 正对面 对面 对过 附近 旁边 隔壁 门口 楼下 后面
+前面 边上 里面 东侧 西侧 南侧 北侧 东面 西面 南面 北面 东边 西边
+南边 北边 以东 以西 以南 以北 往东 往西 往南 往北 东北 东南 西北
+西南 旁 内 与 和 交 电联
+"""
+ASSIST_WORDS = tuple(sorted(ASSIST_TEXT.split(), key=len, reverse=True))
 # Words that end a place name: a run ending with one is a place even after a road suffix.
 PLACE_TAILS = (
     "小学", "中学", "大学", "学院", "学校", "幼儿园", "医院", "银行", "支行", "分行", "公司", "店",
-    "站", "所", "局", "馆", "厂", "场", "市场", "中心", "大厦", "广场", "花园", "公寓", "小区", "酒店",
+    "站", "所", "局", "馆", "厂", "场", "市场", "中心", "大厦", "广场", "花园", "公寓", "小区",
+    "酒店",
 )  # fmt: skip
 
 
@@ -270,8 +279,8 @@ def _boundary(text: str, end: int) -> bool:
 
 
 _WORD_TAILS = (
-    "路", "街", "巷", "道", "村", "社区", "小区", "花园", "新村", "公寓", "大厦", "广场", "市场", "中心",
-    "工业", "园", "苑", "城", "店", "厂", "公司", "大桥", "桥",
+    "路", "街", "巷", "道", "村", "社区", "小区", "花园", "新村", "公寓", "大厦", "广场", "市场",
+    "中心", "工业", "园", "苑", "城", "店", "厂", "公司", "大桥", "桥",
 )  # fmt: skip
 
 
@@ -285,11 +294,16 @@ def _followed_by_part(text: str, end: int, candidates: list[Division]) -> bool:
 
 
 def _accept(
-    text: str, start: int, end: int, entries: list[tuple[Division, str]], hits: list[_Hit], local: bool
+    text: str,
+    start: int,
+    end: int,
+    entries: list[tuple[Division, str]],
+    hits: list[_Hit],
+    local: bool,
 ) -> _Hit | None:
     name = text[start:end]
     following = text[end : end + 2]
-    if following[:1] in ("路", "街", "巷", "道") or following in ("大道", "大街", "公路"):
+    if following[:1] in ("路", "街", "巷", "道") or following in ("大道", "大街", "公路"):  # noqa: SIM102
         if not any(k in (FULL, OLD) for _, es in _index().at(text, end) for _, k in es):
             return None  # 北京路, 余杭塘路: the name of a road (台州市路桥区 is two divisions)
     strong_entries = [d for d, kind in entries if kind in (FULL, OLD)]
@@ -317,14 +331,22 @@ def _accept(
             and text[hits[-1].end : start].strip(SEPARATORS) == ""
             and any(d.level > c.level for d in candidates for c in hits[-1].candidates)
         )
-        fits_before = joined and all(
-            any(_related(d, c) for c in hits[-1].candidates) for d in candidates[:1]
-        ) and any(any(_related(d, c) for c in hits[-1].candidates) for d in candidates)
+        fits_before = (
+            joined
+            and all(any(_related(d, c) for c in hits[-1].candidates) for d in candidates[:1])
+            and any(any(_related(d, c) for c in hits[-1].candidates) for d in candidates)
+        )
         if not fits_before and not _followed_by_part(text, end, candidates):
             return None
     chain = [h for h in hits]
-    consistent = [d for d in candidates if all(any(_related(d, c) for c in h.candidates) for h in chain)]
-    midword = start > 0 and "\u4e00" <= text[start - 1] <= "\u9fff" and not any(h.end == start for h in hits)
+    consistent = [
+        d for d in candidates if all(any(_related(d, c) for c in h.candidates) for h in chain)
+    ]
+    midword = (
+        start > 0
+        and "\u4e00" <= text[start - 1] <= "\u9fff"
+        and not any(h.end == start for h in hits)
+    )
     if midword and not (strong and len(name) >= 3 and name not in _GENERIC_COUNTIES):
         return None  # 下城区 unknown is no 城区
     if not consistent:
@@ -337,9 +359,11 @@ def _accept(
         # that does not fit starts a new chain, the old one becoming rest.
     else:
         candidates = consistent
-    if not strong or name in _GENERIC_COUNTIES:
+    if not strong or name in _GENERIC_COUNTIES:  # noqa: SIM102
         # Short names and generic ones (城区) only where the text around says which.
-        if not chain and (name in _GENERIC_COUNTIES or all(d.level == TOWNSHIP for d in candidates)):
+        if not chain and (
+            name in _GENERIC_COUNTIES or all(d.level == TOWNSHIP for d in candidates)
+        ):
             return None
     if all(d.level == TOWNSHIP for d in candidates) and not strong and not chain:
         return None
@@ -363,7 +387,9 @@ def _attach(hits: list[_Hit], hit: _Hit) -> list[_Hit]:
     for h in hits:
         narrowed = [c for c in h.candidates if any(_related(c, d) for d in hit.candidates)]
         h.candidates = narrowed or h.candidates
-    hit.candidates = [d for d in hit.candidates if all(any(_related(d, c) for c in h.candidates) for h in hits)] or hit.candidates
+    hit.candidates = [
+        d for d in hit.candidates if all(any(_related(d, c) for c in h.candidates) for h in hits)
+    ] or hit.candidates
     hits.append(hit)
     return dropped
 
@@ -372,7 +398,7 @@ def _attach(hits: list[_Hit], hit: _Hit) -> list[_Hit]:
 
 
 class _State:
-    __slots__ = ("values", "last", "rest")
+    __slots__ = ("last", "rest", "values")
 
     def __init__(self) -> None:
         self.values: dict[str, str] = {}
@@ -450,7 +476,7 @@ COMPOUND_SUFFIXES = (
 )  # fmt: skip
 
 
-_HOME_TAILS = COMPOUND_SUFFIXES + ("园", "城", "府", "庭", "湾", "居", "阁", "轩", "大楼", "公馆")
+_HOME_TAILS = (*COMPOUND_SUFFIXES, "园", "城", "府", "庭", "湾", "居", "阁", "轩", "大楼", "公馆")
 
 
 def _read_run(run: str, state: _State) -> None:
@@ -503,7 +529,7 @@ def _read_run(run: str, state: _State) -> None:
         head, tail = _trailing_noise(run)
         for word in _INNER_NOISE:
             at = head.find(word, 2)
-            if 0 < at and len(head) - at - len(word) >= 2:
+            if at > 0 and len(head) - at - len(word) >= 2:
                 # 隆华精编厂院内亚士力…: both sides name the place; the locator is noise.
                 state.set("compound", head[:at])
                 state.set("rest", word)
@@ -537,7 +563,11 @@ def _read_number(number: str, marker: str, state: _State, is_last: bool, after: 
         state.set("rest", number + marker)
         return
     if kind == "part":  # 3期, B区, 二区: part of the compound's name
-        state.set("compound", number + marker) if state.last in ("compound", "sep", "") or not state.has("compound") else state.set("rest", number + marker)
+        state.set("compound", number + marker) if state.last in (
+            "compound",
+            "sep",
+            "",
+        ) or not state.has("compound") else state.set("rest", number + marker)
         return
     if kind == "group":  # 5组: the road of a village; 5组6号 is one door number
         if not state.has("road") and not state.has("door_number"):
@@ -559,12 +589,16 @@ def _read_number(number: str, marker: str, state: _State, is_last: bool, after: 
         return
     if kind == "number" or (not kind and "-" not in number):
         residential = state.values.get("compound", "").endswith(_HOME_TAILS)
-        if not state.has("door_number") and not state.has("building") and (
-            (kind and not (residential and not state.has("road"))) or not state.has("compound")
+        if (
+            not state.has("door_number")
+            and not state.has("building")
+            and (
+                (kind and not (residential and not state.has("road"))) or not state.has("compound")
+            )
+            and (kind or state.has("road") or state.has("community") or not is_last)
         ):
-            if kind or state.has("road") or state.has("community") or not is_last:
-                state.set("door_number", number)
-                return
+            state.set("door_number", number)
+            return
         if kind:
             for element in ("building", "unit", "room"):
                 if not state.has(element) and not (element == "unit" and not state.has("building")):
@@ -577,7 +611,12 @@ def _read_number(number: str, marker: str, state: _State, is_last: bool, after: 
         # A bare number inside a compound: a building, or the room when it ends the address.
         if not state.has("building") and not (is_last and len(number) >= 3):
             state.set("building", number)
-        elif state.has("building") and not state.has("unit") and not is_last and not state.has("floor"):
+        elif (
+            state.has("building")
+            and not state.has("unit")
+            and not is_last
+            and not state.has("floor")
+        ):
             state.set("unit", number)
         elif not state.has("room"):
             state.set("room", number)
@@ -586,7 +625,11 @@ def _read_number(number: str, marker: str, state: _State, is_last: bool, after: 
         return
     if not kind:  # 9-7-1453, 12-3-1001, 212-220
         parts = number.split("-")
-        if not state.has("door_number") and not state.has("compound") and (state.has("road") or state.has("community")):
+        if (
+            not state.has("door_number")
+            and not state.has("compound")
+            and (state.has("road") or state.has("community"))
+        ):
             state.set("door_number", number)
             return
         order = [e for e in ("building", "unit", "room") if not state.has(e)]
@@ -600,7 +643,14 @@ def _read_number(number: str, marker: str, state: _State, is_last: bool, after: 
             state.set("rest", "-".join(parts[len(order) :]))
         return
     # building / unit / floor / room / door_number with their own marker
-    if kind == "floor" and marker == "楼" and not state.has("building") and not state.has("floor") and len(number) <= 1 and False:
+    if (
+        kind == "floor"
+        and marker == "楼"
+        and not state.has("building")
+        and not state.has("floor")
+        and len(number) <= 1
+        and False
+    ):
         kind = "building"
     if number.endswith("-"):
         number = number[:-1]
@@ -623,7 +673,9 @@ def _tokens(text: str) -> list[tuple[str, str, str]]:
     return out
 
 
-_NAME_SUFFIXES = COMMUNITY_SUFFIXES + ROAD_SUFFIXES + TOWNSHIP_SUFFIXES + PLACE_TAILS + ("区", "园", "苑")
+_NAME_SUFFIXES = (
+    COMMUNITY_SUFFIXES + ROAD_SUFFIXES + TOWNSHIP_SUFFIXES + PLACE_TAILS + ("区", "园", "苑")
+)
 
 
 def _looks_like_a_name(tokens: list[tuple[str, str, str]], i: int, state: _State) -> bool:
@@ -631,7 +683,9 @@ def _looks_like_a_name(tokens: list[tuple[str, str, str]], i: int, state: _State
     value = tokens[i][1]
     if not 2 <= len(value) <= 3 or value.endswith(_NAME_SUFFIXES):
         return False
-    alone = (i == 0 or tokens[i - 1][0] == "sep") and (i + 1 >= len(tokens) or tokens[i + 1][0] == "sep")
+    alone = (i == 0 or tokens[i - 1][0] == "sep") and (
+        i + 1 >= len(tokens) or tokens[i + 1][0] == "sep"
+    )
     at_start = i == 0 or all(t[0] == "sep" for t in tokens[:i])
     if at_start:
         return alone and len(tokens) > i + 2
@@ -647,7 +701,8 @@ def _merge(tokens: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
         prev = out[-1] if out else ("sep", "", "")
         letter = kind == "num" and not marker and value.isalpha() and len(value) == 1
         road_number = kind == "num" and (
-            marker in _ROAD_MARKERS or (marker == "号" and after[0] == "cjk" and after[1].startswith(("大街", "路", "街")))
+            marker in _ROAD_MARKERS
+            or (marker == "号" and after[0] == "cjk" and after[1].startswith(("大街", "路", "街")))
         )
         if (letter and prev[0] == "cjk" and after[0] == "cjk") or road_number:
             joined = (prev[1] if prev[0] == "cjk" else "") + value + marker
@@ -655,7 +710,14 @@ def _merge(tokens: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
                 out.pop()
             out.append(("cjk", joined, ""))
             continue
-        if kind == "cjk" and prev[0] == "cjk" and (prev[1][-1:].isalnum() and not "\u4e00" <= prev[1][-1] <= "\u9fff" or prev[2] == "joined"):
+        if (
+            kind == "cjk"
+            and prev[0] == "cjk"
+            and (
+                (prev[1][-1:].isalnum() and not "\u4e00" <= prev[1][-1] <= "\u9fff")
+                or prev[2] == "joined"
+            )
+        ):
             out[-1] = ("cjk", prev[1] + value, "")
             continue
         if kind == "cjk" and prev[0] == "cjk":
@@ -687,7 +749,9 @@ def _read_local(pieces: list[str], state: _State) -> None:
             continue
         if kind == "num":
             following = tokens[i + 1] if i + 1 < len(tokens) else ("sep", "", "")
-            _read_number(value, marker, state, i == last, following[2] if following[0] == "num" else "")
+            _read_number(
+                value, marker, state, i == last, following[2] if following[0] == "num" else ""
+            )
         else:
             _read_run(value, state)
 
@@ -743,5 +807,7 @@ def parse_text(text: str) -> ParsedText:
             setattr(result, element, value)
     rest.extend(state.rest)
     result.rest = " ".join(r.strip() for r in rest if r.strip())
-    result.divisions = tuple(h.candidates[0].current for h in hits if len({d.current for d in h.candidates}) == 1)
+    result.divisions = tuple(
+        h.candidates[0].current for h in hits if len({d.current for d in h.candidates}) == 1
+    )
     return result
