@@ -579,6 +579,15 @@ def _read_number(number: str, marker: str, state: _State, is_last: bool, after: 
         state.set("rest", number)  # a postcode, a staff number: no address number is that long
         return
     if kind and "-" in number and kind in ("room", "number"):
+        low, _, high = number.partition("-")
+        if kind == "room" and low.isdigit() and high.isdigit() and int(high) > int(low):
+            state.set("room", number)  # 605-606室: one room over two numbers
+            return
+        if kind == "number" and not state.has("door_number") and state.has("road"):
+            # 1154-131号: the door on the road, then the building behind it.
+            state.set("door_number", low)
+            _read_number(high, marker, state, is_last)
+            return
         # 1482-5-797室, 15-16号 inside a building: the last part is the marked one.
         head, _, number = number.rpartition("-")
         if kind == "room" or state.has("building") or state.has("floor"):
@@ -631,6 +640,9 @@ def _read_number(number: str, marker: str, state: _State, is_last: bool, after: 
             and (state.has("road") or state.has("community"))
         ):
             state.set("door_number", number)
+            return
+        if state.has("floor") and not state.has("room"):
+            state.set("room", number)  # 7楼C-11: the room's own number
             return
         order = [e for e in ("building", "unit", "room") if not state.has(e)]
         if len(parts) == 2 and len(order) == 3:
