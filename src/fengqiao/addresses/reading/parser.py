@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass, field
 
 from fengqiao.addresses.reading.divisions import (
+    CITY,
+    COUNTY,
     FULL,
     OLD,
     SUFFIXES,
@@ -135,8 +137,8 @@ _CN_MARKER_PATTERN = "号楼|号|栋|幢|座|排|单元|层|楼|室|户|组团|�
 TOKEN = re.compile(
     r"(?P<sep>[" + re.escape(SEPARATORS) + r"]+)"
     r"|(?P<word>[A-Za-z]{2,}(?![0-9]))"
-    r"|(?P<num>(?:[甲乙丙丁]?[A-Za-z]{0,2}[0-9]+[A-Za-z]?|[A-Za-z](?![A-Za-z]))"
-    r"(?:-(?:[A-Za-z]{0,2}[0-9]+[A-Za-z]?|[A-Za-z](?![A-Za-z])))*-?"
+    r"|(?P<num>(?:[甲乙丙丁]?[A-Za-z]{0,2}[0-9]+(?:[A-EG-Za-eg-z](?![A-Za-z]))?|[A-Za-z](?![A-Za-z]))"
+    r"(?:-(?:[A-Za-z]{0,2}[0-9]+(?:[A-EG-Za-eg-z](?![A-Za-z]))?|[A-Za-z](?![A-Za-z])))*-?"
     r"|[" + CN_DIGITS + r"]+(?=" + _CN_MARKER_PATTERN + r"))"
     r"(?P<marker>" + _MARKER_PATTERN + r")?"
     r"|(?P<dash>-+)"
@@ -150,7 +152,7 @@ DISTANCE = re.compile(
 )
 NOISE = re.compile(
     r"(?:丰巢(?:快递)?(?:柜|智能柜)?|快递柜|快递点|智能快递柜|自提柜|智能柜|代收点|代收|代签|电联|"
-    r"联系电话|(?:电话|手机|tel|TEL)[:]?(?=[0-9])|收件人|市辖区|null|NULL|"
+    r"联系电话|到了打电话|打电话|到了电话|到付|(?:电话|手机|tel|TEL)[:]?(?=[0-9])|收件人|市辖区|null|NULL|"
     r"[\u4e00-\u9fff]{1,3}(?:先生|女士|小姐|师傅)(?:收)?)"
 )
 COMMUNITY_SUFFIXES = (
@@ -278,6 +280,8 @@ def _boundary(text: str, end: int) -> bool:
     return False
 
 
+_ROAD_AHEAD = re.compile(r"[东西南北中]?[一二三四五六七八九十0-9]?(?:路|街|巷|道|大道|大街|公路)")
+_AUTONOMOUS = re.compile(r"(?:[\u4e00-\u9fff]{1,4}族){1,4}自治[县州旗]")
 _WORD_TAILS = (
     "路", "街", "巷", "道", "村", "社区", "小区", "花园", "新村", "公寓", "大厦", "广场", "市场",
     "中心", "工业", "园", "苑", "城", "店", "厂", "公司", "大桥", "桥",
@@ -302,8 +306,7 @@ def _accept(
     local: bool,
 ) -> _Hit | None:
     name = text[start:end]
-    following = text[end : end + 2]
-    if following[:1] in ("路", "街", "巷", "道") or following in ("大道", "大街", "公路"):  # noqa: SIM102
+    if _ROAD_AHEAD.match(text, end):  # noqa: SIM102
         if not any(k in (FULL, OLD) for _, es in _index().at(text, end) for _, k in es):
             return None  # 北京路, 余杭塘路: the name of a road (台州市路桥区 is two divisions)
     strong_entries = [d for d, kind in entries if kind in (FULL, OLD)]
@@ -313,6 +316,9 @@ def _accept(
         # 上望镇 where the list says 上望街道, 某县 now 某市: a renamed division, as written.
         for level in sorted({d.level for d in candidates}):
             suffix = next((x for x in SUFFIXES[level] if text.startswith(x, end)), "")
+            autonomous = _AUTONOMOUS.match(text, end) if level in (CITY, COUNTY) else None
+            if autonomous:  # 澜沧拉沽族自治县: the nationality misspelt, the county written
+                suffix = autonomous.group(0)
             if suffix and not text.startswith(("路", "街", "道"), end + len(suffix)):
                 candidates = [d for d in candidates if d.level == level]
                 end += len(suffix)
@@ -431,7 +437,8 @@ class _State:
 def _strip_leading_noise(run: str, state: _State) -> str:
     while run:
         for word in ASSIST_WORDS:
-            if run.startswith(word) and (len(word) > 1 or len(run) == 1 or word in "与和"):
+            single_ok = len(run) == 1 or (word in "与和" and state.last in ("road", "sep"))
+            if run.startswith(word) and (len(word) > 1 or single_ok):
                 state.set("rest", word)
                 run = run[len(word) :]
                 break
@@ -454,17 +461,27 @@ _INNER_NOISE = ("院内", "附近", "对面", "旁边", "隔壁", "楼下", "里
 
 def _cut(run: str, suffixes: tuple[str, ...], minimum: int, avoid: tuple[str, ...] = ()) -> int:
     """The end of the first name in ``run`` (at least ``minimum`` characters before its suffix)
-    that ends with one of ``suffixes`` and is not followed by one of ``avoid``; 0 if none."""
-    best = 0
-    for suffix in suffixes:
-        at = run.find(suffix, minimum)
-        while at != -1 and (best == 0 or at + len(suffix) < best):
-            end = at + len(suffix)
-            if not run.startswith(avoid, end) if avoid else True:
-                best = end
-                break
-            at = run.find(suffix, at + 1)
-    return best
+    that ends with one of ``suffixes`` (the longest where several end there: 工业园区, not
+    工业园) and is not followed by one of ``avoid``; 0 if none."""
+    pattern = _SUFFIX_PATTERNS.get(suffixes)
+    if pattern is None:
+        pattern = re.compile("|".join(re.escape(x) for x in sorted(suffixes, key=len, reverse=True)))
+        _SUFFIX_PATTERNS[suffixes] = pattern
+    position = minimum
+    while True:
+        m = pattern.search(run, position)
+        if m is None:
+            return 0
+        end = m.end()
+        longer = pattern.match(run, m.start())
+        if longer is not None:
+            end = longer.end()
+        if not (avoid and run.startswith(avoid, end)):
+            return end
+        position = m.start() + 1
+
+
+_SUFFIX_PATTERNS: dict[tuple[str, ...], re.Pattern[str]] = {}
 
 
 # A road suffix followed by these is no road's end (街道, 路口 are other words; 路桥 a name).
@@ -482,6 +499,11 @@ _HOME_TAILS = (*COMPOUND_SUFFIXES, "园", "城", "府", "庭", "湾", "居", "�
 def _read_run(run: str, state: _State) -> None:
     """Cut a run of Chinese text into township, community, road and place names."""
     run = _strip_leading_noise(run, state)
+    for size in (4, 3, 2):
+        if len(run) > 2 * size and run[:size] == run[size : 2 * size]:
+            state.rest.append(run[:size])  # 新湖新湖武林国际: a word typed twice
+            run = run[size:]
+            break
     while run:
         if state.inside:
             # After the rooms: a compound written last (…1478室南都花城月季苑), else a tenant.
@@ -602,7 +624,9 @@ def _read_number(number: str, marker: str, state: _State, is_last: bool, after: 
             not state.has("door_number")
             and not state.has("building")
             and (
-                (kind and not (residential and not state.has("road"))) or not state.has("compound")
+                (kind and not (residential and not state.has("road")))
+                or not state.has("compound")
+                or state.last == "road"
             )
             and (kind or state.has("road") or state.has("community") or not is_last)
         ):
@@ -716,7 +740,8 @@ def _merge(tokens: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
             marker in _ROAD_MARKERS
             or (marker == "号" and after[0] == "cjk" and after[1].startswith(("大街", "路", "街")))
         )
-        if (letter and prev[0] == "cjk" and after[0] == "cjk") or road_number:
+        shop = kind == "num" and not marker and after[0] == "cjk" and after[1][:1] in "店"
+        if (letter and prev[0] == "cjk" and after[0] == "cjk") or road_number or shop:
             joined = (prev[1] if prev[0] == "cjk" else "") + value + marker
             if prev[0] == "cjk":
                 out.pop()
