@@ -288,6 +288,21 @@ _WORD_TAILS = (
 )  # fmt: skip
 
 
+def _leads(text: str, start: int, end: int, candidates: list[Division], hits: list[_Hit]) -> bool:
+    """A city's or county's short name opening the text before a long place name (义乌国际商贸城,
+    海宁皮革城…): read as the division. Not before a short one (安居西苑, 中山公园: names)."""
+    if hits or text[:start].strip(SEPARATORS):
+        return False
+    levels = {d.level for d in candidates if d.in_force}
+    if len(candidates) != 1 or not levels or max(levels) > COUNTY:
+        return False
+    word = _WORD.match(text, end)
+    return word is not None and len(word.group(0)) >= 4
+
+
+_WORD = re.compile(r"[\u4e00-\u9fff]+")
+
+
 def _followed_by_part(text: str, end: int, candidates: list[Division]) -> bool:
     """Whether a short name of a division inside one of ``candidates`` follows at ``end``."""
     for _after, entries in _index().at(text, end):
@@ -342,7 +357,7 @@ def _accept(
             and all(any(_related(d, c) for c in hits[-1].candidates) for d in candidates[:1])
             and any(any(_related(d, c) for c in hits[-1].candidates) for d in candidates)
         )
-        if not fits_before and not _followed_by_part(text, end, candidates):
+        if not (fits_before or _followed_by_part(text, end, candidates) or _leads(text, start, end, candidates, hits)):
             return None
     chain = [h for h in hits]
     consistent = [
@@ -434,25 +449,31 @@ class _State:
         return any(self.has(e) for e in ("building", "unit", "floor", "room"))
 
 
+_LONG_ASSIST = [w for w in ASSIST_WORDS if len(w) > 1]
+_LEADING_ASSIST = re.compile("|".join(map(re.escape, ASSIST_WORDS)))
+_TRAILING_ASSIST = re.compile("(?:" + "|".join(map(re.escape, _LONG_ASSIST)) + ")+$")
+
+
 def _strip_leading_noise(run: str, state: _State) -> str:
+    """Locator words before a name (对面手机店, 与文苑路) go to rest."""
     while run:
-        for word in ASSIST_WORDS:
-            single_ok = len(run) == 1 or (word in "与和" and state.last in ("road", "sep"))
-            if run.startswith(word) and (len(word) > 1 or single_ok):
-                state.set("rest", word)
-                run = run[len(word) :]
-                break
-        else:
+        m = _LEADING_ASSIST.match(run)
+        if m is None:
             return run
+        word = m.group(0)
+        if len(word) == 1 and not (len(run) == 1 or (word in "与和" and state.last in ("road", "sep"))):
+            return run
+        state.set("rest", word)
+        run = run[len(word) :]
     return run
 
 
 def _trailing_noise(run: str) -> tuple[str, str]:
-    for word in ASSIST_WORDS:
-        if len(word) > 1 and run.endswith(word) and len(run) > len(word):
-            head, tail = _trailing_noise(run[: -len(word)])
-            return head, tail + word
-    return run, ""
+    """A name and the locator words after it: 勿忘我网吧门口 → 勿忘我网吧, 门口."""
+    m = _TRAILING_ASSIST.search(run)
+    if m is None or m.start() == 0:
+        return run, ""
+    return run[: m.start()], m.group(0)
 
 
 _ZONE_TAILS = ("区", "岛", "工业城")
@@ -559,14 +580,12 @@ def _read_run(run: str, state: _State) -> None:
                 head = head[at + len(word) :]
                 break
         if head:
+            # What follows a place in the same run (its part, a company in an industrial zone)
+            # is read as the place's: NAACL's subpoi, one compound here.
             state.set("compound", head)
         if tail:
             state.set("rest", tail)
         return
-
-
-def _strip_marker(value: str) -> str:
-    return value
 
 
 def _read_number(number: str, marker: str, state: _State, is_last: bool, after: str = "") -> None:
