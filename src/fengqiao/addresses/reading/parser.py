@@ -165,7 +165,7 @@ COMMUNITY_SUFFIXES = (
     "嘎查",
     "村",
 )
-ROAD_SUFFIXES = ("大道", "大街", "公路", "国道", "省道", "胡同", "路", "街", "巷")
+ROAD_SUFFIXES = ("大道", "大街", "公路", "国道", "省道", "胡同", "路", "街", "巷", "组")
 TOWNSHIP_SUFFIXES = ("街道办事处", "街道", "镇", "乡")
 DEVZONE_SUFFIXES = ("经济技术开发区", "经济开发区", "开发区", "高新区", "保税区", "新区")
 ASSIST_TEXT = """
@@ -506,7 +506,7 @@ _SUFFIX_PATTERNS: dict[tuple[str, ...], re.Pattern[str]] = {}
 
 
 # A road suffix followed by these is no road's end (街道, 路口 are other words; 路桥 a name).
-_NOT_ROAD_END = ("道", "口", "桥区", "镇", "乡", "村", "社区", "段")
+_NOT_ROAD_END = ("道", "口", "桥区", "镇", "乡", "村", "社区", "段", "团", "织")
 _ROAD_SECTIONS = ("东段", "西段", "南段", "北段", "中段", "一段", "二段", "三段")
 COMPOUND_SUFFIXES = (
     "工业园区", "工业区", "工业园", "园区", "小区", "新村", "花园", "大厦", "广场", "市场", "公寓",
@@ -760,6 +760,11 @@ def _merge(tokens: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
             or (marker == "号" and after[0] == "cjk" and after[1].startswith(("大街", "路", "街")))
         )
         shop = kind == "num" and not marker and after[0] == "cjk" and after[1][:1] in "店"
+        # 速8酒店, 创新128园, 奥林80小区: a number inside a place's name.
+        shop = shop or (
+            kind == "num" and not marker and prev[0] == "cjk" and after[0] == "cjk"
+            and _HOME_OR_PLACE.match(after[1]) is not None
+        )
         if (letter and prev[0] == "cjk" and after[0] == "cjk") or road_number or shop:
             joined = (prev[1] if prev[0] == "cjk" else "") + value + marker
             if prev[0] == "cjk":
@@ -783,6 +788,7 @@ def _merge(tokens: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
     return out
 
 
+_HOME_OR_PLACE = re.compile(r"^[\u4e00-\u9fff]{0,3}(?:小区|酒店|宾馆|园|苑|城|大厦|公寓|广场|新村|中心)")
 _ROAD_MARKERS = frozenset({"路", "国道", "省道", "道", "大街"})
 
 
