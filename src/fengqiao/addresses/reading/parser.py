@@ -588,18 +588,21 @@ def _read_run(run: str, state: _State) -> None:
         return
 
 
+def _is_range(number: str) -> bool:
+    """806-808, 605-606: two numbers close together, one door or room written over both."""
+    low, _, high = number.partition("-")
+    return (
+        low.isdigit() and high.isdigit() and len(low) == len(high) and 0 < int(high) - int(low) <= 10
+    )
+
+
 def _read_number(number: str, marker: str, state: _State, is_last: bool, after: str = "") -> None:
     """Read one number with its marker; ``after`` is the next token's marker, if a number."""
     kind = _MARKER_ELEMENT.get(marker, "") if marker else ""
     number = number.strip("-")
-    if marker == "弄" and after in ("号", "#") and state.last == "road":
-        state.set("road", number + marker)  # 洋中路9弄38号: the lane is the road, 38 its door
+    if kind == "number" and _is_range(number) and not state.has("door_number") and state.has("road"):
+        state.set("door_number", number)  # 806-808号: a range of doors
         return
-    if kind == "number" and "-" in number and not state.has("door_number") and state.has("road"):
-        low, _, high = number.partition("-")
-        if low.isdigit() and high.isdigit() and int(high) > int(low) and "-" not in high:
-            state.set("door_number", number)  # 806-808号: a range of doors
-            return
     if kind == "rest":
         state.set("rest", number + marker)
         return
@@ -621,7 +624,7 @@ def _read_number(number: str, marker: str, state: _State, is_last: bool, after: 
         return
     if kind and "-" in number and kind in ("room", "number"):
         low, _, high = number.partition("-")
-        if kind == "room" and low.isdigit() and high.isdigit() and int(high) > int(low):
+        if kind == "room" and _is_range(number):
             state.set("room", number)  # 605-606室: one room over two numbers
             return
         if kind == "number" and not state.has("door_number") and state.has("road"):
@@ -682,8 +685,12 @@ def _read_number(number: str, marker: str, state: _State, is_last: bool, after: 
             and not state.has("compound")
             and (state.has("road") or state.has("community"))
         ):
-            state.set("door_number", number)
-            return
+            if _is_range(number):
+                state.set("door_number", number)
+                return
+            # 下洋街4-5: the door on the road, then the building (and rooms) behind it.
+            state.set("door_number", parts[0])
+            parts = parts[1:]
         if state.has("floor") and not state.has("room"):
             state.set("room", number)  # 7楼C-11: the room's own number
             return
