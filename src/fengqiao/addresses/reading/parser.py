@@ -120,7 +120,7 @@ NUMBER_MARKERS: tuple[tuple[str, str], ...] = (
     ("队", "group"),
     ("期", "part"),
     ("区", "part"),
-    ("街", "part"),
+    ("街", "unit"),  # 义乌商贸城 …九楼四街: a market's aisle
     ("米", "rest"),
     ("国道", "road"),
     ("省道", "road"),
@@ -637,6 +637,9 @@ def _read_number(number: str, marker: str, state: _State, is_last: bool, after: 
         if kind == "room" or state.has("building") or state.has("floor"):
             for part in head.split("-"):
                 _read_number(part, "", state, False)
+    if kind == "number" and state.has("building") and not is_last and not state.has("unit"):
+        state.set("unit", number)  # 134幢105号704室: the entrance, then the flat
+        return
     if kind == "number" and (state.has("floor") or state.has("building")) and not state.has("room"):
         state.set("room", number)  # 177幢8号, 八楼1130号: a shop or flat inside
         return
@@ -664,7 +667,9 @@ def _read_number(number: str, marker: str, state: _State, is_last: bool, after: 
             state.set("rest", number + marker)
             return
         # A bare number inside a compound: a building, or the room when it ends the address.
-        if not state.has("building") and not (is_last and len(number) >= 3):
+        if (state.has("floor") or state.has("unit")) and not state.has("room"):
+            state.set("room", number)  # 10楼12街40792: the shop's own number
+        elif not state.has("building") and not (is_last and len(number) >= 3):
             state.set("building", number)
         elif (
             state.has("building")
