@@ -123,6 +123,7 @@ NUMBER_MARKERS: tuple[tuple[str, str], ...] = (
     ("街", "unit"),  # 义乌商贸城 …九楼四街: a market's aisle
     ("米", "rest"),
     ("国道", "road"),
+    ("巷", "road"),
     ("省道", "road"),
     ("大街", "road"),
     ("路", "road"),
@@ -165,7 +166,7 @@ COMMUNITY_SUFFIXES = (
     "嘎查",
     "村",
 )
-ROAD_SUFFIXES = ("大道", "大街", "公路", "国道", "省道", "胡同", "路", "街", "巷", "组")
+ROAD_SUFFIXES = ("大道", "大街", "公路", "国道", "省道", "胡同", "路", "街", "巷", "组", "线")
 TOWNSHIP_SUFFIXES = ("街道办事处", "街道", "镇", "乡")
 DEVZONE_SUFFIXES = ("经济技术开发区", "经济开发区", "开发区", "高新区", "保税区", "新区")
 ASSIST_TEXT = """
@@ -506,7 +507,7 @@ _SUFFIX_PATTERNS: dict[tuple[str, ...], re.Pattern[str]] = {}
 
 
 # A road suffix followed by these is no road's end (街道, 路口 are other words; 路桥 a name).
-_NOT_ROAD_END = ("道", "口", "桥区", "镇", "乡", "村", "社区", "段", "团", "织")
+_NOT_ROAD_END = ("道", "桥区", "镇", "乡", "村", "社区", "段", "团", "织")
 _ROAD_SECTIONS = ("东段", "西段", "南段", "北段", "中段", "一段", "二段", "三段")
 COMPOUND_SUFFIXES = (
     "工业园区", "工业区", "工业园", "园区", "小区", "新村", "花园", "大厦", "广场", "市场", "公寓",
@@ -553,13 +554,15 @@ def _read_run(run: str, state: _State) -> None:
             continue
         if not state.has("road") or state.last in ("road", "rest"):
             end = _cut(run, ROAD_SUFFIXES, 1, _NOT_ROAD_END)
+            if end and run.startswith(_ROAD_SECTIONS, end):
+                end += 2  # 鄞县大道中段: the section is part of the road's name
             if end:
                 tail = run[end:]
                 if not tail or not (tail in PLACE_TAILS or len(tail) == 1):
                     cuts.append((end, 3, "road"))
                     # 康桥工业区康惠路: a place written before its road; 高新区江南路: a zone.
                     place = _cut(run[:end], COMPOUND_SUFFIXES, 2)
-                    if place and place < end - 2 and not state.has("compound"):
+                    if place and place <= end - 2 and not state.has("compound"):
                         cuts.append((place, 4, "compound"))
                     zone = _cut(run[:end], _ZONE_TAILS, 1)
                     if zone and zone < end - 2:
@@ -600,6 +603,13 @@ def _read_number(number: str, marker: str, state: _State, is_last: bool, after: 
     """Read one number with its marker; ``after`` is the next token's marker, if a number."""
     kind = _MARKER_ELEMENT.get(marker, "") if marker else ""
     number = number.strip("-")
+    if marker in ("弄", "巷") and not state.has("road") and state.has("compound"):
+        state.set("road", number + marker)  # 庄山小区4弄127幢: the compound's lane
+        return
+    if marker == "弄" and after in ("号", "#") and state.last == "road":
+        # 云霞路88弄52号: the lane (弄) is the street the door is on, as Shanghai numbers them.
+        state.set("road", number + marker)
+        return
     if kind == "number" and _is_range(number) and not state.has("door_number") and state.has("road"):
         state.set("door_number", number)  # 806-808号: a range of doors
         return
@@ -801,7 +811,7 @@ def _merge(tokens: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
 
 
 _HOME_OR_PLACE = re.compile(r"^[\u4e00-\u9fff]{0,3}(?:小区|酒店|宾馆|园|苑|城|大厦|公寓|广场|新村|中心)")
-_ROAD_MARKERS = frozenset({"路", "国道", "省道", "道", "大街"})
+_ROAD_MARKERS = frozenset({"路", "国道", "省道", "道", "大街", "巷"})
 
 
 def _read_local(pieces: list[str], state: _State) -> None:
