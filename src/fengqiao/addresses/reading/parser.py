@@ -294,8 +294,8 @@ def _leads(text: str, start: int, end: int, candidates: list[Division], hits: li
     海宁皮革城…): read as the division. Not before a short one (安居西苑, 中山公园: names)."""
     if hits or text[:start].strip(SEPARATORS):
         return False
-    levels = {d.level for d in candidates if d.in_force}
-    if len(candidates) != 1 or not levels or max(levels) > COUNTY:
+    divisions = [d for d in candidates if d.in_force and d.level <= COUNTY]
+    if len(divisions) != 1:
         return False
     word = _WORD.match(text, end)
     return word is not None and len(word.group(0)) >= 4
@@ -353,12 +353,14 @@ def _accept(
             and text[hits[-1].end : start].strip(SEPARATORS) == ""
             and any(d.level > c.level for d in candidates for c in hits[-1].candidates)
         )
-        fits_before = (
-            joined
-            and all(any(_related(d, c) for c in hits[-1].candidates) for d in candidates[:1])
-            and any(any(_related(d, c) for c in hits[-1].candidates) for d in candidates)
+        fits_before = joined and any(
+            d.level > c.level and _related(d, c) for d in candidates for c in hits[-1].candidates
         )
-        if not (fits_before or _followed_by_part(text, end, candidates) or _leads(text, start, end, candidates, hits)):
+        if not (
+            fits_before
+            or _followed_by_part(text, end, candidates)
+            or _leads(text, start, end, candidates, hits)
+        ):
             return None
     chain = [h for h in hits]
     consistent = [
