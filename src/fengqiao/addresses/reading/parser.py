@@ -343,6 +343,8 @@ def _accept(
                 break
     if local and not (strong and _boundary(text, end)):
         return None
+    if not strong and any(d.current == c.current for h in hits for c in h.candidates for d in candidates):
+        return None  # 顾山镇…顾山中学: a division already read, now a place's name
     if not strong and not _boundary(text, end):
         # A short name is read without a separator after it only next to the divisions it
         # lies in: 温州瑞安…, 金华义乌…, 江干区九堡… (not 安居西苑, 高沙小区).
@@ -406,6 +408,13 @@ def _attach(hits: list[_Hit], hit: _Hit) -> list[_Hit]:
         hits.clear()
     for h in list(hits):
         if min(d.level for d in h.candidates) == level:
+            if (
+                level == TOWNSHIP
+                and h is hits[-1]
+                and h.end <= hit.start
+                and not {d.current for d in h.candidates} & {d.current for d in hit.candidates}
+            ):
+                continue  # 王宅镇白姆乡: a township named inside another; both are written
             hits.remove(h)
             dropped.append(h)
     for h in hits:
@@ -880,7 +889,7 @@ def parse_text(text: str) -> ParsedText:
         element = LEVEL_ELEMENTS[level]
         if level == 0 and hit.candidates[0].code[:2] in MUNICIPALITIES:
             element = "city"
-        setattr(result, element, text[hit.start : hit.end])
+        setattr(result, element, getattr(result, element) + text[hit.start : hit.end])
     pieces.append(text[position:])
     # Text before a chain that was replaced (a repeat, another province) is not the address.
     state = _State()
