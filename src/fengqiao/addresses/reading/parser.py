@@ -518,7 +518,7 @@ _SUFFIX_PATTERNS: dict[tuple[str, ...], re.Pattern[str]] = {}
 
 
 # A road suffix followed by these is no road's end (街道, 路口 are other words; 路桥 a name).
-_NOT_ROAD_END = ("道", "桥区", "镇", "乡", "村", "社区", "段", "团", "织")
+_NOT_ROAD_END = ("道", "桥区", "镇", "村", "社区", "段", "团", "织")
 _ROAD_SECTIONS = ("东段", "西段", "南段", "北段", "中段", "一段", "二段", "三段")
 COMPOUND_SUFFIXES = (
     "工业园区", "工业区", "工业园", "园区", "小区", "新村", "花园", "大厦", "广场", "市场", "公寓",
@@ -559,6 +559,9 @@ def _read_run(run: str, state: _State) -> None:
             end = _cut(run, COMMUNITY_SUFFIXES, 2, ("路", "镇", "街", "大道", "小区", "委"))
             if end and run[end - 2 : end] != "新村" and end <= 10:
                 cuts.append((end, 2, "community"))
+                place = _cut(run[:end], COMPOUND_SUFFIXES, 2)
+                if place and place <= end - 2 and not state.has("compound"):
+                    cuts.append((place, 4, "compound"))  # 长城工业区陈园村
         if state.has("township") and run.startswith(state.values["township"]):
             state.set("rest", state.values["township"])  # 彭埠镇彭埠镇: a repeat
             run = run[len(state.values["township"]) :]
@@ -614,6 +617,10 @@ def _read_number(number: str, marker: str, state: _State, is_last: bool, after: 
     """Read one number with its marker; ``after`` is the next token's marker, if a number."""
     kind = _MARKER_ELEMENT.get(marker, "") if marker else ""
     number = number.strip("-")
+    if kind in ("building", "part") and state.last == "community" and not state.has("compound"):
+        # 王升塘村114栋, 柳一村三区: a village built as a compound of buildings.
+        state.values["compound"] = state.values.pop("community")
+        state.last = "compound"
     if marker in ("弄", "巷") and not state.has("road") and state.has("compound"):
         state.set("road", number + marker)  # 庄山小区4弄127幢: the compound's lane
         return
