@@ -431,12 +431,13 @@ def _attach(hits: list[_Hit], hit: _Hit) -> list[_Hit]:
 
 
 class _State:
-    __slots__ = ("last", "rest", "values")
+    __slots__ = ("last", "rest", "values", "zone")
 
     def __init__(self) -> None:
         self.values: dict[str, str] = {}
         self.last = ""
         self.rest: list[str] = []
+        self.zone = False  # the compound was written before the road: maybe only its zone
 
     def has(self, element: str) -> bool:
         return bool(self.values.get(element))
@@ -446,9 +447,16 @@ class _State:
             self.rest.append(value)
             self.last = "rest"
             return
+        if element == "road" and self.values.get("compound") and not self.values.get("road"):
+            self.zone = True
         if self.values.get(element):
             if element in ("road", "compound") and self.last in (element, "rest", "sep"):
                 self.values[element] += value  # 学典路与文苑路, 安居西苑东区: one element
+            elif element == "compound" and self.zone and self.last == "door_number":
+                # 东洲工业园东望路46号润达物流: the zone, its road and door, then the place.
+                self.rest.append(self.values["compound"])
+                self.values["compound"] = value
+                self.zone = False
             else:
                 self.rest.append(value)
         else:
@@ -540,8 +548,9 @@ def _read_run(run: str, state: _State) -> None:
     while run:
         if state.inside:
             # After the rooms: a compound written last (…1478室南都花城月季苑), else a tenant.
-            if not state.has("compound") and run.endswith(_HOME_TAILS):
-                state.set("compound", run)
+            only_door = not any(state.has(e) for e in ("unit", "floor", "room"))
+            if not state.has("compound") and (run.endswith(_HOME_TAILS) or only_door):
+                state.set("compound", run)  # 沿江东路35-2号望江楼酒店: the place at that door
             else:
                 state.set("rest", run)
             return
