@@ -343,7 +343,9 @@ def _accept(
                 break
     if local and not (strong and _boundary(text, end)):
         return None
-    if not strong and any(d.current == c.current for h in hits for c in h.candidates for d in candidates):
+    if not strong and any(
+        d.current == c.current for h in hits for c in h.candidates for d in candidates
+    ):
         return None  # 顾山镇…顾山中学: a division already read, now a place's name
     if not strong and not _boundary(text, end):
         # A short name is read without a separator after it only next to the divisions it
@@ -481,7 +483,9 @@ def _strip_leading_noise(run: str, state: _State) -> str:
         if m is None:
             return run
         word = m.group(0)
-        if len(word) == 1 and not (len(run) == 1 or (word in "与和" and state.last in ("road", "sep"))):
+        if len(word) == 1 and not (
+            len(run) == 1 or (word in "与和" and state.last in ("road", "sep"))
+        ):
             return run
         state.set("rest", word)
         run = run[len(word) :]
@@ -506,7 +510,9 @@ def _cut(run: str, suffixes: tuple[str, ...], minimum: int, avoid: tuple[str, ..
     工业园) and is not followed by one of ``avoid``; 0 if none."""
     pattern = _SUFFIX_PATTERNS.get(suffixes)
     if pattern is None:
-        pattern = re.compile("|".join(re.escape(x) for x in sorted(suffixes, key=len, reverse=True)))
+        pattern = re.compile(
+            "|".join(re.escape(x) for x in sorted(suffixes, key=len, reverse=True))
+        )
         _SUFFIX_PATTERNS[suffixes] = pattern
     position = minimum
     while True:
@@ -618,7 +624,10 @@ def _is_range(number: str) -> bool:
     """806-808, 605-606: two numbers close together, one door or room written over both."""
     low, _, high = number.partition("-")
     return (
-        low.isdigit() and high.isdigit() and len(low) == len(high) and 0 < int(high) - int(low) <= 10
+        low.isdigit()
+        and high.isdigit()
+        and len(low) == len(high)
+        and 0 < int(high) - int(low) <= 10
     )
 
 
@@ -637,7 +646,12 @@ def _read_number(number: str, marker: str, state: _State, is_last: bool, after: 
         # 云霞路88弄52号: the lane (弄) is the street the door is on, as Shanghai numbers them.
         state.set("road", number + marker)
         return
-    if kind == "number" and _is_range(number) and not state.has("door_number") and state.has("road"):
+    if (
+        kind == "number"
+        and _is_range(number)
+        and not state.has("door_number")
+        and state.has("road")
+    ):
         state.set("door_number", number)  # 806-808号: a range of doors
         return
     if kind == "rest":
@@ -811,7 +825,10 @@ def _merge(tokens: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
         shop = kind == "num" and not marker and after[0] == "cjk" and after[1][:1] in "店"
         # 速8酒店, 创新128园, 奥林80小区: a number inside a place's name.
         shop = shop or (
-            kind == "num" and not marker and prev[0] == "cjk" and after[0] == "cjk"
+            kind == "num"
+            and not marker
+            and prev[0] == "cjk"
+            and after[0] == "cjk"
             and _HOME_OR_PLACE.match(after[1]) is not None
         )
         if (letter and prev[0] == "cjk" and after[0] == "cjk") or road_number or shop:
@@ -837,7 +854,9 @@ def _merge(tokens: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
     return out
 
 
-_HOME_OR_PLACE = re.compile(r"^[\u4e00-\u9fff]{0,3}(?:小区|酒店|宾馆|园|苑|城|大厦|公寓|广场|新村|中心)")
+_HOME_OR_PLACE = re.compile(
+    r"^[\u4e00-\u9fff]{0,3}(?:小区|酒店|宾馆|园|苑|城|大厦|公寓|广场|新村|中心)"
+)
 _ROAD_MARKERS = frozenset({"路", "国道", "省道", "道", "大街", "巷"})
 
 
