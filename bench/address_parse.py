@@ -145,6 +145,10 @@ class Score:
         return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
+def vars_of(parsed: object) -> dict[str, str]:
+    return {e: getattr(parsed, e) for e in ELEMENTS}
+
+
 def ours(text: str) -> dict[str, str]:
     return parse_text(text).as_dict()
 
@@ -226,6 +230,18 @@ def main() -> int:
         "  per element (F1, errors):",
         ", ".join(f"{e} {strict.f1([e])[2]:.1%} ({len(errors[e])})" for e in ELEMENTS),
     )
+    # The parser the platform had before (addresses/resolver.py, no registry), for comparison.
+    from fengqiao.addresses import resolver
+
+    start = time.perf_counter()
+    before = [vars_of(resolver.parse(t)) for t in texts]
+    took = time.perf_counter() - start
+    old = Score()
+    for (_, gold), pred in zip(rows, before, strict=True):
+        for element in ELEMENTS:
+            old.add(element, gold.get(element, ""), pred.get(element, ""))
+    report("resolver.parse (before), 12", old, ELEMENTS, took, len(rows))
+    report("resolver.parse (before), P+C+C", old, DIVISION_ELEMENTS, took, len(rows))
     if not args.no_others:
         for name, make in (("jionlp 1.5.31", jionlp_parser), ("cpca 0.5.5", cpca_parser)):
             run = make()
