@@ -253,7 +253,9 @@ def _find_divisions(text: str) -> tuple[list[_Hit], list[_Hit]]:
         if char in SEPARATORS:
             i += 1
             continue
-        options = index.at(text, i) if "\u4e00" <= char <= "\u9fff" else []
+        # Past the road, a division starts only a segment (文一西路969号 杭州市余杭区).
+        segment = not local or text[i - 1] in SEPARATORS or bool(hits and hits[-1].end == i)
+        options = index.at(text, i) if segment and "\u4e00" <= char <= "\u9fff" else []
         taken = None
         for end, entries in options:
             hit = _accept(text, i, end, entries, hits, local)
@@ -904,7 +906,8 @@ def parse_text(text: str) -> ParsedText:
     if len(text) > MAX_LENGTH:
         rest.append(text[MAX_LENGTH:])
         text = text[:MAX_LENGTH]
-    text = "".join(ch if ch.isprintable() else " " for ch in text)
+    if not text.isprintable():
+        text = "".join(ch if ch.isprintable() else " " for ch in text)
     text = _remove(text, PHONE, rest)
     text = _remove(text, DISTANCE, rest)
     text = _remove(text, NOISE, rest)
