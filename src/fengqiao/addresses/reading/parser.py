@@ -473,7 +473,7 @@ class _State:
         return any(self.has(e) for e in ("building", "unit", "floor", "room"))
 
 
-_LONG_ASSIST = [w for w in ASSIST_WORDS if len(w) > 1]
+_LONG_ASSIST = [w for w in ASSIST_WORDS if len(w) > 1] + ["后门", "前门", "侧门", "内", "旁"]
 _LEADING_ASSIST = re.compile("|".join(map(re.escape, ASSIST_WORDS)))
 _TRAILING_ASSIST = re.compile("(?:" + "|".join(map(re.escape, _LONG_ASSIST)) + ")+$")
 
@@ -569,7 +569,7 @@ def _read_run(run: str, state: _State) -> None:
             if end and end <= 9:
                 cuts.append((end, 0, "township"))
         if not (state.has("compound") or state.has("road")):
-            end = _cut(run, DEVZONE_SUFFIXES, 2)
+            end = _cut(run, DEVZONE_SUFFIXES, 0)
             if end:
                 cuts.append((end, 1, "rest"))
         if early:
@@ -882,7 +882,7 @@ def _read_local(pieces: list[str], state: _State) -> None:
         if kind == "num":
             following = tokens[i + 1] if i + 1 < len(tokens) else ("sep", "", "")
             _read_number(
-                value, marker, state, i == last, following[2] if following[0] == "num" else ""
+                value, marker, state, i == last, (following[2] or "num") if following[0] == "num" else ""
             )
         else:
             _read_run(value, state)
