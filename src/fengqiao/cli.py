@@ -374,23 +374,28 @@ def cmd_addresses_parse(args: argparse.Namespace) -> None:
 
     from fengqiao.addresses.reading.lines import read_line
 
+    name = args.file if args.file not in (None, "-") else "standard input"
     try:
         source = sys.stdin.buffer if args.file in (None, "-") else open(args.file, "rb")  # noqa: SIM115
     except OSError as error:
-        raise CommandError(f"cannot read {args.file}: {error.strerror}") from None
+        raise CommandError(f"cannot read {name}: {error.strerror}") from None
     out = sys.stdout
     try:
-        for raw in source:
-            result = read_line(raw, encoding=args.encoding)
-            out.write(json.dumps(result, ensure_ascii=False) + "\n")
-    except OSError as error:
-        raise CommandError(
-            f"cannot read {args.file or 'standard input'}: {error.strerror}"
-        ) from None
+        while True:
+            try:
+                raw = source.readline()
+            except OSError as error:
+                raise CommandError(f"cannot read {name}: {error.strerror}") from None
+            if not raw:
+                break
+            out.write(json.dumps(read_line(raw, encoding=args.encoding), ensure_ascii=False) + "\n")
+        out.flush()
+    except BrokenPipeError:
+        # The reader went away (`… | head`): stop quietly, as a Unix filter does.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     finally:
         if source is not sys.stdin.buffer:
             source.close()
-    out.flush()
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -231,11 +231,10 @@ _PREFIX = (2, 4, 6, 9)
 
 
 def _related(a: Division, b: Division) -> bool:
-    """Whether one lies within the other (or they are the same division in force)."""
-    if a.level == b.level:
-        return a.current == b.current
-    low, high = (a, b) if a.level > b.level else (b, a)
-    return low.current.startswith(high.current[: _PREFIX[high.level]])
+    """Whether one lies within the other (or they are the same division in force): their codes
+    in force agree down to the higher one's level."""
+    size = _PREFIX[a.level if a.level < b.level else b.level]
+    return a.current[:size] == b.current[:size]
 
 
 _GENERIC_COUNTIES = frozenset({"城区", "郊区", "矿区", "东区", "西区", "南区", "北区", "新区"})
@@ -404,6 +403,9 @@ def _accept(
 def _attach(hits: list[_Hit], hit: _Hit) -> list[_Hit]:
     """Add a division to the chain: the same division again replaces the earlier mention (the
     later one is the address; the earlier a repeat), one that fits nothing starts a new chain."""
+    if not hits:
+        hits.append(hit)
+        return []
     dropped: list[_Hit] = []
     fits = [h for h in hits if any(_related(d, c) for d in hit.candidates for c in h.candidates)]
     level = min(d.level for d in hit.candidates)
