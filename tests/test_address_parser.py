@@ -220,3 +220,15 @@ def test_the_parse_command_reads_stdin_and_fails_on_a_missing_file(tmp_path) -> 
         missing.stderr.startswith("fengqiao: error: cannot read")
         and "Traceback" not in missing.stderr
     )
+
+
+@pytest.mark.once
+def test_the_parse_command_refuses_a_directory_in_one_line(tmp_path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "fengqiao.cli", "addresses", "parse", str(tmp_path)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"fengqiao: error: cannot read {tmp_path}: Is a directory"
+    ]
