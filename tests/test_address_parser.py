@@ -232,3 +232,32 @@ def test_the_parse_command_refuses_a_directory_in_one_line(tmp_path) -> None:
     assert result.stderr.strip().splitlines() == [
         f"fengqiao: error: cannot read {tmp_path}: Is a directory"
     ]
+
+
+def test_shipping_form_labels_and_remarks_are_set_aside() -> None:
+    parsed = parse_text("收货人：张三 电话：13812345678 浙江省杭州市西湖区文三路100号（门卫代收）")
+    assert (parsed.county, parsed.road, parsed.door_number, parsed.compound) == (
+        "西湖区", "文三路", "100", "",
+    )  # fmt: skip
+    assert "张三" in parsed.rest and "13812345678" in parsed.rest and "门卫代收" in parsed.rest
+    assert parse_text("杭州市西湖区文三路100号【丰巢快递柜】").compound == ""
+
+
+def test_a_phone_number_with_country_code_and_dashes_is_no_number_of_the_address() -> None:
+    parsed = parse_text("+86 138-1234-5678 杭州市余杭区仓前街道良睦路1399号")
+    assert (parsed.township, parsed.road, parsed.door_number, parsed.building) == (
+        "仓前街道", "良睦路", "1399", "",
+    )  # fmt: skip
+
+
+def test_a_road_named_like_a_township_is_the_road() -> None:
+    # 解放北路街道 exists; 解放北路 written alone is its road.
+    assert parse_text("乌鲁木齐市天山区解放北路").road == "解放北路"
+    assert parse_text("成都市武侯区人民南路四段1号").road == "人民南路四段"
+
+
+def test_lanes_and_market_aisles() -> None:
+    parsed = parse_text("上海市普陀区真南路1675弄6号435室")
+    assert (parsed.road, parsed.door_number, parsed.room) == ("真南路1675弄", "6", "435")
+    parsed = parse_text("义乌国际商贸城5区11楼15街62407")
+    assert (parsed.floor, parsed.unit, parsed.room) == ("11", "15", "62407")

@@ -138,16 +138,30 @@ _CN_MARKER_PATTERN = "号楼|号|栋|幢|座|排|单元|层|楼|室|户|组团|�
 TOKEN = re.compile(
     r"(?P<sep>[" + re.escape(SEPARATORS) + r"]+)"
     r"|(?P<word>[A-Za-z]{2,}(?![0-9]))"
-    r"|(?P<num>(?:[甲乙丙丁]?[A-Za-z]{0,2}[0-9]+(?:[A-EG-Za-eg-z](?![A-Za-z]))?|[A-Za-z](?![A-Za-z]))"
+    r"|(?P<num>(?:[甲乙丙丁第负]?[A-Za-z]{0,2}[0-9]+(?:[A-EG-Za-eg-z](?![A-Za-z]))?"
+    r"|[A-Za-z](?![A-Za-z]))"
     r"(?:-(?:[A-Za-z]{0,2}[0-9]+(?:[A-EG-Za-eg-z](?![A-Za-z]))?|[A-Za-z](?![A-Za-z])))*-?"
-    r"|[" + CN_DIGITS + r"]+(?=" + _CN_MARKER_PATTERN + r"))"
+    r"|[第负]?[" + CN_DIGITS + r"]+(?=" + _CN_MARKER_PATTERN + r"))"
     r"(?P<marker>" + _MARKER_PATTERN + r")?"
     r"|(?P<dash>-+)"
-    r"|(?P<cjk>(?:(?![" + CN_DIGITS + r"]+(?:" + _CN_MARKER_PATTERN + r"))"
+    # 第/负 open an ordinal or a basement (第八栋, 负三楼, 第3办公室): the number's.
+    r"|(?P<cjk>(?:(?![第负]?(?:[" + CN_DIGITS + r"]+(?:" + _CN_MARKER_PATTERN + r")|[0-9]))"
     r"[^0-9A-Za-z" + re.escape(SEPARATORS) + r"-])+)"
 )
 
-PHONE = re.compile(r"(?<![0-9])(?:1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}|[0-9]{7,8})(?![0-9])")
+PHONE = re.compile(
+    r"(?:\+?86[- ]?)?(?<![0-9])"
+    r"(?:1[3-9][0-9](?:[- ]?[0-9]{4}){2}|0[0-9]{2,3}-?[0-9]{7,8}|[0-9]{7,8})(?![0-9])"
+)
+# Labels a shipping form puts before a name, a phone or the address itself.
+LABELS = re.compile(
+    r"(?:收货人|收件人|联系人|收货地址|详细地址|地址|电话|手机|联系方式|tel|TEL)(?::|(?=\s))"
+    r"|^(?:收货人|收件人|联系人|收货地址|详细地址|地址)"
+)
+# A bracketed remark that is no place: (门卫代收), 【丰巢快递柜】, (电联).
+PICKUP = re.compile(
+    r"\((?:[^()]{0,3}(?:门卫|前台|保安室|传达室|收发室|快递|丰巢|电联|代收)[^()]{0,3}|)\)"
+)
 DISTANCE = re.compile(
     r"(?:往|向|朝)?[东南西北]{1,2}(?:侧|面|边|方向|方)?(?:约)?[0-9]+(?:米|m|公里|km)"
 )
@@ -268,6 +282,7 @@ def _find_divisions(text: str) -> tuple[list[_Hit], list[_Hit]]:
             continue
         dropped.extend(_attach(hits, taken))
         i = taken.end
+        local = False  # a chain starts again (文一西路969号 杭州市余杭区…)
     return hits, dropped
 
 
@@ -344,6 +359,8 @@ def _accept(
                 break
     if local and not (strong and _boundary(text, end)):
         return None
+    if not strong and name.endswith(("路", "街", "道", "巷")):
+        return None  # 解放北路 (of 解放北路街道) written alone is the road
     if not strong and any(
         d.current == c.current for h in hits for c in h.candidates for d in candidates
     ):
@@ -475,7 +492,14 @@ class _State:
         return any(self.has(e) for e in ("building", "unit", "floor", "room"))
 
 
-_LONG_ASSIST = [w for w in ASSIST_WORDS if len(w) > 1] + ["后门", "前门", "侧门", "内", "旁"]
+_LONG_ASSIST = [w for w in ASSIST_WORDS if len(w) > 1] + [
+    "院内",
+    "后门",
+    "前门",
+    "侧门",
+    "内",
+    "旁",
+]
 _LEADING_ASSIST = re.compile("|".join(map(re.escape, ASSIST_WORDS)))
 _TRAILING_ASSIST = re.compile("(?:" + "|".join(map(re.escape, _LONG_ASSIST)) + ")+$")
 
@@ -505,6 +529,10 @@ def _trailing_noise(run: str) -> tuple[str, str]:
 
 
 _ZONE_TAILS = ("区", "岛", "工业城")
+_OFFICE = re.compile(
+    r"(?:保安室|传达室|门卫室|收发室|办公室|值班室|物业管理处|物业|管理处|前台|总台|服务台)$"
+)
+_PLACE_ENDS = "园心区城厦场村苑楼店司"
 _INNER_NOISE = ("院内", "附近", "对面", "旁边", "隔壁", "楼下", "里面", "旁")
 
 
@@ -537,7 +565,7 @@ _SUFFIX_PATTERNS: dict[tuple[str, ...], re.Pattern[str]] = {}
 
 # A road suffix followed by these is no road's end (街道, 路口 are other words; 路桥 a name).
 _NOT_ROAD_END = ("道", "桥区", "镇", "村", "社区", "段", "团", "织")
-_ROAD_SECTIONS = ("东段", "西段", "南段", "北段", "中段", "一段", "二段", "三段")
+_ROAD_SECTION = re.compile("[东西南北中一二三四五六七八九十]段")
 COMPOUND_SUFFIXES = (
     "工业园区", "工业区", "工业园", "园区", "小区", "新村", "花园", "大厦", "广场", "市场", "公寓",
     "家园", "商城", "中心", "科技园", "产业园", "创业园", "新城", "苑",
@@ -587,8 +615,8 @@ def _read_run(run: str, state: _State) -> None:
             continue
         if not state.has("road") or state.last in ("road", "rest"):
             end = _cut(run, ROAD_SUFFIXES, 1, _NOT_ROAD_END)
-            if end and run.startswith(_ROAD_SECTIONS, end):
-                end += 2  # 鄞县大道中段: the section is part of the road's name
+            if end and _ROAD_SECTION.match(run, end):
+                end += 2  # 鄞县大道中段, 人民南路四段: the section is part of the road's name
             if end:
                 tail = run[end:]
                 if not tail or not (tail in PLACE_TAILS or len(tail) == 1):
@@ -606,6 +634,16 @@ def _read_run(run: str, state: _State) -> None:
             run = _strip_leading_noise(run[end:], state)
             continue
         head, tail = _trailing_noise(run)
+        office = _OFFICE.search(head)
+        if office and office.start() >= 2:
+            # …小区北门保安室, …宾馆总台: the room where a parcel is left, not the place.
+            head, tail = head[: office.start()], office.group(0) + tail
+        if (
+            (len(head) > 3
+            and head[-1] in "号第其了")
+            or (head[-1:] in "东西南北" and head[-2:-1] in _PLACE_ENDS)
+        ):
+            head, tail = head[:-1], head[-1] + tail  # 泰隆银行号, 财富金融中心西1492: a stray
         for word in _INNER_NOISE:
             at = head.find(word, 2)
             if at > 0 and len(head) - at - len(word) >= 2:
@@ -884,7 +922,11 @@ def _read_local(pieces: list[str], state: _State) -> None:
         if kind == "num":
             following = tokens[i + 1] if i + 1 < len(tokens) else ("sep", "", "")
             _read_number(
-                value, marker, state, i == last, (following[2] or "num") if following[0] == "num" else ""
+                value,
+                marker,
+                state,
+                i == last,
+                (following[2] or "num") if following[0] == "num" else "",
             )
         else:
             _read_run(value, state)
@@ -910,9 +952,11 @@ def parse_text(text: str) -> ParsedText:
         text = text[:MAX_LENGTH]
     if not text.isprintable():
         text = "".join(ch if ch.isprintable() else " " for ch in text)
+    text = _remove(text, PICKUP, rest)
     text = _remove(text, PHONE, rest)
     text = _remove(text, DISTANCE, rest)
     text = _remove(text, NOISE, rest)
+    text = _remove(text, LABELS, rest)
     hits, dropped = _find_divisions(text)
     result = ParsedText()
     pieces: list[str] = []
