@@ -48,7 +48,7 @@ NATIONALITIES = sorted(NATIONALITIES_TEXT.split(), key=len, reverse=True)
 # Generic suffixes per level, longest first.
 SUFFIXES: dict[int, tuple[str, ...]] = {
     PROVINCE: ("特别行政区", "自治区", "省", "市"),
-    CITY: ("自治州", "地区", "盟", "市"),
+    CITY: ("自治州", "地区", "盟", "市", "州"),  # 州: 红河州 for 红河哈尼族彝族自治州
     COUNTY: ("自治县", "自治旗", "新区", "林区", "特区", "矿区", "区", "县", "市", "旗"),
     TOWNSHIP: ("街道办事处", "民族乡", "街道", "办事处", "苏木", "镇", "乡"),
 }

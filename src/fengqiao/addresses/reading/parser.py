@@ -638,10 +638,8 @@ def _read_run(run: str, state: _State) -> None:
         if office and office.start() >= 2:
             # …小区北门保安室, …宾馆总台: the room where a parcel is left, not the place.
             head, tail = head[: office.start()], office.group(0) + tail
-        if (
-            (len(head) > 3
-            and head[-1] in "号第其了")
-            or (head[-1:] in "东西南北" and head[-2:-1] in _PLACE_ENDS)
+        if (len(head) > 3 and head[-1] in "号第其了") or (
+            head[-1:] in "东西南北" and head[-2:-1] in _PLACE_ENDS
         ):
             head, tail = head[:-1], head[-1] + tail  # 泰隆银行号, 财富金融中心西1492: a stray
         for word in _INNER_NOISE:
@@ -660,6 +658,9 @@ def _read_run(run: str, state: _State) -> None:
         if tail:
             state.set("rest", tail)
         return
+
+
+_LETTERED_ROOM = re.compile(r"^[A-Za-z][0-9]{3,}$")
 
 
 def _is_range(number: str) -> bool:
@@ -712,12 +713,16 @@ def _read_number(number: str, marker: str, state: _State, is_last: bool, after: 
         else:
             state.set("rest", number + marker)
         return
+    if not kind and _LETTERED_ROOM.match(number) and state.has("compound") and not state.inside:
+        state.set("building", number[0])  # 华东国际珠宝城 A1435: block A, shop 1435
+        state.set("room", number[1:])
+        return
     if not kind and len(number) >= 6 and number.isdigit():
         state.set("rest", number)  # a postcode, a staff number: no address number is that long
         return
     if kind and "-" in number and kind in ("room", "number"):
         low, _, high = number.partition("-")
-        if kind == "room" and _is_range(number):
+        if _is_range(number) and (kind == "room" or state.has("floor")):
             state.set("room", number)  # 605-606室: one room over two numbers
             return
         if kind == "number" and not state.has("door_number") and state.has("road"):
