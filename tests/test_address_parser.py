@@ -166,6 +166,14 @@ def test_any_text_parses(text: str) -> None:
     parse_text(text)
 
 
+def test_text_without_chinese_is_left_whole_in_rest() -> None:
+    assert parse_text("No. 5 Main Street").as_dict() == {
+        **dict.fromkeys(ELEMENTS, ""),
+        "rest": "No. 5 Main Street",
+    }
+    assert parse_text("ئۈرۈمچى شەھىرى").rest == "ئۈرۈمچى شەھىرى"
+
+
 def test_lines_that_cannot_be_read_say_why() -> None:
     assert read_line(b"\n")["error"] == "empty line"
     assert "too long" in read_line(("杭" * 10_000).encode())["error"]

@@ -940,6 +940,9 @@ def _read_local(pieces: list[str], state: _State) -> None:
 # --- the whole ----------------------------------------------------------------------------------
 
 
+_HAN = re.compile(r"[\u3400-\u9fff]")
+
+
 def _remove(text: str, pattern: re.Pattern[str], rest: list[str]) -> str:
     def drop(m: re.Match[str]) -> str:
         rest.append(m.group(0))
@@ -957,6 +960,9 @@ def parse_text(text: str) -> ParsedText:
         text = text[:MAX_LENGTH]
     if not text.isprintable():
         text = "".join(ch if ch.isprintable() else " " for ch in text)
+    if not _HAN.search(text):
+        # No Chinese (English, Uyghur, digits alone): nothing to read as an address.
+        return ParsedText(rest=" ".join([*rest, text.strip()]).strip())
     text = _remove(text, PICKUP, rest)
     text = _remove(text, PHONE, rest)
     text = _remove(text, DISTANCE, rest)
