@@ -329,6 +329,19 @@ def _followed_by_part(text: str, end: int, candidates: list[Division]) -> bool:
     return False
 
 
+_KINDS: dict[int, tuple[list[Division], list[Division]]] = {}
+
+
+def _kinds(entries: list[tuple[Division, str]]) -> tuple[list[Division], list[Division]]:
+    """The divisions of full or former names, and of all: once per gazetteer entry list (the
+    lists live as long as the cached gazetteer, so their id is a stable key)."""
+    split = _KINDS.get(id(entries))
+    if split is None:
+        strong = [d for d, kind in entries if kind in (FULL, OLD)]
+        split = _KINDS[id(entries)] = (strong, [d for d, _ in entries])
+    return split
+
+
 def _accept(
     text: str,
     start: int,
@@ -341,9 +354,9 @@ def _accept(
     if _ROAD_AHEAD.match(text, end):  # noqa: SIM102
         if not any(k in (FULL, OLD) for _, es in _index().at(text, end) for _, k in es):
             return None  # 北京路, 余杭塘路: the name of a road (台州市路桥区 is two divisions)
-    strong_entries = [d for d, kind in entries if kind in (FULL, OLD)]
+    strong_entries, every = _kinds(entries)
     strong = bool(strong_entries)
-    candidates = strong_entries or [d for d, _ in entries]
+    candidates = strong_entries or every
     if not strong:
         # 上望镇 where the list says 上望街道, 某县 now 某市: a renamed division, as written.
         for level in sorted({d.level for d in candidates}):
