@@ -269,3 +269,9 @@ def test_lanes_and_market_aisles() -> None:
     assert (parsed.road, parsed.door_number, parsed.room) == ("真南路1675弄", "6", "435")
     parsed = parse_text("义乌国际商贸城5区11楼15街62407")
     assert (parsed.floor, parsed.unit, parsed.room) == ("11", "15", "62407")
+
+
+def test_roads_named_dao_but_not_jiedao() -> None:
+    assert parse_text("厦门市思明区鹭江道8号国际银行大厦").road == "鹭江道"
+    parsed = parse_text("天津市滨海新区塘沽街道")
+    assert (parsed.township, parsed.road) == ("塘沽街道", "")

@@ -134,6 +134,7 @@ _SUFFIX_PATTERNS: dict[tuple[str, ...], re.Pattern[str]] = {}
 
 # A road suffix followed by these is no road's end (街道, 路口 are other words; 路桥 a name).
 _NOT_ROAD_END = ("道", "桥区", "镇", "村", "社区", "段", "团", "织")
+_DAO = re.compile(r"(?<![街通频知味轨管隧栈车人步])道(?![路口班观])")
 _ROAD_SECTION = re.compile("[东西南北中一二三四五六七八九十]段")
 COMPOUND_SUFFIXES = (
     "工业园区", "工业区", "工业园", "园区", "小区", "新村", "花园", "大厦", "广场", "市场", "公寓",
@@ -184,6 +185,9 @@ def _read_run(run: str, state: State) -> None:
             continue
         if not state.has("road") or state.last in ("road", "rest"):
             end = _cut(run, ROAD_SUFFIXES, 1, _NOT_ROAD_END)
+            dao = _DAO.search(run, 2)
+            if dao and (not end or dao.end() < end):
+                end = dao.end()  # 鹭江道, 南京道: a road named 道 (not 街道, 通道, 频道)
             if end and _ROAD_SECTION.match(run, end):
                 end += 2  # 鄞县大道中段, 人民南路四段: the section is part of the road's name
             if end:
