@@ -275,3 +275,12 @@ def test_roads_named_dao_but_not_jiedao() -> None:
     assert parse_text("厦门市思明区鹭江道8号国际银行大厦").road == "鹭江道"
     parsed = parse_text("天津市滨海新区塘沽街道")
     assert (parsed.township, parsed.road) == ("塘沽街道", "")
+
+
+def test_a_district_before_a_road_and_a_road_named_after_a_county() -> None:
+    parsed = parse_text("陕西省西安市碑林区南大街")
+    assert (parsed.county, parsed.road) == ("碑林区", "南大街")
+    parsed = parse_text("宁波市鄞州区鄞县大道西段4号")
+    assert (parsed.county, parsed.road) == ("鄞州区", "鄞县大道西段")
+    assert parse_text("北京市海淀区中关村大街1号").road == "中关村大街"
+    assert parse_text("新疆石河子市北四路").province == "新疆"

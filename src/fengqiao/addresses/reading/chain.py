@@ -174,7 +174,10 @@ def _accept(
     local: bool,
 ) -> _Hit | None:
     name = text[start:end]
-    if _ROAD_AHEAD.match(text, end):  # noqa: SIM102
+    # 北京路, 余杭塘路, 鄞县大道, 新镇路: a name before a road's suffix names the road; a
+    # district or a city (碑林区南大街, 台州市路桥区) is the division, then its road.
+    full_district = any(k == FULL for _, k in entries) and name.endswith(("区", "市", "省", "街道"))
+    if _ROAD_AHEAD.match(text, end) and not full_district:  # noqa: SIM102
         if not any(k in (FULL, OLD) for _, es in _index().at(text, end) for _, k in es):
             return None  # 北京路, 余杭塘路: the name of a road (台州市路桥区 is two divisions)
     strong_entries, every = _kinds(entries)
@@ -221,6 +224,8 @@ def _accept(
         ):
             return None
     chain = [h for h in hits]
+    # A division at a level already read replaces it (a repeat, a sibling written after its
+    # neighbour: 阿克苏市新和县); it must fit the other levels.
     consistent = [
         d for d in candidates if all(any(_related(d, c) for c in h.candidates) for h in chain)
     ]

@@ -104,6 +104,8 @@ def short_name(name: str, level: int) -> str | None:
             stem = name[: -len(suffix)]
             if suffix.startswith("自治") or suffix == "民族乡":
                 stem = strip_nationalities(stem)
+            if level == PROVINCE and stem.endswith("维吾尔"):
+                stem = stem[: -len("维吾尔")]  # 新疆维吾尔自治区: the nationality without 族
             return stem if len(stem) >= 2 and stem != name else None
     return None
 

@@ -134,6 +134,8 @@ _SUFFIX_PATTERNS: dict[tuple[str, ...], re.Pattern[str]] = {}
 
 # A road suffix followed by these is no road's end (街道, 路口 are other words; 路桥 a name).
 _NOT_ROAD_END = ("道", "桥区", "镇", "村", "社区", "段", "团", "织")
+# A road's suffix right after a name: the name is the road's (中关村大街, not 中关村 + 大街).
+_ROAD_AHEAD = re.compile(r"[东西南北中]?(?:路|街|巷|大道|大街)")
 _DAO = re.compile(r"(?<![街通频知味轨管隧栈车人步])道(?![路口班观])")
 _ROAD_SECTION = re.compile("[东西南北中一二三四五六七八九十]段")
 COMPOUND_SUFFIXES = (
@@ -174,7 +176,12 @@ def _read_run(run: str, state: State) -> None:
                 cuts.append((end, 1, "rest"))
         if early:
             end = _cut(run, COMMUNITY_SUFFIXES, 2, ("路", "镇", "街", "大道", "小区", "委"))
-            if end and run[end - 2 : end] != "新村" and end <= 10:
+            if (
+                end
+                and run[end - 2 : end] != "新村"
+                and end <= 10
+                and not _ROAD_AHEAD.match(run, end)
+            ):
                 cuts.append((end, 2, "community"))
                 place = _cut(run[:end], COMPOUND_SUFFIXES, 2)
                 if place and place <= end - 2 and not state.has("compound"):
