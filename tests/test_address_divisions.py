@@ -43,6 +43,7 @@ def test_short_names_drop_the_generic_suffix() -> None:
     assert short_name("延边朝鲜族自治州", CITY) == "延边"
     assert short_name("长阳土家族自治县", COUNTY) == "长阳"
     assert short_name("广西壮族自治区", PROVINCE) == "广西"
+    assert short_name("新疆维吾尔自治区", PROVINCE) == "新疆"
     # One character left is no name: 东区 has no short form.
     assert short_name("东区", COUNTY) is None
 
