@@ -17,6 +17,9 @@ class MatchOut(Schema):
     address: str
     score: float
     explanation: list[str]
+    # True only for a best match a page may pre-select (no conflict, none close behind);
+    # otherwise the caller should ask a person to confirm among the matches.
+    confident: bool
 
 
 class ResolutionOut(Schema):
@@ -38,6 +41,7 @@ def resolve(request: HttpRequest, q: str, limit: int = 5) -> dict:
                 "address": texts.get(m.code, ""),
                 "score": round(m.score, 3),
                 "explanation": m.explanation,
+                "confident": m.confident,
             }
             for m in resolution.matches
         ],
