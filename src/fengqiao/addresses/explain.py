@@ -115,7 +115,7 @@ _SHAPES: tuple[tuple[re.Pattern[str], int, Render], ...] = tuple(
         (
             rf"^{_L}未写明$",
             MISSING,
-            lambda f: _("%(element)s未写明") % {"element": _label(f)},
+            _label,
         ),
         (
             rf"^{_L}一致$",
@@ -133,7 +133,7 @@ _SHAPES: tuple[tuple[re.Pattern[str], int, Render], ...] = tuple(
 
 def reason(line: str) -> tuple[int, str]:
     """One explanation line: its rank (CONFLICT … OTHER) and its text in the active
-    language; for an agreement, the element's label alone."""
+    language; for an agreement or an element left out, the element's label alone."""
     for pattern, rank, render in _SHAPES:
         found = pattern.match(line)
         if found:
@@ -142,12 +142,21 @@ def reason(line: str) -> tuple[int, str]:
 
 
 def short_reasons(lines: Iterable[str], limit: int = MAX_REASONS) -> list[str]:
-    """The few lines that say most about a match: conflicts, corrections, what the text
-    left out, then the agreeing elements on one line (the address itself shows their
-    values). The resolver's own order is kept within a rank."""
+    """The few lines that say most about a match: conflicts, corrections, then what the
+    text left out and what agrees, each on one line of element names (the address itself
+    shows the values). Divisions left out are not worth a line: people routinely omit
+    省, 市, 区县, 乡镇街道 and 社区. The resolver's own order is kept within a rank."""
     ranked = [reason(line) for line in lines]
-    shown = [text for rank, text in sorted(ranked, key=lambda r: r[0]) if rank != AGREEMENT]
+    shown = [text for rank, text in sorted(ranked, key=lambda r: r[0]) if rank < MISSING]
+    shown += [text for rank, text in ranked if rank == OTHER]
+    missing = [text for rank, text in ranked if rank == MISSING and text not in _division_labels()]
     agreeing = [text for rank, text in ranked if rank == AGREEMENT]
+    if missing:
+        shown.append(_("未写明：%(elements)s") % {"elements": join_list(missing)})
     if agreeing:
         shown.append(_("一致：%(elements)s") % {"elements": join_list(agreeing)})
     return shown[:limit]
+
+
+def _division_labels() -> set[str]:  # in the active language
+    return {str(ELEMENT_LABELS[k]) for k in ("省", "市", "区县", "乡镇街道", "社区")}

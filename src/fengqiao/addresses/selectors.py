@@ -132,4 +132,3 @@ def resolve_text(
         for a in StandardAddress.objects.filter(code__in=[m.code for m in resolution.matches])
     }
     return resolution, [found[m.code] for m in resolution.matches if m.code in found]
-
