@@ -64,6 +64,13 @@ def test_the_picker_pre_selects_only_a_confident_match(page):
         page.keyboard.press("ArrowDown")
         picked = checked(page)
         assert picked
+        # Editing the text afterwards keeps the pick (the live search sends it along).
+        page.focus("#id_location_text")
+        page.keyboard.press("End")
+        with page.expect_response(lambda r: "address-options" in r.url and "%E9%97%A8" in r.url):
+            page.keyboard.type("门口")
+        page.wait_for_timeout(300)  # the swap
+        assert checked(page) == picked
         page.click("button[type=submit].primary")
         page.wait_for_url("**/incidents/*/")
         assert "/incidents/new/" not in page.url

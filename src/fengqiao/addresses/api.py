@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from fengqiao.addresses import selectors
 
@@ -17,9 +17,10 @@ class MatchOut(Schema):
     address: str
     score: float
     explanation: list[str]
-    # True only for a best match a page may pre-select (no conflict, none close behind);
-    # otherwise the caller should ask a person to confirm among the matches.
-    confident: bool
+    confident: bool = Field(
+        description="true only for a best match that may be taken without asking (no "
+        "conflict, none close behind); otherwise a person should confirm among the matches"
+    )
 
 
 class ResolutionOut(Schema):
