@@ -132,23 +132,3 @@ def resolve_text(
         for a in StandardAddress.objects.filter(code__in=[m.code for m in resolution.matches])
     }
     return resolution, [found[m.code] for m in resolution.matches if m.code in found]
-
-
-def address_choices(*, user: Any, text: str, picked: str = "") -> dict[str, Any]:
-    """What an address picker (incidents/_address_options.html) shows for a location as
-    typed: the resolver's best standard addresses, and the one already picked first when
-    the resolver no longer ranks it among them. Every form with a picker renders this
-    both for the live search and when it comes back with an error, so the choice (the
-    radio's value and its label) survives the round trip instead of being dropped."""
-    text = text.strip()
-    rows: list[tuple[Any, StandardAddress]] = []
-    if len(text) >= 2:
-        resolution, found = resolve_text(user=user, text=text, limit=5)
-        rows = list(zip(resolution.matches, found, strict=False))
-    code = codes.normalise(picked)
-    if code and code not in {address.code for _match, address in rows}:
-        address = addresses_for(user=user).filter(code=code).first()
-        if address is not None:
-            rows.insert(0, (None, address))  # no match score: the user's own choice
-    shown = {address.code for _match, address in rows}
-    return {"rows": rows, "picked": code if code in shown else "", "searched": len(text) >= 2}
