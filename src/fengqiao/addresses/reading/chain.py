@@ -176,7 +176,7 @@ def _accept(
     name = text[start:end]
     # 北京路, 余杭塘路, 鄞县大道, 新镇路: a name before a road's suffix names the road; a
     # district or a city (碑林区南大街, 台州市路桥区) is the division, then its road.
-    full_district = any(k == FULL for _, k in entries) and name.endswith(("区", "市", "省", "街道"))
+    full_district = name.endswith(("区", "市", "省", "街道")) and any(k == FULL for _, k in entries)
     if _ROAD_AHEAD.match(text, end) and not full_district:  # noqa: SIM102
         if not any(k in (FULL, OLD) for _, es in _index().at(text, end) for _, k in es):
             return None  # 北京路, 余杭塘路: the name of a road (台州市路桥区 is two divisions)
@@ -223,9 +223,8 @@ def _accept(
             or _leads(text, start, end, candidates, hits)
         ):
             return None
-    chain = [h for h in hits]
-    # A division at a level already read replaces it (a repeat, a sibling written after its
-    # neighbour: 阿克苏市新和县); it must fit the other levels.
+    chain = hits
+    # It must lie in, or contain, every division read so far (a repeat is the same one).
     consistent = [
         d for d in candidates if all(any(_related(d, c) for c in h.candidates) for h in chain)
     ]
@@ -252,7 +251,7 @@ def _accept(
             name in _GENERIC_COUNTIES or all(d.level == TOWNSHIP for d in candidates)
         ):
             return None
-    if all(d.level == TOWNSHIP for d in candidates) and not strong and not chain:
+    if not strong and not chain and all(d.level == TOWNSHIP for d in candidates):
         return None
     current_first = [d for d in candidates if d.in_force] or candidates
     return _Hit(start, end, current_first, strong)
