@@ -62,6 +62,8 @@ class ParsedText:
     floor: str = ""
     room: str = ""
     rest: str = ""
+    # Codes in force of the divisions read, most specific last; a name that several divisions
+    # bear (朝阳区 with no city written) gives none: the text does not say which.
     divisions: tuple[str, ...] = field(default_factory=tuple)
 
     def as_dict(self) -> dict[str, str]:
