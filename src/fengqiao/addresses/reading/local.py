@@ -258,10 +258,6 @@ def _read_number(number: str, marker: str, state: State, is_last: bool, after: s
     """Read one number with its marker; ``after`` is the next token's marker, if a number."""
     kind = MARKER_ELEMENT.get(marker, "") if marker else ""
     number = number.strip("-")
-    if kind in ("building", "part") and state.last == "community" and not state.has("compound"):
-        # 王升塘村114栋, 柳一村三区: a village built as a compound of buildings.
-        state.values["compound"] = state.values.pop("community")
-        state.last = "compound"
     if marker in ("弄", "巷") and not state.has("road") and state.has("compound"):
         state.set("road", number + marker)  # 庄山小区4弄127幢: the compound's lane
         return
