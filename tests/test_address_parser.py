@@ -284,3 +284,10 @@ def test_a_district_before_a_road_and_a_road_named_after_a_county() -> None:
     assert (parsed.county, parsed.road) == ("鄞州区", "鄞县大道西段")
     assert parse_text("北京市海淀区中关村大街1号").road == "中关村大街"
     assert parse_text("新疆石河子市北四路").province == "新疆"
+
+
+def test_a_village_named_without_its_suffix_after_its_township() -> None:
+    parsed = parse_text("浙江省杭州市西湖区龙坞镇葛衙庄1041号")
+    assert (parsed.township, parsed.community, parsed.door_number) == ("龙坞镇", "葛衙庄", "1041")
+    # Not a place with a place's ending: 三墩镇丰瑞大厦 is a building.
+    assert parse_text("杭州市西湖区三墩镇丰瑞大厦").compound == "丰瑞大厦"

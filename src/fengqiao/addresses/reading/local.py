@@ -23,13 +23,14 @@ from fengqiao.addresses.reading.lexicons import (
 
 
 class State:
-    __slots__ = ("last", "rest", "values", "zone")
+    __slots__ = ("after_township", "last", "rest", "values", "zone")
 
     def __init__(self) -> None:
         self.values: dict[str, str] = {}
         self.last = ""
         self.rest: list[str] = []
         self.zone = False  # the compound was written before the road: maybe only its zone
+        self.after_township = False  # the divisions read end with a township
 
     def has(self, element: str) -> bool:
         return bool(self.values.get(element))
@@ -144,11 +145,13 @@ COMPOUND_SUFFIXES = (
 )  # fmt: skip
 
 
+_NOT_VILLAGE = (*"郡府庭苑园城湾居阁轩店厂司场馆院站所局校区弄", "中学", "小学", "大厦")
 _HOME_TAILS = (*COMPOUND_SUFFIXES, "园", "城", "府", "庭", "湾", "居", "阁", "轩", "大楼", "公馆")
 
 
-def _read_run(run: str, state: State) -> None:
-    """Cut a run of Chinese text into township, community, road and place names."""
+def _read_run(run: str, state: State, village: bool = False) -> None:
+    """Cut a run of Chinese text into township, community, road and place names; ``village``:
+    only a door number or nothing follows, as after a village's name."""
     run = _strip_leading_noise(run, state)
     for size in (4, 3, 2):
         if len(run) > 2 * size and run[:size] == run[size : 2 * size]:
@@ -231,7 +234,15 @@ def _read_run(run: str, state: State) -> None:
                 state.last = "compound"
                 head = head[at + len(word) :]
                 break
-        if head:
+        if (
+            village
+            and state.after_township
+            and not state.values.keys() - {"province", "city", "county", "township"}
+            and 2 <= len(head) <= 3
+            and not head.endswith(_NOT_VILLAGE)
+        ):
+            state.set("community", head)  # 龙坞镇葛衙庄1041号: a village named without 村
+        elif head:
             # What follows a place in the same run (its part, a company in an industrial zone)
             # is read as the place's: NAACL's subpoi, one compound here.
             state.set("compound", head)
@@ -495,4 +506,5 @@ def read_local(pieces: list[str], state: State) -> None:
                 (following[2] or "num") if following[0] == "num" else "",
             )
         else:
-            _read_run(value, state)
+            after = next((t for t in tokens[i + 1 :] if t[0] != "sep"), None)
+            _read_run(value, state, after is None or (after[0] == "num" and after[2] == "号"))

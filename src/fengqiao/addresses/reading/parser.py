@@ -125,6 +125,7 @@ def parse_text(text: str) -> ParsedText:
     state = State()
     if hits:
         state.values.update({e: getattr(result, e) for e in LEVEL_ELEMENTS if getattr(result, e)})
+        state.after_township = min(d.level for d in hits[-1].candidates) == 3
     read_local(pieces, state)
     for element in ELEMENTS:
         value = state.values.get(element, "")
