@@ -236,7 +236,7 @@ def _read_run(run: str, state: State, village: bool = False) -> None:
                 break
         if (
             village
-            and state.after_township
+            and (state.after_township or state.last == "township")
             and not state.values.keys() - {"province", "city", "county", "township"}
             and 2 <= len(head) <= 3
             and not head.endswith(_NOT_VILLAGE)
