@@ -134,7 +134,7 @@ _SUFFIX_PATTERNS: dict[tuple[str, ...], re.Pattern[str]] = {}
 
 
 # A road suffix followed by these is no road's end (街道, 路口 are other words; 路桥 a name).
-_NOT_ROAD_END = ("道", "桥区", "镇", "村", "社区", "段", "团", "织")
+_NOT_ROAD_END = ("道", "桥区", "镇", "村", "社区", "段", "团", "织", "路", "巷")
 # A road's suffix right after a name: the name is the road's (中关村大街, not 中关村 + 大街).
 _ROAD_AHEAD = re.compile(r"[东西南北中]?(?:路|街|巷|大道|大街)")
 _DAO = re.compile(r"(?<![街通频知味轨管隧栈车人步])道(?![路口班观])")
@@ -195,11 +195,16 @@ def _read_run(run: str, state: State, village: bool = False) -> None:
             continue
         if not state.has("road") or state.last in ("road", "rest"):
             end = _cut(run, ROAD_SUFFIXES, 1, _NOT_ROAD_END)
+            crossing = run.find("路路口", 1)
+            if crossing != -1 and (not end or crossing + 1 < end):
+                end = crossing + 1  # 溪望路路口: the road, then its crossing
             dao = _DAO.search(run, 2)
             if dao and (not end or dao.end() < end):
                 end = dao.end()  # 鹭江道, 南京道: a road named 道 (not 街道, 通道, 频道)
             if end and _ROAD_SECTION.match(run, end):
                 end += 2  # 鄞县大道中段, 人民南路四段: the section is part of the road's name
+            if end and run[end - 1] in "组线" and end > 5:
+                end = 0  # 小坪组, 虹三线 are short; …设备科维修组 is no road
             if end:
                 tail = run[end:]
                 if not tail or not (tail in PLACE_TAILS or len(tail) == 1):
