@@ -306,8 +306,7 @@ def _read_number(number: str, marker: str, state: State, is_last: bool, after: s
             state.set("rest", number + marker)
         return
     if not kind and _LETTERED_ROOM.match(number) and state.has("compound") and not state.inside:
-        state.set("building", number[0])  # 华东国际珠宝城 A1435: block A, shop 1435
-        state.set("room", number[1:])
+        state.set("room", number)  # 奥特莱斯广场A1183: a shop's number, its letter the block's
         return
     if not kind and len(number) >= 6 and number.isdigit():
         state.set("rest", number)  # a postcode, a staff number: no address number is that long
