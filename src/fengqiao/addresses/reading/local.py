@@ -256,6 +256,7 @@ def _read_run(run: str, state: State, village: bool = False) -> None:
         return
 
 
+_MARKETS = ("市场", "商城", "商贸城", "批发城", "小商品城", "配城", "装城", "材城", "纺城")
 _LETTERED_ROOM = re.compile(r"^[A-Za-z][0-9]{3,}$")
 
 
@@ -326,6 +327,14 @@ def _read_number(number: str, marker: str, state: State, is_last: bool, after: s
         if kind == "room" or state.has("building") or state.has("floor"):
             for part in head.split("-"):
                 _read_number(part, "", state, False)
+    if (
+        kind == "number"
+        and state.last == "compound"
+        and state.values["compound"].endswith(_MARKETS)
+        and not state.has("building")
+    ):
+        state.set("room", number)  # 皮革市场140号: a stall in the market
+        return
     if kind == "number" and state.has("building") and not is_last and not state.has("unit"):
         state.set("unit", number)  # 134幢105号704室: the entrance, then the flat
         return
