@@ -256,7 +256,10 @@ def _read_run(run: str, state: State, village: bool = False) -> None:
         return
 
 
-_MARKETS = ("市场", "商城", "商贸城", "批发城", "小商品城", "配城", "装城", "材城", "纺城")
+_MARKETS = (
+    "市场", "商城", "商贸城", "批发城", "小商品城", "配城", "装城", "材城", "纺城",
+    "大厦", "大楼", "商务楼", "写字楼", "广场", "酒店", "宾馆", "中心", "星座",
+)  # fmt: skip
 _LETTERED_ROOM = re.compile(r"^[A-Za-z][0-9]{3,}$")
 
 
@@ -332,8 +335,9 @@ def _read_number(number: str, marker: str, state: State, is_last: bool, after: s
         and state.last == "compound"
         and state.values["compound"].endswith(_MARKETS)
         and not state.has("building")
+        and not after
     ):
-        state.set("room", number)  # 皮革市场140号: a stall in the market
+        state.set("room", number)  # 皮革市场140号, 盛胜大厦4479号: a stall, an office
         return
     if kind == "number" and state.has("building") and not is_last and not state.has("unit"):
         state.set("unit", number)  # 134幢105号704室: the entrance, then the flat
