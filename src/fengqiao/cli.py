@@ -368,6 +368,36 @@ def cmd_manage(args: argparse.Namespace) -> None:
     execute_from_command_line(["fengqiao manage", *args.rest])
 
 
+def cmd_addresses_parse(args: argparse.Namespace) -> None:
+    """One JSON object per input line, in order; a line that cannot be read gets ``error``."""
+    import json
+
+    from fengqiao.addresses.reading.lines import read_line
+
+    name = args.file if args.file not in (None, "-") else "standard input"
+    try:
+        source = sys.stdin.buffer if args.file in (None, "-") else open(args.file, "rb")  # noqa: SIM115
+    except OSError as error:
+        raise CommandError(f"cannot read {name}: {error.strerror}") from None
+    out = sys.stdout
+    try:
+        while True:
+            try:
+                raw = source.readline()
+            except OSError as error:
+                raise CommandError(f"cannot read {name}: {error.strerror}") from None
+            if not raw:
+                break
+            out.write(json.dumps(read_line(raw, encoding=args.encoding), ensure_ascii=False) + "\n")
+        out.flush()
+    except BrokenPipeError:
+        # The reader went away (`… | head`): stop quietly, as a Unix filter does.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    finally:
+        if source is not sys.stdin.buffer:
+            source.close()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fengqiao",
@@ -461,6 +491,28 @@ def build_parser() -> argparse.ArgumentParser:
     province.add_argument("--until", type=_date, default=None, metavar="YYYY-MM-DD",
                           help="last local day of the records (default yesterday)")  # fmt: skip
     province.add_argument("--verbose", action="store_true", help="list each migration applied")
+    addresses = sub.add_parser(
+        "addresses",
+        help="Read free-text addresses: parse them into their elements.",
+        description="Read free-text addresses as people write them.",
+    )
+    addresses_sub = addresses.add_subparsers(dest="addresses_command", required=True,
+                                             metavar="SUBCOMMAND")  # fmt: skip
+    parse = addresses_sub.add_parser(
+        "parse",
+        help="one address a line → one JSON object a line with its elements",
+        description=(
+            "Read addresses, one a line, from FILE or standard input; print one JSON object a "
+            "line, in input order, with the keys province, city, county, township, community, "
+            'road, door_number, compound, building, unit, floor, room ("" when absent) and '
+            "rest. A line that cannot be read (empty, too long, not text, no Chinese) also "
+            'gets an "error" key. Exit code 0 when the input could be read, 2 when not.'
+        ),
+    )
+    parse.set_defaults(handler=cmd_addresses_parse)
+    parse.add_argument("file", nargs="?", metavar="FILE", help="input file (default: stdin)")
+    parse.add_argument("--encoding", default="utf-8",
+                       help="input encoding (default utf-8; gb18030 for GBK ledgers)")  # fmt: skip
     add("secret", cmd_secret, "Print a new random secret key for FENGQIAO_SECRET_KEY.")
     manage = add(
         "manage", cmd_manage, "Run a Django management command (e.g. `manage check --deploy`)."
