@@ -213,8 +213,13 @@ def fit(args: argparse.Namespace) -> None:
     x0 = np.concatenate([M.WEIGHTS, [M.W_NONE]])
     every = list(range(len(queries)))
 
+    # a different door/building/unit/room number must cost more than a name likeness
+    # gains (the 312号楼 is not 313号楼), whatever the labels of one data set say
+    bounds = [(None, -2.0) if f == "conflict" else (None, None) for f in M.FEATURES]
+    bounds.append((None, None))
+
     def fitted(idx: Sequence[int]) -> np.ndarray:
-        return minimize(nll, x0, args=(idx,), method="L-BFGS-B").x
+        return minimize(nll, x0, args=(idx,), method="L-BFGS-B", bounds=bounds).x
 
     def best_of(x: np.ndarray, idx: Sequence[int]) -> list[tuple[float, bool]]:
         out = []

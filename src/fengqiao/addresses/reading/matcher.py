@@ -15,7 +15,7 @@ Method
    单元, floor 层, room 室, part 期/区; a bare number after a road is a door, a bare number
    after a building or unit is a room. Dashes (12-3-502) are read as the resolver does.
 2. **Retrieval**: the text is a sequence of tokens (a Chinese character, a letter run, or a
-   number with its marker: ``88号``), and its 1-, 2- and 3-grams of tokens are weighted by
+   number with its marker: ``88号``), and its 1- and 2-grams of tokens are weighted by
    their inverse document frequency in the registry (BM25's idf). An entry's grams are
    those of its text and of its names, so a shop or school name finds its address. The
    shared weight between query and every entry is one sparse product; the grams found in
@@ -91,7 +91,9 @@ class Reading:
 
 
 _BRACKET = re.compile(r"[(（\[【]([^()（）\[\]【】]*)[)）\]】]")
-TAIL_GAIN = 1.0  # the last token of the text weighs 1 + TAIL_GAIN times the first
+TAIL_GAIN = 3.0  # the last token of the text weighs 1 + TAIL_GAIN times the first
+# 1- and 2-grams (measured: adding 3-grams, or weighing longer grams more, ranks worse)
+ORDER_WEIGHT = (1.0, 0.5)
 BRACKET_WEIGHT = 0.3  # a remark in brackets: (东门), (近南三环)
 
 
@@ -169,19 +171,24 @@ def _read_dashes(numbers: list[str], parts: list[str], after_road: bool) -> None
 
 
 def grams(reading: Reading) -> dict[str, float]:
-    """The token 1-, 2- and 3-grams and their position weight (the highest where repeated)."""
+    """The token 1- and 2-grams and their weight (the highest where repeated)."""
     tokens, weights = reading.tokens, reading.weights
     out: dict[str, float] = {}
     n = len(tokens)
+    o1, o2 = ORDER_WEIGHT
+    previous = ""
     for i in range(n):
+        token = tokens[i]
         w = weights[i]
-        for g in (
-            tokens[i],
-            tokens[i - 1] + "\x1f" + tokens[i] if i >= 1 else "",
-            tokens[i - 2] + "\x1f" + tokens[i - 1] + "\x1f" + tokens[i] if i >= 2 else "",
-        ):
-            if g and out.get(g, 0.0) < w:
-                out[g] = w
+        x = w * o1
+        if out.get(token, 0.0) < x:
+            out[token] = x
+        if i:
+            pair = previous + "\x1f" + token
+            x = w * o2
+            if out.get(pair, 0.0) < x:
+                out[pair] = x
+        previous = token
     return out
 
 
@@ -198,9 +205,15 @@ FEATURES = (
     "minor_conflict",  # lane, floor or part (期/区) different
     "other_role",  # a query number the entry has in another role (新民小区173号 / 173栋)
 )
-WEIGHTS = np.array([8.0, 8.0, 1.0, -3.0, -0.5, -0.3, -1.0, 0.5], dtype=np.float32)
-W_NONE = 10.0  # the "none of these" option's logit
-CONFIDENT = 0.8
+# Fitted by `bench/address_match.py --fit` (2026-12-07), the conflict weight bounded at
+# -2 so that a different number always costs more than a name likeness gains. Reading them:
+# the query's words found in the entry matter most; an entry's own extra words a little;
+# a number the query gives and the entry lacks costs almost as much as a conflict (the
+# entry is then less precise than what was asked); a number in another role (173号/173栋)
+# is evidence for the entry.
+WEIGHTS = np.array([10.12, 4.21, 0.22, -2.0, -1.91, 0.16, 0.20, 1.84], dtype=np.float32)
+W_NONE = 1.82  # the "none of these" option's logit
+CONFIDENT = 0.983  # the lowest probability whose answers are >= 97 % right on CCKS dev
 _STRONG = np.array([_DOOR, _BUILDING, _UNIT, _ROOM])
 _MINOR = np.array([_LANE, _FLOOR, _PART])
 
@@ -213,7 +226,7 @@ class Matcher:
         entries: Iterable[Entry],
         *,
         pool: int = 20,
-        retrieval_cap: int = 50_000,
+        common_share: float = 0.02,
     ) -> None:
         self.pool = pool
         self.codes: list[str] = []
@@ -267,7 +280,9 @@ class Matcher:
         # entry-side weights divided by the entry's total: a row · binary query = entry_share
         self._weighted = sp.diags(1.0 / np.maximum(norm, 1e-6)).astype(np.float32) @ weighted
         self._weighted = self._weighted.tocsr()
-        self._common = df > retrieval_cap
+        # grams in more than 2 % of the entries (路, 号, 区 …) do not retrieve: they only
+        # rescore the pool, so a query costs what its rarer grams cost
+        self._common = df > max(50.0, common_share * n)
         self._binary_t = binary.T.tocsr()
         self._binary = binary
         self._numbers = np.array(
