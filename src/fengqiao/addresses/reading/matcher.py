@@ -211,9 +211,9 @@ FEATURES = (
 # a number the query gives and the entry lacks costs almost as much as a conflict (the
 # entry is then less precise than what was asked); a number in another role (173号/173栋)
 # is evidence for the entry.
-WEIGHTS = np.array([10.12, 4.21, 0.22, -2.0, -1.91, 0.16, 0.20, 1.84], dtype=np.float32)
-W_NONE = 1.82  # the "none of these" option's logit
-CONFIDENT = 0.983  # the lowest probability whose answers are >= 97 % right on CCKS dev
+WEIGHTS = np.array([9.88, 4.35, 0.36, -2.0, -1.74, 0.16, 0.26, 1.89], dtype=np.float32)
+W_NONE = 2.63  # the "none of these" option's logit
+CONFIDENT = 0.997  # the lowest probability whose answers are >= 97 % right on CCKS dev
 _STRONG = np.array([_DOOR, _BUILDING, _UNIT, _ROOM])
 _MINOR = np.array([_LANE, _FLOOR, _PART])
 
