@@ -189,6 +189,14 @@ def grams(reading: Reading) -> dict[str, float]:
             if out.get(pair, 0.0) < x:
                 out[pair] = x
         previous = token
+    # the numbers together: rare, so an entry with the same building/unit/room (or the
+    # same door and those) is retrieved among the many entries of one compound or road
+    nums = reading.numbers
+    inner = (nums[_BUILDING], nums[_UNIT], nums[_ROOM])
+    if any(inner):
+        out["\x1e" + ",".join(inner)] = 1.0
+        if nums[_DOOR]:
+            out["\x1e" + nums[_DOOR] + ":" + ",".join(inner)] = 1.0
     return out
 
 
@@ -203,7 +211,7 @@ FEATURES = (
     "query_only",  # a door/building/unit/room number the entry lacks
     "entry_only",  # a door/building/unit/room number the query lacks
     "minor_conflict",  # lane, floor or part (期/区) different
-    "other_role",  # a query number the entry has in another role (新民小区173号 / 173栋)
+    "other_role",  # a door the entry has as a building or the reverse (173号 / 173栋)
 )
 # Fitted by `bench/address_match.py --fit` (2026-12-07), the conflict weight bounded at
 # -2 so that a different number always costs more than a name likeness gains. Reading them:
@@ -211,8 +219,8 @@ FEATURES = (
 # a number the query gives and the entry lacks costs almost as much as a conflict (the
 # entry is then less precise than what was asked); a number in another role (173号/173栋)
 # is evidence for the entry.
-WEIGHTS = np.array([9.88, 4.35, 0.36, -2.0, -1.74, 0.16, 0.26, 1.89], dtype=np.float32)
-W_NONE = 2.63  # the "none of these" option's logit
+WEIGHTS = np.array([10.06, 4.34, 0.16, -2.0, -1.84, 0.20, 0.14, 2.79], dtype=np.float32)
+W_NONE = 2.18  # the "none of these" option's logit
 CONFIDENT = 0.997  # the lowest probability whose answers are >= 97 % right on CCKS dev
 _STRONG = np.array([_DOOR, _BUILDING, _UNIT, _ROOM])
 _MINOR = np.array([_LANE, _FLOOR, _PART])
@@ -377,8 +385,12 @@ class Matcher:
         qhas = qn != 0
         ehas = enums != 0
         agree = (enums == qn) & qhas
-        same = enums[:, None, :] == qn[:, :, None]  # [pool, query role, entry role]
-        other = same.any(axis=2) & qhas & ~agree
+        # a door the entry has as a building or the reverse (新民小区173号 / 173栋): people
+        # write 号 for both; units, floors and rooms never trade places like that
+        other = np.zeros_like(agree)
+        other[:, _DOOR] = enums[:, _BUILDING] == qn[:, _DOOR]
+        other[:, _BUILDING] = enums[:, _DOOR] == qn[:, _BUILDING]
+        other &= qhas & ~agree
         conflict = qhas & ehas & ~agree & ~other
         strong, minor = _STRONG, _MINOR
         feats = np.column_stack(
