@@ -107,14 +107,10 @@ def fuzz(registry: list[tuple[str, str]], queries: Sequence[str]) -> Callable[[]
     return run
 
 
-def old_resolver(
-    registry: list[tuple[str, str]], queries: Sequence[str]
-) -> Callable[[], Ranked]:
+def old_resolver(registry: list[tuple[str, str]], queries: Sequence[str]) -> Callable[[], Ranked]:
     from fengqiao.addresses.resolver import AddressIndex, AddressRecord, parse
 
-    index = AddressIndex(
-        AddressRecord(code, **vars_of(parse(text))) for code, text in registry
-    )
+    index = AddressIndex(AddressRecord(code, **vars_of(parse(text))) for code, text in registry)
 
     def run() -> Ranked:
         out: Ranked = []
@@ -245,8 +241,10 @@ def fit(args: argparse.Namespace) -> None:
         top1 = sum(ok for _p, ok in best) / len(idx)
         conf = [ok for p, ok in best if p >= thr]
         prec = sum(conf) / len(conf) if conf else float("nan")
-        print(f"{name}: top-1 {top1:.1%}, confident {prec:.1%} right, covering "
-              f"{len(conf) / len(idx):.1%} (threshold {thr:.3f})")
+        print(
+            f"{name}: top-1 {top1:.1%}, confident {prec:.1%} right, covering "
+            f"{len(conf) / len(idx):.1%} (threshold {thr:.3f})"
+        )
 
     x = fitted(every)
     thr = threshold(best_of(x, every))
@@ -282,10 +280,14 @@ def synthetic(args: argparse.Namespace) -> None:
     qps = len(texts) / (time.perf_counter() - t)
     top1 = sum(bool(r) and r[0].code == q[2] for r, q in zip(results, queries, strict=True))
     print(f"\nSynthetic registry ({n:,} addresses, bench/resolver.py's generator):")
-    print("| addresses | build | RSS registry | RSS with matcher | queries/s (match_many) | top-1 |")
+    print(
+        "| addresses | build | RSS registry | RSS with matcher | queries/s (match_many) | top-1 |"
+    )
     print("|---:|---:|---:|---:|---:|---:|")
-    print(f"| {n:,} | {build:.1f} s | {rss0:,.0f} MB | {rss1:,.0f} MB | {qps:,.0f} "
-          f"| {top1 / len(texts):.1%} |")
+    print(
+        f"| {n:,} | {build:.1f} s | {rss0:,.0f} MB | {rss1:,.0f} MB | {qps:,.0f} "
+        f"| {top1 / len(texts):.1%} |"
+    )
 
 
 def main() -> None:

@@ -368,6 +368,32 @@ def cmd_manage(args: argparse.Namespace) -> None:
     execute_from_command_line(["fengqiao manage", *args.rest])
 
 
+def cmd_addresses_match(args: argparse.Namespace) -> None:
+    from fengqiao.addresses.reading import match_command
+    from fengqiao.addresses.reading.matcher import Matcher
+
+    try:
+        if args.registry:
+            entries = match_command.registry_from_csv(args.registry)
+        else:
+            _setup_django()
+            _check_database()
+            from fengqiao.addresses.selectors import deployment_entries
+
+            entries = deployment_entries()
+            if not entries:
+                raise CommandError(
+                    "the deployment has no standard addresses: give --registry REGISTRY.csv"
+                )
+        stream = sys.stdin.buffer if args.file in (None, "-") else open(args.file, "rb")  # noqa: SIM115
+    except match_command.ReadError as error:
+        raise CommandError(str(error)) from None
+    except OSError as error:
+        raise CommandError(f"cannot read {args.file}: {error.strerror}") from None
+    with stream:
+        match_command.run(Matcher(entries), stream, sys.stdout)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fengqiao",
@@ -461,6 +487,22 @@ def build_parser() -> argparse.ArgumentParser:
     province.add_argument("--until", type=_date, default=None, metavar="YYYY-MM-DD",
                           help="last local day of the records (default yesterday)")  # fmt: skip
     province.add_argument("--verbose", action="store_true", help="list each migration applied")
+    addresses = sub.add_parser(
+        "addresses", help="Read and match free-text addresses (one per line).",
+        description="Read and match free-text addresses (one per line).",
+    )  # fmt: skip
+    address_commands = addresses.add_subparsers(dest="addresses_command", required=True,
+                                                metavar="COMMAND")  # fmt: skip
+    match_text = (
+        "Match addresses (FILE or standard input, one per line) against a registry: one JSON "
+        'line each, {"query", "matches": [{"code", "score", "confident"}]}, in input order.'
+    )
+    match = address_commands.add_parser("match", help=match_text, description=match_text)
+    match.set_defaults(handler=cmd_addresses_match)
+    match.add_argument("--registry", metavar="REGISTRY.csv",
+                       help="a CSV with the header code,text (default: this deployment's "
+                       "standard addresses)")  # fmt: skip
+    match.add_argument("file", nargs="?", metavar="FILE", help="default: standard input")
     add("secret", cmd_secret, "Print a new random secret key for FENGQIAO_SECRET_KEY.")
     manage = add(
         "manage", cmd_manage, "Run a Django management command (e.g. `manage check --deploy`)."

@@ -73,7 +73,9 @@ _MARKER_ROLE |= {"室": _ROOM, "期": _PART, "区": _PART}
 
 _PHONE = re.compile(r"(?<![0-9])(?:1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})(?![0-9])")
 # 交叉口东北150米, 往南20米, 西50米, 约100米: a distance, never a door number
-_DISTANCE = re.compile(r"(?:往|向|约)?[东南西北]{0,2}(?:方向|侧)?约?[0-9]+(?:\.[0-9]+)?(?:米|M|公里)")
+_DISTANCE = re.compile(
+    r"(?:往|向|约)?[东南西北]{0,2}(?:方向|侧)?约?[0-9]+(?:\.[0-9]+)?(?:米|M|公里)"
+)
 _NUMBER = r"[甲乙丙丁]?[0-9A-Z]+(?:-[0-9A-Z]+)*"
 _TOKEN = re.compile(
     "(" + _NUMBER + ")(号|弄|栋|单元|层|室|期|区)?"
@@ -221,6 +223,9 @@ FEATURES = (
 # is evidence for the entry.
 WEIGHTS = np.array([10.06, 4.34, 0.16, -2.0, -1.84, 0.20, 0.14, 2.79], dtype=np.float32)
 W_NONE = 2.18  # the "none of these" option's logit
+PRIOR_ENTRIES = 1000
+MIN_SHARE = 0.1  # an entry sharing less of the query's weight is not a plausible answer
+MIN_SCORE = 0.001  # nor is one this unlikely
 CONFIDENT = 0.997  # the lowest probability whose answers are >= 97 % right on CCKS dev
 _STRONG = np.array([_DOOR, _BUILDING, _UNIT, _ROOM])
 _MINOR = np.array([_LANE, _FLOOR, _PART])
@@ -246,6 +251,7 @@ class Matcher:
         w_pos: list[float] = []
         numbers: list[list[str]] = []
         self._values: dict[str, int] = {"": 0}
+        self._value_list: list[str] = []
         for entry in entries:
             reading = read(entry.text)
             own = grams(reading)
@@ -273,8 +279,11 @@ class Matcher:
             shape=(n, v),
         )
         df = np.asarray(binary.sum(axis=0)).ravel()
-        self.idf = np.log((n - df + 0.5) / (df + 0.5) + 1.0).astype(np.float32)
-        self._unknown_idf = float(math.log((n + 0.5) / 0.5 + 1.0))
+        # BM25's idf over the registry plus PRIOR_ENTRIES entries that share no gram, so a
+        # station's registry of ten addresses weighs words as a city's would
+        big = n + PRIOR_ENTRIES
+        self.idf = np.log((big - df + 0.5) / (df + 0.5) + 1.0).astype(np.float32)
+        self._unknown_idf = float(math.log((big + 0.5) / 0.5 + 1.0))
         cols = np.array(w_cols, dtype=np.int32)
         weighted = sp.csr_matrix(
             (
@@ -343,10 +352,7 @@ class Matcher:
         """Per query: the pool's entry ids and their feature rows (pool × len(FEATURES))."""
         qw, qb, qnorm = self._query_matrices(readings)
         common = self._common
-        if common.any():
-            qr = (qw @ sp.diags((~common).astype(np.float32))).tocsr()
-        else:
-            qr = qw
+        qr = (qw @ sp.diags((~common).astype(np.float32))).tocsr() if common.any() else qw
         shared = (qr @ self._binary_t).tocsr()
         qnums = np.array(
             [[self._values.get(x, -1) if x else 0 for x in r.numbers] for r in readings],
@@ -371,9 +377,7 @@ class Matcher:
             return pools, [empty for _ in pools]
         all_ids = np.concatenate(pools)
         owner = np.repeat(np.arange(len(pools)), sizes)
-        entry_share = np.asarray(
-            self._weighted[all_ids].multiply(qb[owner]).sum(axis=1)
-        ).ravel()
+        entry_share = np.asarray(self._weighted[all_ids].multiply(qb[owner]).sum(axis=1)).ravel()
         qs = np.concatenate(query_share)
         if qr is not qw:  # the common grams, only for the pool
             qc = qw - qr
@@ -408,10 +412,11 @@ class Matcher:
         return pools, np.split(feats, np.cumsum(sizes)[:-1])
 
     def match_many(self, queries: Sequence[str], limit: int = 5) -> list[list[Candidate]]:
+        """The best entries for each query, best first; [] when none is plausible."""
         readings = [read(q) for q in queries]
         pools, feats = self.features(readings)
         out: list[list[Candidate]] = []
-        for ids, f in zip(pools, feats, strict=True):
+        for reading, ids, f in zip(readings, pools, feats, strict=True):
             if not len(ids) or limit <= 0:
                 out.append([])
                 continue
@@ -419,12 +424,39 @@ class Matcher:
             order = np.argsort(-p, kind="stable")[:limit]
             out.append(
                 [
-                    Candidate(self.codes[ids[j]], round(float(p[j]), 4), bool(p[j] >= CONFIDENT))
+                    Candidate(
+                        self.codes[ids[j]],
+                        round(float(p[j]), 4),
+                        bool(p[j] >= CONFIDENT),
+                        self._reasons(reading, int(ids[j]), f[j]),
+                    )
                     for j in order
-                    if p[j] >= 0.001
+                    if f[j, 0] >= MIN_SHARE and p[j] >= MIN_SCORE
                 ]
             )
         return out
+
+    def _reasons(self, reading: Reading, rid: int, f: np.ndarray) -> list[str]:
+        """Short Chinese phrases: what agrees, what conflicts, what one side lacks."""
+        out = [f"名称相符{round(float(f[0]) * 100)}%"]
+        values = self._values_by_id()
+        have = self._numbers[rid]
+        for role in (_DOOR, _LANE, _BUILDING, _UNIT, _FLOOR, _ROOM, _PART):
+            want = reading.numbers[role]
+            got = values[have[role]]
+            label = _ROLE_LABEL[role]
+            if want and got == want:
+                out.append(f"{label}一致")
+            elif want and got:
+                out.append(f"{label}不符（{want}/{got}）")
+            elif want:
+                out.append(f"标准地址无{label}")
+        return out
+
+    def _values_by_id(self) -> list[str]:
+        if len(self._value_list) != len(self._values):
+            self._value_list = list(self._values)
+        return self._value_list
 
 
 def probabilities(z: np.ndarray, none: float = W_NONE) -> np.ndarray:
