@@ -211,7 +211,10 @@ def fit(args: argparse.Namespace) -> None:
 
     # a different door/building/unit/room number must cost more than a name likeness
     # gains (the 312号楼 is not 313号楼), whatever the labels of one data set say
-    bounds = [(None, -2.0) if f == "conflict" else (None, None) for f in M.FEATURES]
+    # and agreeing on a number is evidence for, never against (it also shares a gram, so
+    # unbounded the fit trades the two)
+    limits = {"conflict": (None, -5.0), "agree": (0.0, None)}
+    bounds = [limits.get(f, (None, None)) for f in M.FEATURES]
     bounds.append((None, None))
 
     def fitted(idx: Sequence[int]) -> np.ndarray:

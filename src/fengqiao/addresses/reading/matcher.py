@@ -216,17 +216,18 @@ FEATURES = (
     "other_role",  # a door the entry has as a building or the reverse (173号 / 173栋)
 )
 # Fitted by `bench/address_match.py --fit` (2026-12-07), the conflict weight bounded at
-# -2 so that a different number always costs more than a name likeness gains. Reading them:
-# the query's words found in the entry matter most; an entry's own extra words a little;
-# a number the query gives and the entry lacks costs almost as much as a conflict (the
-# entry is then less precise than what was asked); a number in another role (173号/173栋)
-# is evidence for the entry.
-WEIGHTS = np.array([10.06, 4.34, 0.16, -2.0, -1.84, 0.20, 0.14, 2.79], dtype=np.float32)
-W_NONE = 2.18  # the "none of these" option's logit
+# -5 so that a different door/building/unit/room costs more than a name likeness gains
+# (312号楼 is not 313号楼), and agreement bounded at >= 0 (it also shares a gram: the fit
+# puts its weight there). Reading them: the query's words found in the entry matter most;
+# the entry's words found in the query half as much; a number the query gives and the
+# entry lacks costs half a conflict (the entry is less precise than what was asked); a
+# number in the other of door/building (173号 / 173栋) is evidence for the entry.
+WEIGHTS = np.array([10.85, 4.48, 0.0, -5.0, -2.55, 0.16, 0.11, 2.96], dtype=np.float32)
+W_NONE = 1.16  # the "none of these" option's logit
 PRIOR_ENTRIES = 1000
 MIN_SHARE = 0.1  # an entry sharing less of the query's weight is not a plausible answer
 MIN_SCORE = 0.001  # nor is one this unlikely
-CONFIDENT = 0.997  # the lowest probability whose answers are >= 97 % right on CCKS dev
+CONFIDENT = 0.999  # the lowest probability whose answers are >= 97 % right on CCKS dev
 _STRONG = np.array([_DOOR, _BUILDING, _UNIT, _ROOM])
 _MINOR = np.array([_LANE, _FLOOR, _PART])
 
