@@ -214,6 +214,8 @@ FEATURES = (
     "entry_only",  # a door/building/unit/room number the query lacks
     "minor_conflict",  # lane, floor or part (期/区) different
     "other_role",  # a door the entry has as a building or the reverse (173号 / 173栋)
+    "query_gap",  # the rarest gram of the query the entry lacks (its idf / the top idf)
+    "entry_gap",  # the rarest gram of the entry's text the query lacks
 )
 # Fitted by `bench/address_match.py --fit` (2026-12-07), the conflict weight bounded at
 # -5 so that a different door/building/unit/room costs more than a name likeness gains
@@ -222,7 +224,7 @@ FEATURES = (
 # the entry's words found in the query half as much; a number the query gives and the
 # entry lacks costs half a conflict (the entry is less precise than what was asked); a
 # number in the other of door/building (173号 / 173栋) is evidence for the entry.
-WEIGHTS = np.array([10.85, 4.48, 0.0, -5.0, -2.55, 0.16, 0.11, 2.96], dtype=np.float32)
+WEIGHTS = np.array([10.85, 4.48, 0.0, -5.0, -2.55, 0.16, 0.11, 2.96, 0.0, 0.0], dtype=np.float32)
 W_NONE = 1.16  # the "none of these" option's logit
 PRIOR_ENTRIES = 1000
 MIN_SHARE = 0.1  # an entry sharing less of the query's weight is not a plausible answer
@@ -378,7 +380,19 @@ class Matcher:
             return pools, [empty for _ in pools]
         all_ids = np.concatenate(pools)
         owner = np.repeat(np.arange(len(pools)), sizes)
-        entry_share = np.asarray(self._weighted[all_ids].multiply(qb[owner]).sum(axis=1)).ravel()
+        qb_pool = qb[owner]
+        entry_rows = self._weighted[all_ids]
+        entry_share = np.asarray(entry_rows.multiply(qb_pool).sum(axis=1)).ravel()
+        # the most distinctive word (highest idf) one side has and the other lacks:
+        # 匡美科技 against 少东科技, 办公区 against 宿舍, whatever the shares say
+        top_idf = self._unknown_idf
+        entry_rows.data = self.idf[entry_rows.indices]
+        entry_gap = _row_max(entry_rows - entry_rows.multiply(qb_pool)) / top_idf
+        query_rows = qb_pool.copy()
+        query_rows.data = self.idf[query_rows.indices]
+        query_gap = (
+            _row_max(query_rows - query_rows.multiply(self._binary[all_ids])) / top_idf
+        )
         qs = np.concatenate(query_share)
         if qr is not qw:  # the common grams, only for the pool
             qc = qw - qr
@@ -408,6 +422,8 @@ class Matcher:
                 (ehas & ~qhas)[:, strong].sum(axis=1),
                 conflict[:, minor].sum(axis=1),
                 other.sum(axis=1),
+                query_gap,
+                entry_gap,
             ]
         ).astype(np.float32)
         return pools, np.split(feats, np.cumsum(sizes)[:-1])
@@ -458,6 +474,12 @@ class Matcher:
         if len(self._value_list) != len(self._values):
             self._value_list = list(self._values)
         return self._value_list
+
+
+def _row_max(matrix: sp.csr_matrix) -> np.ndarray:
+    matrix = matrix.tocsr()
+    matrix.eliminate_zeros()
+    return np.asarray(matrix.max(axis=1).todense()).ravel()
 
 
 def probabilities(z: np.ndarray, none: float = W_NONE) -> np.ndarray:
