@@ -368,6 +368,31 @@ def cmd_manage(args: argparse.Namespace) -> None:
     execute_from_command_line(["fengqiao manage", *args.rest])
 
 
+def cmd_addresses_parse(args: argparse.Namespace) -> None:
+    """One JSON object per input line, in order; a line that cannot be read gets ``error``."""
+    import json
+
+    from fengqiao.addresses.reading.lines import read_line
+
+    try:
+        source = sys.stdin.buffer if args.file in (None, "-") else open(args.file, "rb")  # noqa: SIM115
+    except OSError as error:
+        raise CommandError(f"cannot read {args.file}: {error.strerror}") from None
+    out = sys.stdout
+    try:
+        for raw in source:
+            result = read_line(raw, encoding=args.encoding)
+            out.write(json.dumps(result, ensure_ascii=False) + "\n")
+    except OSError as error:
+        raise CommandError(
+            f"cannot read {args.file or 'standard input'}: {error.strerror}"
+        ) from None
+    finally:
+        if source is not sys.stdin.buffer:
+            source.close()
+    out.flush()
+
+
 def cmd_addresses_match(args: argparse.Namespace) -> None:
     from fengqiao.addresses.reading import match_command
     from fengqiao.addresses.reading.matcher import Matcher
@@ -488,21 +513,39 @@ def build_parser() -> argparse.ArgumentParser:
                           help="last local day of the records (default yesterday)")  # fmt: skip
     province.add_argument("--verbose", action="store_true", help="list each migration applied")
     addresses = sub.add_parser(
-        "addresses", help="Read and match free-text addresses (one per line).",
-        description="Read and match free-text addresses (one per line).",
-    )  # fmt: skip
-    address_commands = addresses.add_subparsers(dest="addresses_command", required=True,
-                                                metavar="COMMAND")  # fmt: skip
+        "addresses",
+        help="Read free-text addresses: parse them into their elements, match them.",
+        description="Read free-text addresses as people write them.",
+    )
+    addresses_sub = addresses.add_subparsers(dest="addresses_command", required=True,
+                                             metavar="SUBCOMMAND")  # fmt: skip
+    parse = addresses_sub.add_parser(
+        "parse",
+        help="one address a line → one JSON object a line with its elements",
+        description=(
+            "Read addresses, one a line, from FILE or standard input; print one JSON object a "
+            "line, in input order, with the keys province, city, county, township, community, "
+            'road, door_number, compound, building, unit, floor, room ("" when absent) and '
+            "rest. A line that cannot be read (empty, too long, not text, no Chinese) also "
+            'gets an "error" key. Exit code 0 when the input could be read, 2 when not.'
+        ),
+    )
+    parse.set_defaults(handler=cmd_addresses_parse)
+    parse.add_argument("file", nargs="?", metavar="FILE", help="input file (default: stdin)")
+    parse.add_argument("--encoding", default="utf-8",
+                       help="input encoding (default utf-8; gb18030 for GBK ledgers)")  # fmt: skip
     match_text = (
         "Match addresses (FILE or standard input, one per line) against a registry: one JSON "
-        'line each, {"query", "matches": [{"code", "score", "confident"}]}, in input order.'
+        'line each, {"query", "matches": [{"code", "score", "confident"}]}, in input order, '
+        "best first, at most 5; an unreadable line gets an error. Exit code 0 when the input "
+        "and the registry could be read, 2 when not."
     )
-    match = address_commands.add_parser("match", help=match_text, description=match_text)
+    match = addresses_sub.add_parser("match", help=match_text, description=match_text)
     match.set_defaults(handler=cmd_addresses_match)
     match.add_argument("--registry", metavar="REGISTRY.csv",
                        help="a CSV with the header code,text (default: this deployment's "
                        "standard addresses)")  # fmt: skip
-    match.add_argument("file", nargs="?", metavar="FILE", help="default: standard input")
+    match.add_argument("file", nargs="?", metavar="FILE", help="input file (default: stdin)")
     add("secret", cmd_secret, "Print a new random secret key for FENGQIAO_SECRET_KEY.")
     manage = add(
         "manage", cmd_manage, "Run a Django management command (e.g. `manage check --deploy`)."

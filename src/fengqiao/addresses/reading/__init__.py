@@ -1,0 +1,1 @@
+"""Reading real address text: the national gazetteer and the parser (pure Python, no Django)."""

@@ -1,0 +1,222 @@
+"""Reading real address text (地址要素解析): each failure class of issue 17 — shop and company
+names, order not assumed, 山庄/B区/二区/3期/组, intersections with distances, phone numbers,
+renamed divisions, people's names, 代收, lockers — and bad input. No database."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fengqiao.addresses.reading.lines import read_line
+from fengqiao.addresses.reading.parser import ELEMENTS, ParsedText, parse_text
+
+
+def elements(text: str) -> dict[str, str]:
+    return {k: v for k, v in parse_text(text).as_dict().items() if v and k != "rest"}
+
+
+def test_a_full_address_in_every_element() -> None:
+    assert elements("浙江省杭州市余杭区五常街道文一西路969号阿里巴巴西溪园区") == {
+        "province": "浙江省", "city": "杭州市", "county": "余杭区", "township": "五常街道",
+        "road": "文一西路", "door_number": "969", "compound": "阿里巴巴西溪园区",
+    }  # fmt: skip
+    assert elements("安居西苑4号楼2单元502室") == {
+        "compound": "安居西苑", "building": "4", "unit": "2", "room": "502",
+    }  # fmt: skip
+
+
+def test_the_divisions_come_with_their_codes_most_specific_last() -> None:
+    parsed = parse_text("浙江省杭州市余杭区五常街道文一西路969号")
+    assert parsed.divisions == ("330000", "330100", "330110", "330110005")
+
+
+def test_as_dict_has_the_twelve_elements_and_rest() -> None:
+    assert list(parse_text("").as_dict()) == [*ELEMENTS, "rest"]
+    assert isinstance(parse_text(""), ParsedText)
+
+
+def test_a_shop_or_company_name_is_kept_as_the_place() -> None:
+    assert elements("上游路江苏科盛科技有限公司") == {
+        "road": "上游路",
+        "compound": "江苏科盛科技有限公司",
+    }
+
+
+def test_a_road_only_address() -> None:
+    assert elements("罗湖区太宁路") == {"county": "罗湖区", "road": "太宁路"}
+
+
+def test_no_one_edit_typo_fix_into_a_division() -> None:
+    parsed = parse_text("华超市")
+    assert parsed.county == "" and parsed.compound == "华超市"
+
+
+def test_a_province_inside_a_place_name_is_not_the_province() -> None:
+    assert elements("体育场路浙江省体育中心") == {"road": "体育场路", "compound": "浙江省体育中心"}
+    assert parse_text("北京路88号").province == ""
+
+
+def test_order_is_not_assumed() -> None:
+    parsed = parse_text("文一西路969号 杭州市余杭区")
+    assert (parsed.road, parsed.door_number, parsed.city, parsed.county) == (
+        "文一西路", "969", "杭州市", "余杭区",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "compound"),
+    [
+        ("龙井山庄3幢", "龙井山庄"),
+        ("金横德国际汽配物流中心B区5-650", "金横德国际汽配物流中心B区"),
+        ("明月嘉苑二区10幢6单元570", "明月嘉苑二区"),
+        ("鞋都3期8幢", "鞋都3期"),
+    ],
+)
+def test_parts_of_a_compound_stay_in_the_compound(text: str, compound: str) -> None:
+    assert parse_text(text).compound == compound
+
+
+def test_a_village_group_is_its_road() -> None:
+    assert elements("沿山村5组") == {"community": "沿山村", "road": "5组"}
+    assert parse_text("沿山村5组6号").door_number == "6"
+
+
+def test_an_intersection_with_a_distance_has_no_door_number() -> None:
+    parsed = parse_text("学典路与文苑路交叉口东北150米")
+    assert parsed.road == "学典路文苑路"
+    assert parsed.door_number == "" and "150米" in parsed.rest
+    assert parse_text("六和路东50米自行车租赁点").door_number == ""
+
+
+@pytest.mark.parametrize("phone", ["13812345678", "0571-88886666", "057188886666"])
+def test_a_phone_number_is_no_door_number(phone: str) -> None:
+    parsed = parse_text(f"杭州市西湖区文三路100号 {phone}")
+    assert parsed.door_number == "100" and phone in parsed.rest
+
+
+def test_renamed_divisions_are_read_as_written_with_the_code_in_force() -> None:
+    parsed = parse_text("天津市蓟县城关镇")
+    assert parsed.county == "蓟县" and "120119" in parsed.divisions  # 蓟州区 now
+    parsed = parse_text("宁波市江东区金家一路")
+    assert parsed.county == "江东区" and "330212" in parsed.divisions  # 鄞州区 now
+    # 上望镇 became 上望街道: kept as written, not corrected.
+    assert parse_text("瑞安市上望镇蔡宅东路206号").township == "上望镇"
+
+
+def test_peoples_names_and_pickup_words_go_to_rest() -> None:
+    parsed = parse_text("张三 13812345678 杭州市西湖区文三路100号 代收")
+    assert (parsed.city, parsed.county, parsed.road, parsed.door_number) == (
+        "杭州市", "西湖区", "文三路", "100",
+    )  # fmt: skip
+    assert "张三" in parsed.rest and "代收" in parsed.rest
+    assert "王先生" in parse_text("文三路100号 王先生收").rest
+
+
+def test_lockers_are_not_places() -> None:
+    parsed = parse_text("康城路康城一组团会所一楼丰巢快递柜")
+    assert "丰巢" in parsed.rest and "丰巢" not in parsed.compound
+    assert elements("丰巢快递柜") == {}
+
+
+def test_brackets_stay_with_the_name_they_qualify() -> None:
+    assert (
+        parse_text("杭州市富阳区戴家墩路91号东阳诚心木线(富阳店)").compound
+        == "东阳诚心木线(富阳店)"
+    )
+
+
+def test_full_width_text_is_folded() -> None:
+    assert parse_text("文三路１００号３幢").door_number == "100"
+
+
+def test_repeated_divisions_are_read_once() -> None:
+    parsed = parse_text("浙江省 杭州市 滨江区 浙江省 杭州市 滨江区 六和路")
+    assert (parsed.province, parsed.city, parsed.county, parsed.road) == (
+        "浙江省",
+        "杭州市",
+        "滨江区",
+        "六和路",
+    )
+
+
+@pytest.mark.parametrize(
+    "text", ["", " ", "\x00\x01", "No. 5 Main Street", "ئۈرۈمچى شەھىرى", "杭" * 10_000]
+)
+def test_bad_input_never_raises(text: str) -> None:
+    parsed = parse_text(text)
+    assert all(isinstance(v, str) for v in parsed.as_dict().values())
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(
+            list("浙江省杭州市路号栋单元层室村组期区-#() 0123456789AB与交叉口米")
+        )
+        | st.characters(),
+        max_size=60,
+    )
+)
+def test_any_text_parses(text: str) -> None:
+    parse_text(text)
+
+
+def test_lines_that_cannot_be_read_say_why() -> None:
+    assert read_line(b"\n")["error"] == "empty line"
+    assert "too long" in read_line(("杭" * 10_000).encode())["error"]
+    assert read_line(b"\xff\xfe\x00junk")["error"] == "not utf-8 text"
+    assert read_line(b"\x00\x01\x02")["error"] == "binary data, not text"
+    assert "no Chinese" in read_line(b"No. 5 Main Street")["error"]
+    assert "no Chinese" in read_line("ئۈرۈمچى شەھىرى".encode())["error"]
+    good = read_line("罗湖区太宁路\r\n".encode())
+    assert "error" not in good and good["road"] == "太宁路"
+    assert read_line("罗湖区太宁路".encode("gb18030"), encoding="gb18030")["road"] == "太宁路"
+
+
+@pytest.mark.once
+def test_the_parse_command_answers_every_line_in_order(tmp_path) -> None:
+    source = tmp_path / "in.txt"
+    source.write_bytes(
+        "罗湖区太宁路\n\n\x00\x01\nNo. 5 Main Street\n".encode() + ("杭" * 10_000).encode()
+        + b"\n\xff\xfe\n" + "安居西苑4号楼2单元502室\n".encode()
+    )  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "fengqiao.cli", "addresses", "parse", str(source)],
+        capture_output=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert len(rows) == 7
+    assert rows[0]["road"] == "太宁路" and set(rows[0]) == {*ELEMENTS, "rest"}
+    assert [r.get("error", "")[:5] for r in rows[1:6]] == [
+        "empty",
+        "binar",
+        "no Ch",
+        "line ",
+        "not u",
+    ]
+    assert rows[6]["room"] == "502"
+
+
+@pytest.mark.once
+def test_the_parse_command_reads_stdin_and_fails_on_a_missing_file(tmp_path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "fengqiao.cli", "addresses", "parse"],
+        input="蓟县城关镇\n".encode(), capture_output=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["county"] == "蓟县"
+    missing = subprocess.run(
+        [sys.executable, "-m", "fengqiao.cli", "addresses", "parse", str(tmp_path / "none.txt")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert missing.returncode == 2
+    assert (
+        missing.stderr.startswith("fengqiao: error: cannot read")
+        and "Traceback" not in missing.stderr
+    )
