@@ -132,7 +132,7 @@ def ours(matcher: M.Matcher, queries: Sequence[str]) -> Callable[[], Ranked]:
     def run() -> Ranked:
         return [
             ([c.code for c in cands], bool(cands and cands[0].confident))
-            for cands in matcher.match_many(queries)
+            for cands in matcher.match_many(queries, explain=False)
         ]
 
     return run
@@ -246,13 +246,13 @@ def fit(args: argparse.Namespace) -> None:
         prec = sum(conf) / len(conf) if conf else float("nan")
         print(
             f"{name}: top-1 {top1:.1%}, confident {prec:.1%} right, covering "
-            f"{len(conf) / len(idx):.1%} (threshold {thr:.3f})"
+            f"{len(conf) / len(idx):.1%} (threshold {thr:.5f})"
         )
 
     x = fitted(every)
     thr = threshold(best_of(x, every))
     print("weights:", ", ".join(f"{n} {v:.2f}" for n, v in zip(M.FEATURES, x[:-1], strict=True)))
-    print(f"none of these: {x[-1]:.2f}; CONFIDENT = {thr:.3f}")
+    print(f"none of these: {x[-1]:.2f}; CONFIDENT = {thr:.5f}")
     report("fitted on all, measured on all", x, thr, every)
     halves = (every[::2], every[1::2])
     for a, b in (halves, halves[::-1]):
@@ -279,7 +279,7 @@ def synthetic(args: argparse.Namespace) -> None:
     rss1 = rss_mb()
     texts = [q[0] for q in queries]
     t = time.perf_counter()
-    results = matcher.match_many(texts)
+    results = matcher.match_many(texts, explain=False)
     qps = len(texts) / (time.perf_counter() - t)
     top1 = sum(bool(r) and r[0].code == q[2] for r, q in zip(results, queries, strict=True))
     print(f"\nSynthetic registry ({n:,} addresses, bench/resolver.py's generator):")

@@ -79,7 +79,7 @@ def results(matcher: Matcher, lines: Iterable[tuple[int, str | None, str]]) -> I
 
 def _results(matcher: Matcher, batch: list[tuple[int, str | None, str]]) -> Iterator[Any]:
     texts = [t.strip() for _n, t, _e in batch if t is not None and 0 < len(t) <= MAX_LINE]
-    found = iter(matcher.match_many(texts) if texts else [])
+    found = iter(matcher.match_many(texts, explain=False) if texts else [])
     for number, text, error in batch:
         if text is None:
             yield {"line": number, "query": None, "matches": [], "error": error}

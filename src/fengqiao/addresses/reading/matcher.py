@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import math
 import re
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -65,8 +66,10 @@ class Candidate:
 
 # --- reading ---------------------------------------------------------------------------
 
-ROLES = ("door", "lane", "building", "unit", "floor", "room", "part")
-_DOOR, _LANE, _BUILDING, _UNIT, _FLOOR, _ROOM, _PART = range(len(ROLES))
+# "anchor": the two characters written before the door number (太宁路88号 → 宁路): doors
+# compare only on the same road, 同友路99号 and 杏园东路99号 neither agree nor conflict
+ROLES = ("door", "lane", "building", "unit", "floor", "room", "part", "anchor")
+_DOOR, _LANE, _BUILDING, _UNIT, _FLOOR, _ROOM, _PART, _ANCHOR = range(len(ROLES))
 _ROLE_LABEL = ("门牌", "弄", "楼栋", "单元", "楼层", "室", "分区")
 _MARKER_ROLE = {"号": _DOOR, "弄": _LANE, "栋": _BUILDING, "单元": _UNIT, "层": _FLOOR}
 _MARKER_ROLE |= {"室": _ROOM, "期": _PART, "区": _PART}
@@ -90,6 +93,9 @@ class Reading:
     tokens: list[str]
     weights: list[float]  # per token: later (more specific) tokens weigh more
     numbers: list[str]  # by role, "" when absent
+    tail: tuple[int, int] = (0, 0)  # tokens of the last run of Chinese: the most specific name
+    gate: bool = False  # a remark naming a gate: (东门), (西北2门): a part of the place
+    plain: str = ""  # the tokens outside remarks, joined
 
 
 _BRACKET = re.compile(r"[(（\[【]([^()（）\[\]【】]*)[)）\]】]")
@@ -103,17 +109,40 @@ def read(text: str) -> Reading:
     """Tokens and role-tagged numbers of a free-text address."""
     text = text[:300]
     remarks = ""
+    gate = False
     if "(" in text or "（" in text or "[" in text or "【" in text:
-        remarks = "".join(_BRACKET.findall(text))
+        found = _BRACKET.findall(text)
+        gate = any(r.endswith("门") for r in found)
+        remarks = "".join(found)
         text = _BRACKET.sub("", text)
     tokens, numbers = _tokens(text)
     n = len(tokens)
     weights = [1.0 + TAIL_GAIN * i / max(n - 1, 1) for i in range(n)]
+    end = n
+    while end and not _is_han(tokens[end - 1]):
+        end -= 1
+    start = end
+    while start and _is_han(tokens[start - 1]):
+        start -= 1
+    plain = "".join(tokens)
     if remarks:
         more, _ = _tokens(remarks)
         tokens += more
         weights += [BRACKET_WEIGHT] * len(more)
-    return Reading(tokens, weights, numbers)
+    return Reading(tokens, weights, numbers, (start, end), gate, plain)
+
+
+def _is_han(token: str) -> bool:
+    return len(token) == 1 and token >= "\u3400"
+
+
+def tail_grams(reading: Reading) -> list[str]:
+    """The 1- and 2-grams of the last name run (杭州少东科技有限公司, 安居西苑)."""
+    start, end = reading.tail
+    tokens = reading.tokens
+    out = tokens[start:end]
+    out += [tokens[i - 1] + "\x1f" + tokens[i] for i in range(start + 1, end)]
+    return out
 
 
 def _tokens(text: str) -> tuple[list[str], list[str]]:
@@ -123,12 +152,14 @@ def _tokens(text: str) -> tuple[list[str], list[str]]:
     tokens: list[str] = []
     numbers = [""] * len(ROLES)
     previous = ""  # the last non-number token
+    recent = ""  # the last two Chinese characters
     last_role = -1
     for m in _TOKEN.finditer(text):
         number, marker, han, other = m.groups()
         if han:
             tokens.append(han)
             previous = han
+            recent = recent[-1:] + han
             continue
         if other:
             if other.isalnum():
@@ -140,7 +171,10 @@ def _tokens(text: str) -> tuple[list[str], list[str]]:
         if marker == "区" and len(number) > 1 and number.isdigit():
             role = -1  # 12区 rarely a part of a compound; keep as text
         if role < 0 and "-" in number:
+            door = numbers[_DOOR]
             _read_dashes(numbers, number.split("-"), previous in _ROAD_END)
+            if numbers[_DOOR] != door:
+                numbers[_ANCHOR] = recent
             last_role = _ROOM
             continue
         if role < 0:
@@ -152,6 +186,8 @@ def _tokens(text: str) -> tuple[list[str], list[str]]:
                 continue
         if not numbers[role]:
             numbers[role] = number
+            if role == _DOOR:
+                numbers[_ANCHOR] = recent
         last_role = role
     return tokens, numbers
 
@@ -214,8 +250,10 @@ FEATURES = (
     "entry_only",  # a door/building/unit/room number the query lacks
     "minor_conflict",  # lane, floor or part (期/区) different
     "other_role",  # a door the entry has as a building or the reverse (173号 / 173栋)
-    "query_gap",  # the rarest gram of the query the entry lacks (its idf / the top idf)
-    "entry_gap",  # the rarest gram of the entry's text the query lacks
+    "within",  # the entry's text is written out whole in the query and the query goes on
+    "query_tail",  # share of the query's last name run (its most specific name) in the entry
+    "entry_tail",  # share of the entry's last name run found in the query
+    "gate",  # the entry is a gate of a place (东门) and the query names no gate
 )
 # Fitted by `bench/address_match.py --fit` (2026-12-07), the conflict weight bounded at
 # -5 so that a different door/building/unit/room costs more than a name likeness gains
@@ -224,12 +262,14 @@ FEATURES = (
 # the entry's words found in the query half as much; a number the query gives and the
 # entry lacks costs half a conflict (the entry is less precise than what was asked); a
 # number in the other of door/building (173号 / 173栋) is evidence for the entry.
-WEIGHTS = np.array([10.85, 4.48, 0.0, -5.0, -2.55, 0.16, 0.11, 2.96, 0.0, 0.0], dtype=np.float32)
-W_NONE = 1.16  # the "none of these" option's logit
+WEIGHTS = np.array(
+    [8.17, 3.89, 0.0, -5.0, -2.62, -0.07, -0.07, 2.86, -3.18, 1.91, 1.28, -7.38], dtype=np.float32
+)
+W_NONE = 1.05  # the "none of these" option's logit
 PRIOR_ENTRIES = 1000
 MIN_SHARE = 0.1  # an entry sharing less of the query's weight is not a plausible answer
 MIN_SCORE = 0.001  # nor is one this unlikely
-CONFIDENT = 0.999  # the lowest probability whose answers are >= 97 % right on CCKS dev
+CONFIDENT = 0.9996  # the lowest probability whose answers are >= 97 % right on CCKS dev
 _STRONG = np.array([_DOOR, _BUILDING, _UNIT, _ROOM])
 _MINOR = np.array([_LANE, _FLOOR, _PART])
 
@@ -241,18 +281,21 @@ class Matcher:
         self,
         entries: Iterable[Entry],
         *,
-        pool: int = 20,
+        pool: int = 10,
         common_share: float = 0.02,
     ) -> None:
         self.pool = pool
         self.codes: list[str] = []
         vocab: dict[str, int] = {}
-        b_rows: list[int] = []
-        b_cols: list[int] = []
-        w_rows: list[int] = []
-        w_cols: list[int] = []
-        w_pos: list[float] = []
-        numbers: list[list[str]] = []
+        intern = self._intern
+        # rows are appended in order: CSR arrays directly, in compact typed arrays
+        # (a Python list of a million entries' grams would cost gigabytes)
+        b_ptr, b_cols = array("q", [0]), array("i")
+        w_ptr, w_cols, w_pos = array("q", [0]), array("i"), array("f")
+        t_ptr, t_cols = array("q", [0]), array("i")
+        numbers = array("i")
+        gates = array("b")
+        self._plain: list[str] = []
         self._values: dict[str, int] = {"": 0}
         self._value_list: list[str] = []
         for entry in entries:
@@ -261,53 +304,45 @@ class Matcher:
             every = set(own)
             for name in entry.names:
                 every.update(grams(read(name)))
-            rid = len(self.codes)
             self.codes.append(entry.code)
-            for g in every:
-                b_rows.append(rid)
-                b_cols.append(vocab.setdefault(g, len(vocab)))
-            for g, w in own.items():
-                w_rows.append(rid)
-                w_cols.append(vocab[g])
-                w_pos.append(w)
-            numbers.append(reading.numbers)
+            b_cols.extend(vocab.setdefault(g, len(vocab)) for g in every)
+            b_ptr.append(len(b_cols))
+            w_cols.extend(vocab[g] for g in own)
+            w_pos.extend(own.values())
+            w_ptr.append(len(w_cols))
+            t_cols.extend(vocab[g] for g in set(tail_grams(reading)))
+            t_ptr.append(len(t_cols))
+            numbers.extend(intern(x) for x in reading.numbers)
+            gates.append(reading.gate)
+            self._plain.append(reading.plain or "\x00")
         n = len(self.codes)
         v = len(vocab)
         self.vocab = vocab
+        self._gate = np.frombuffer(gates, dtype=np.int8).astype(bool)
+        self._numbers = np.frombuffer(numbers, dtype=np.int32).reshape(n, len(ROLES)).copy()
+        shape = (n, v)
+        b_idx = np.frombuffer(b_cols, dtype=np.int32)
         binary = sp.csr_matrix(
-            (
-                np.ones(len(b_rows), dtype=np.float32),
-                (np.array(b_rows, dtype=np.int32), np.array(b_cols, dtype=np.int32)),
-            ),
-            shape=(n, v),
+            (np.ones(len(b_idx), dtype=np.float32), b_idx, np.frombuffer(b_ptr, dtype=np.int64)),
+            shape=shape,
         )
-        df = np.asarray(binary.sum(axis=0)).ravel()
+        df = np.bincount(b_idx, minlength=v).astype(np.float32)
         # BM25's idf over the registry plus PRIOR_ENTRIES entries that share no gram, so a
         # station's registry of ten addresses weighs words as a city's would
         big = n + PRIOR_ENTRIES
         self.idf = np.log((big - df + 0.5) / (df + 0.5) + 1.0).astype(np.float32)
         self._unknown_idf = float(math.log((big + 0.5) / 0.5 + 1.0))
-        cols = np.array(w_cols, dtype=np.int32)
-        weighted = sp.csr_matrix(
-            (
-                np.array(w_pos, dtype=np.float32) * self.idf[cols],
-                (np.array(w_rows, dtype=np.int32), cols),
-            ),
-            shape=(n, v),
-        )
-        norm = np.asarray(weighted.sum(axis=1)).ravel().astype(np.float32)
-        self._norm = norm
+        self._idf_list: list[float] = self.idf.tolist()
         # entry-side weights divided by the entry's total: a row · binary query = entry_share
-        self._weighted = sp.diags(1.0 / np.maximum(norm, 1e-6)).astype(np.float32) @ weighted
-        self._weighted = self._weighted.tocsr()
+        self._weighted, self._norm = _row_normalised(
+            w_ptr, w_cols, np.frombuffer(w_pos, dtype=np.float32), self.idf, shape
+        )
+        self._tail, _ = _row_normalised(t_ptr, t_cols, None, self.idf, shape)
         # grams in more than 2 % of the entries (路, 号, 区 …) do not retrieve: they only
         # rescore the pool, so a query costs what its rarer grams cost
         self._common = df > max(50.0, common_share * n)
         self._binary_t = binary.T.tocsr()
         self._binary = binary
-        self._numbers = np.array(
-            [[self._intern(x) for x in nums] for nums in numbers], dtype=np.int32
-        ).reshape(n, len(ROLES))
 
     def __len__(self) -> int:
         return len(self.codes)
@@ -322,38 +357,61 @@ class Matcher:
 
     def _query_matrices(
         self, readings: list[Reading]
-    ) -> tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray]:
-        """Weighted (idf × position) and binary query rows, and each query's total weight."""
+    ) -> tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray, sp.csr_matrix]:
+        """Weighted (idf × position) and binary query rows, each query's total weight, and
+        its last name run's grams (idf-weighted, summing to 1, unknown grams counted)."""
         indptr = [0]
         indices: list[int] = []
         data: list[float] = []
+        t_ptr = [0]
+        t_ind: list[int] = []
+        t_data: list[float] = []
         norms = np.zeros(len(readings), dtype=np.float32)
-        vocab = self.vocab
-        idf = self.idf
+        vocab_get = self.vocab.get
+        idf = self._idf_list
         unknown = self._unknown_idf
         for i, reading in enumerate(readings):
             total = 0.0
             for g, w in grams(reading).items():
-                gid = vocab.get(g)
+                gid = vocab_get(g)
                 if gid is None:
                     total += unknown * w
                 else:
-                    x = float(idf[gid]) * w
+                    x = idf[gid] * w
                     indices.append(gid)
                     data.append(x)
                     total += x
             norms[i] = total
             indptr.append(len(indices))
-        shape = (len(readings), len(vocab))
+            tail_total = 0.0
+            start = len(t_ind)
+            for g in set(tail_grams(reading)):
+                gid = vocab_get(g)
+                if gid is None:
+                    tail_total += unknown
+                else:
+                    x = idf[gid]
+                    tail_total += x
+                    t_ind.append(gid)
+                    t_data.append(x)
+            for k in range(start, len(t_ind)):
+                t_data[k] /= tail_total
+            t_ptr.append(len(t_ind))
+        shape = (len(readings), len(self.vocab))
         ptr = np.array(indptr, dtype=np.int64)
         ind = np.array(indices, dtype=np.int32)
         weighted = sp.csr_matrix((np.array(data, dtype=np.float32), ind, ptr), shape=shape)
         binary = sp.csr_matrix((np.ones(len(ind), dtype=np.float32), ind, ptr), shape=shape)
-        return weighted, binary, norms
+        tails = sp.csr_matrix(
+            (np.array(t_data, dtype=np.float32), np.array(t_ind, dtype=np.int32),
+             np.array(t_ptr, dtype=np.int64)),
+            shape=shape,
+        )  # fmt: skip
+        return weighted, binary, norms, tails
 
     def features(self, readings: list[Reading]) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Per query: the pool's entry ids and their feature rows (pool × len(FEATURES))."""
-        qw, qb, qnorm = self._query_matrices(readings)
+        qw, qb, qnorm, qtail = self._query_matrices(readings)
         common = self._common
         qr = (qw @ sp.diags((~common).astype(np.float32))).tocsr() if common.any() else qw
         shared = (qr @ self._binary_t).tocsr()
@@ -381,29 +439,36 @@ class Matcher:
         all_ids = np.concatenate(pools)
         owner = np.repeat(np.arange(len(pools)), sizes)
         qb_pool = qb[owner]
+        texts = [r.plain for r in readings]
+        plain = self._plain
+        within = np.array(
+            [
+                _inside(plain[e], texts[o])
+                for e, o in zip(all_ids.tolist(), owner.tolist(), strict=True)
+            ],
+            dtype=np.float32,
+        )
+        asks_gate = np.array([r.gate or "门" in r.tokens for r in readings], dtype=bool)
+        entry_binary = self._binary[all_ids]
+        # does the entry hold the query's most specific name, and the query the entry's?
+        query_tail = np.asarray(qtail[owner].multiply(entry_binary).sum(axis=1)).ravel()
+        entry_tail = np.asarray(self._tail[all_ids].multiply(qb_pool).sum(axis=1)).ravel()
         entry_rows = self._weighted[all_ids]
         entry_share = np.asarray(entry_rows.multiply(qb_pool).sum(axis=1)).ravel()
-        # the most distinctive word (highest idf) one side has and the other lacks:
-        # 匡美科技 against 少东科技, 办公区 against 宿舍, whatever the shares say
-        top_idf = self._unknown_idf
-        entry_rows.data = self.idf[entry_rows.indices]
-        entry_gap = _row_max(entry_rows - entry_rows.multiply(qb_pool)) / top_idf
-        query_rows = qb_pool.copy()
-        query_rows.data = self.idf[query_rows.indices]
-        query_gap = (
-            _row_max(query_rows - query_rows.multiply(self._binary[all_ids])) / top_idf
-        )
         qs = np.concatenate(query_share)
         if qr is not qw:  # the common grams, only for the pool
             qc = qw - qr
-            qs = qs + np.asarray(
-                self._binary[all_ids].multiply(qc[owner]).sum(axis=1)
-            ).ravel() / np.maximum(qnorm[owner], 1e-6)
+            qs = qs + np.asarray(entry_binary.multiply(qc[owner]).sum(axis=1)).ravel() / np.maximum(
+                qnorm[owner], 1e-6
+            )
         enums = self._numbers[all_ids]
         qn = qnums[owner]
         qhas = qn != 0
         ehas = enums != 0
         agree = (enums == qn) & qhas
+        same_road = agree[:, _ANCHOR]
+        ehas[:, _DOOR] &= same_road  # a door on another road is no door of this one
+        agree[:, _DOOR] &= same_road
         # a door the entry has as a building or the reverse (新民小区173号 / 173栋): people
         # write 号 for both; units, floors and rooms never trade places like that
         other = np.zeros_like(agree)
@@ -422,14 +487,19 @@ class Matcher:
                 (ehas & ~qhas)[:, strong].sum(axis=1),
                 conflict[:, minor].sum(axis=1),
                 other.sum(axis=1),
-                query_gap,
-                entry_gap,
+                within,
+                query_tail,
+                entry_tail,
+                self._gate[all_ids] & ~asks_gate[owner],
             ]
         ).astype(np.float32)
         return pools, np.split(feats, np.cumsum(sizes)[:-1])
 
-    def match_many(self, queries: Sequence[str], limit: int = 5) -> list[list[Candidate]]:
-        """The best entries for each query, best first; [] when none is plausible."""
+    def match_many(
+        self, queries: Sequence[str], limit: int = 5, *, explain: bool = True
+    ) -> list[list[Candidate]]:
+        """The best entries for each query, best first; [] when none is plausible.
+        ``explain=False`` leaves the reasons empty (a batch that only needs the codes)."""
         readings = [read(q) for q in queries]
         pools, feats = self.features(readings)
         out: list[list[Candidate]] = []
@@ -445,7 +515,7 @@ class Matcher:
                         self.codes[ids[j]],
                         round(float(p[j]), 4),
                         bool(p[j] >= CONFIDENT),
-                        self._reasons(reading, int(ids[j]), f[j]),
+                        self._reasons(reading, int(ids[j]), f[j]) if explain else [],
                     )
                     for j in order
                     if f[j, 0] >= MIN_SHARE and p[j] >= MIN_SCORE
@@ -474,6 +544,31 @@ class Matcher:
         if len(self._value_list) != len(self._values):
             self._value_list = list(self._values)
         return self._value_list
+
+
+def _row_normalised(
+    ptr: array[int],
+    cols: array[int],
+    weights: np.ndarray | None,
+    idf: np.ndarray,
+    shape: tuple[int, int],
+) -> tuple[sp.csr_matrix, np.ndarray]:
+    """CSR rows of idf × weight, each divided by its sum; and the sums."""
+    indptr = np.frombuffer(ptr, dtype=np.int64)
+    indices = np.frombuffer(cols, dtype=np.int32)
+    data = idf[indices] if weights is None else idf[indices] * weights
+    starts = np.minimum(indptr[:-1], max(len(data) - 1, 0))
+    sums = np.add.reduceat(data, starts) if len(data) else np.zeros(shape[0])
+    sums = np.where(np.diff(indptr) > 0, sums, 0.0).astype(np.float32)
+    data = data / np.repeat(np.maximum(sums, 1e-6), np.diff(indptr))
+    return sp.csr_matrix((data.astype(np.float32), indices, indptr), shape=shape), sums
+
+
+def _inside(entry: str, query: str) -> bool:
+    """The entry is written out whole in the query and the query goes on after it: the
+    query is somewhere inside the entry's area (合川区牌坊路 in 合川区牌坊路23号2栋)."""
+    at = query.find(entry)
+    return at >= 0 and at + len(entry) < len(query)
 
 
 def _row_max(matrix: sp.csr_matrix) -> np.ndarray:
