@@ -133,7 +133,7 @@ def read(text: str) -> Reading:
 
 
 def _is_han(token: str) -> bool:
-    return len(token) == 1 and token >= "\u3400"
+    return len(token) == 1 and ord(token) >= 0x3400
 
 
 def tail_grams(reading: Reading) -> list[str]:

@@ -357,11 +357,7 @@ def _accept(
             and all(any(_related(d, c) for c in hits[-1].candidates) for d in candidates[:1])
             and any(any(_related(d, c) for c in hits[-1].candidates) for d in candidates)
         )
-        if not (
-            fits_before
-            or _followed_by_part(text, end, candidates)
-            or _leads(text, start, end, candidates, hits)
-        ):
+        if not (fits_before or _followed_by_part(text, end, candidates) or _leads(text, start, end, candidates, hits)):
             return None
     chain = [h for h in hits]
     consistent = [
@@ -465,9 +461,7 @@ def _strip_leading_noise(run: str, state: _State) -> str:
         if m is None:
             return run
         word = m.group(0)
-        if len(word) == 1 and not (
-            len(run) == 1 or (word in "与和" and state.last in ("road", "sep"))
-        ):
+        if len(word) == 1 and not (len(run) == 1 or (word in "与和" and state.last in ("road", "sep"))):
             return run
         state.set("rest", word)
         run = run[len(word) :]
@@ -492,9 +486,7 @@ def _cut(run: str, suffixes: tuple[str, ...], minimum: int, avoid: tuple[str, ..
     工业园) and is not followed by one of ``avoid``; 0 if none."""
     pattern = _SUFFIX_PATTERNS.get(suffixes)
     if pattern is None:
-        pattern = re.compile(
-            "|".join(re.escape(x) for x in sorted(suffixes, key=len, reverse=True))
-        )
+        pattern = re.compile("|".join(re.escape(x) for x in sorted(suffixes, key=len, reverse=True)))
         _SUFFIX_PATTERNS[suffixes] = pattern
     position = minimum
     while True:
