@@ -10,27 +10,34 @@ Method
 1. **Reading** (:func:`read`): width and case folded, Chinese numerals before a marker
    turned into digits, marker variants unified (号楼/幢/座/栋 → 栋, 楼/层 → 层, 室/户/房 →
    室); noise that looks like numbers is dropped before numbers are read: distances
-   (交叉口东北150米, 往南20米), phone numbers, bracketed remarks' numbers. Each remaining
-   number is given its role by the marker after it: door 号, lane 弄, building 栋, unit
-   单元, floor 层, room 室, part 期/区; a bare number after a road is a door, a bare number
-   after a building or unit is a room. Dashes (12-3-502) are read as the resolver does.
+   (交叉口东北150米, 往南20米), phone numbers; remarks in brackets are kept apart (weighed
+   0.3, and a remark naming a gate, (东门), marks the entry as a part of a place). Each
+   number gets its role from the marker after it: door 号, lane 弄, building 栋, unit 单元,
+   floor 层, room 室, part 期/区; a bare number after a road is a door, after a building
+   or unit a room; dashes (12-3-502) as the resolver reads them. A door remembers the two
+   characters before it (its road), so doors on different roads never compare. City and
+   county names (current and former, from the national gazetteer) are noted.
 2. **Retrieval**: the text is a sequence of tokens (a Chinese character, a letter run, or a
-   number with its marker: ``88号``), and its 1- and 2-grams of tokens are weighted by
-   their inverse document frequency in the registry (BM25's idf). An entry's grams are
-   those of its text and of its names, so a shop or school name finds its address. The
-   shared weight between query and every entry is one sparse product; the grams found in
-   more than ``retrieval_cap`` entries only rescore the best candidates (so a registry of
-   millions costs what its rare grams cost).
-3. **Reranking** of the best ``pool`` candidates by a handful of features: the share of
-   the query's weight found in the entry, the share of the entry's weight found in the
-   query, and per number role whether the query and the entry agree, conflict (312栋 is
-   not 313栋: a strong penalty) or one of them leaves the role out (a weak one).
+   number with its marker: ``88号``); its 1- and 2-grams, plus one gram for its numbers
+   together (building, unit, room), are weighted by BM25's idf over the registry and by
+   position (the end of an address is its most specific part: weight 1 at the start, 4 at
+   the end). An entry's grams are those of its text and of its names, so a shop or school
+   name finds its address. The shared weight between the queries and every entry is one
+   sparse product over the grams found in at most 2 % of the entries; the common ones
+   (路, 号, 区) only rescore the ``pool`` best, so a registry of millions costs what its rare
+   grams cost.
+3. **Reranking** of the pool by the :data:`FEATURES` below: how much of the query the
+   entry holds and the reverse, the same for their last name runs (the most specific
+   name: 匡美科技 against 少东科技), numbers by role (agree, conflict: 312栋 is not 313栋,
+   one side only), an entry written whole inside a longer query (the query lies inside
+   the entry's area), a gate, different counties.
 4. **Score**: a multinomial logit over the pool with a "none of these" option, so a
    candidate's score is the probability that it is the address meant, and two
-   near-identical candidates share it. The eight weights are fitted once on the CCKS 2021
-   development half (conditional likelihood; bench/address_match.py ``--fit``) and
-   written here as constants with what each means; ``confident`` is ``score >=
-   CONFIDENT``, the threshold chosen there so that confident answers are >= 97 % right.
+   near-identical candidates share it. The weights (one per feature) are fitted once by
+   conditional likelihood on the CCKS 2021 development half (``bench/address_match.py
+   --fit``, which also reports a two-fold estimate), the conflict bounded so that a
+   different number always outweighs a name likeness; ``confident`` is ``score >=
+   CONFIDENT``, the lowest threshold at which confident answers are >= 97 % right there.
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ import re
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import scipy.sparse as sp
@@ -96,6 +104,7 @@ class Reading:
     tail: tuple[int, int] = (0, 0)  # tokens of the last run of Chinese: the most specific name
     gate: bool = False  # a remark naming a gate: (东门), (西北2门): a part of the place
     plain: str = ""  # the tokens outside remarks, joined
+    places: frozenset[str] = frozenset()  # city (4-digit) and county (6) codes named in it
 
 
 _BRACKET = re.compile(r"[(（\[【]([^()（）\[\]【】]*)[)）\]】]")
@@ -129,7 +138,56 @@ def read(text: str) -> Reading:
         more, _ = _tokens(remarks)
         tokens += more
         weights += [BRACKET_WEIGHT] * len(more)
-    return Reading(tokens, weights, numbers, (start, end), gate, plain)
+    return Reading(tokens, weights, numbers, (start, end), gate, plain, _places(plain))
+
+
+_DIVISION_END = frozenset("市区县旗州盟")
+
+
+@lru_cache(maxsize=1)
+def _division_names() -> tuple[dict[str, frozenset[str]], int]:
+    """City and county names (current and former, 蓟县 → 蓟州区) → the codes now in force:
+    a city as its 4-digit prefix, a county as its 6 digits. Only names of three characters
+    or more, or two ending in 县, so that 城区 or 郊区 inside a longer word is never one."""
+    from fengqiao.addresses.reading.divisions import gazetteer
+
+    names: dict[str, set[str]] = {}
+    for name, found in gazetteer().names.items():
+        if name[-1] not in _DIVISION_END or not (len(name) >= 3 or name.endswith("县")):
+            continue
+        for division, _kind in found:
+            if division.name != name or division.level not in (1, 2):
+                continue  # short names (南京, 江宁) are too often part of other words
+            code = division.current
+            names.setdefault(name, set()).add(code[:4] if division.level == 1 else code)
+    return {k: frozenset(v) for k, v in names.items()}, max(map(len, names))
+
+
+def _places(text: str) -> frozenset[str]:
+    if not any(c in _DIVISION_END for c in text):
+        return frozenset()
+    names, longest = _division_names()
+    found: set[str] = set()
+    for end, c in enumerate(text, 1):
+        if c in _DIVISION_END:
+            for k in range(2, min(longest, end) + 1):
+                codes = names.get(text[end - k : end])
+                if codes:
+                    found.update(codes)
+    return frozenset(found)
+
+
+def _places_conflict(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Both name a city or a county, and no named city or county of one lies in the other's."""
+    if not a or not b or a & b:
+        return False
+    cities_a = {c for c in a if len(c) == 4} | {c[:4] for c in a if len(c) == 6}
+    cities_b = {c for c in b if len(c) == 4} | {c[:4] for c in b if len(c) == 6}
+    counties_a = {c for c in a if len(c) == 6}
+    counties_b = {c for c in b if len(c) == 6}
+    if counties_a and counties_b:
+        return True  # two counties, none the same
+    return not cities_a & cities_b
 
 
 def _is_han(token: str) -> bool:
@@ -254,6 +312,7 @@ FEATURES = (
     "query_tail",  # share of the query's last name run (its most specific name) in the entry
     "entry_tail",  # share of the entry's last name run found in the query
     "gate",  # the entry is a gate of a place (东门) and the query names no gate
+    "elsewhere",  # query and entry name different counties (or cities) and none in common
 )
 # Fitted by `bench/address_match.py --fit` (2026-12-07), the conflict weight bounded at
 # -5 so that a different door/building/unit/room costs more than a name likeness gains
@@ -263,13 +322,14 @@ FEATURES = (
 # entry lacks costs half a conflict (the entry is less precise than what was asked); a
 # number in the other of door/building (173号 / 173栋) is evidence for the entry.
 WEIGHTS = np.array(
-    [8.17, 3.89, 0.0, -5.0, -2.62, -0.07, -0.07, 2.86, -3.18, 1.91, 1.28, -7.38], dtype=np.float32
+    [7.01, 3.42, 0.36, -5.0, -2.20, -0.07, -0.15, 2.99, -2.95, 2.01, 1.17, -7.24, -1.34],
+    dtype=np.float32,
 )
-W_NONE = 1.05  # the "none of these" option's logit
+W_NONE = 1.51  # the "none of these" option's logit
 PRIOR_ENTRIES = 1000
 MIN_SHARE = 0.1  # an entry sharing less of the query's weight is not a plausible answer
 MIN_SCORE = 0.001  # nor is one this unlikely
-CONFIDENT = 0.9996  # the lowest probability whose answers are >= 97 % right on CCKS dev
+CONFIDENT = 0.99924  # the lowest probability whose answers are >= 97 % right on CCKS dev
 _STRONG = np.array([_DOOR, _BUILDING, _UNIT, _ROOM])
 _MINOR = np.array([_LANE, _FLOOR, _PART])
 
@@ -296,6 +356,7 @@ class Matcher:
         numbers = array("i")
         gates = array("b")
         self._plain: list[str] = []
+        self._places: list[frozenset[str]] = []
         self._values: dict[str, int] = {"": 0}
         self._value_list: list[str] = []
         for entry in entries:
@@ -315,6 +376,7 @@ class Matcher:
             numbers.extend(intern(x) for x in reading.numbers)
             gates.append(reading.gate)
             self._plain.append(reading.plain or "\x00")
+            self._places.append(reading.places)
         n = len(self.codes)
         v = len(vocab)
         self.vocab = vocab
@@ -448,6 +510,14 @@ class Matcher:
             ],
             dtype=np.float32,
         )
+        places = self._places
+        elsewhere = np.array(
+            [
+                _places_conflict(places[e], readings[o].places)
+                for e, o in zip(all_ids.tolist(), owner.tolist(), strict=True)
+            ],
+            dtype=np.float32,
+        )
         asks_gate = np.array([r.gate or "门" in r.tokens for r in readings], dtype=bool)
         entry_binary = self._binary[all_ids]
         # does the entry hold the query's most specific name, and the query the entry's?
@@ -491,6 +561,7 @@ class Matcher:
                 query_tail,
                 entry_tail,
                 self._gate[all_ids] & ~asks_gate[owner],
+                elsewhere,
             ]
         ).astype(np.float32)
         return pools, np.split(feats, np.cumsum(sizes)[:-1])
