@@ -23,9 +23,9 @@ Method
    position (the end of an address is its most specific part: weight 1 at the start, 4 at
    the end). An entry's grams are those of its text and of its names, so a shop or school
    name finds its address. The shared weight between the queries and every entry is one
-   sparse product over the grams found in at most 2 % of the entries; the common ones
-   (路, 号, 区) only rescore the ``pool`` best, so a registry of millions costs what its rare
-   grams cost.
+   sparse product over each query's 12 rarest grams (found in at most 2 % of the
+   entries); the others (路, 号, 区) only rescore the ``pool`` best, so a registry of
+   millions costs what its rare grams cost.
 3. **Reranking** of the pool by the :data:`FEATURES` below: how much of the query the
    entry holds and the reverse, the same for their last name runs (the most specific
    name: 匡美科技 against 少东科技), numbers by role (agree, conflict: 312栋 is not 313栋,
@@ -327,6 +327,9 @@ WEIGHTS = np.array(
 )
 W_NONE = 1.51  # the "none of these" option's logit
 PRIOR_ENTRIES = 1000
+RETRIEVING = 24  # grams per query that retrieve (its rarest)
+MAX_POSTINGS = 2000  # nor, however large the registry, in more entries than this
+BATCH = 256  # queries per sparse product (the product's size is queries × entries hit)
 MIN_SHARE = 0.1  # an entry sharing less of the query's weight is not a plausible answer
 MIN_SCORE = 0.001  # nor is one this unlikely
 CONFIDENT = 0.99924  # the lowest probability whose answers are >= 97 % right on CCKS dev
@@ -402,7 +405,8 @@ class Matcher:
         self._tail, _ = _row_normalised(t_ptr, t_cols, None, self.idf, shape)
         # grams in more than 2 % of the entries (路, 号, 区 …) do not retrieve: they only
         # rescore the pool, so a query costs what its rarer grams cost
-        self._common = df > max(50.0, common_share * n)
+        self._cap = max(50.0, min(common_share * n, MAX_POSTINGS))
+        self._df: list[float] = df.tolist()
         self._binary_t = binary.T.tocsr()
         self._binary = binary
 
@@ -471,11 +475,30 @@ class Matcher:
         )  # fmt: skip
         return weighted, binary, norms, tails
 
+    def _retrieving(self, qw: sp.csr_matrix) -> sp.csr_matrix:
+        """The query grams that retrieve: each query's RETRIEVING rarest grams found in at
+        most ``common_share`` of the entries (the cost of a query stays bounded)."""
+        df = self._df
+        cap = self._cap
+        keep = np.zeros(qw.nnz, dtype=bool)
+        indptr, indices = qw.indptr, qw.indices.tolist()
+        for i in range(qw.shape[0]):
+            lo, hi = int(indptr[i]), int(indptr[i + 1])
+            row = sorted((df[indices[k]], k) for k in range(lo, hi))
+            for d, k in row[:RETRIEVING]:
+                if d <= cap:
+                    keep[k] = True
+        if keep.all():
+            return qw
+        kept = qw.copy()
+        kept.data = np.where(keep, kept.data, 0.0).astype(np.float32)
+        kept.eliminate_zeros()
+        return kept
+
     def features(self, readings: list[Reading]) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Per query: the pool's entry ids and their feature rows (pool × len(FEATURES))."""
         qw, qb, qnorm, qtail = self._query_matrices(readings)
-        common = self._common
-        qr = (qw @ sp.diags((~common).astype(np.float32))).tocsr() if common.any() else qw
+        qr = self._retrieving(qw)
         shared = (qr @ self._binary_t).tocsr()
         qnums = np.array(
             [[self._values.get(x, -1) if x else 0 for x in r.numbers] for r in readings],
@@ -526,7 +549,7 @@ class Matcher:
         entry_rows = self._weighted[all_ids]
         entry_share = np.asarray(entry_rows.multiply(qb_pool).sum(axis=1)).ravel()
         qs = np.concatenate(query_share)
-        if qr is not qw:  # the common grams, only for the pool
+        if qr.nnz != qw.nnz:  # the grams that did not retrieve, only for the pool
             qc = qw - qr
             qs = qs + np.asarray(entry_binary.multiply(qc[owner]).sum(axis=1)).ravel() / np.maximum(
                 qnorm[owner], 1e-6
@@ -572,7 +595,12 @@ class Matcher:
         """The best entries for each query, best first; [] when none is plausible.
         ``explain=False`` leaves the reasons empty (a batch that only needs the codes)."""
         readings = [read(q) for q in queries]
-        pools, feats = self.features(readings)
+        pools: list[np.ndarray] = []
+        feats: list[np.ndarray] = []
+        for start in range(0, len(readings), BATCH):
+            some_pools, some_feats = self.features(readings[start : start + BATCH])
+            pools += some_pools
+            feats += some_feats
         out: list[list[Candidate]] = []
         for reading, ids, f in zip(readings, pools, feats, strict=True):
             if not len(ids) or limit <= 0:
