@@ -423,15 +423,21 @@ class Matcher:
 
     def _query_matrices(
         self, readings: list[Reading]
-    ) -> tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray, sp.csr_matrix]:
-        """Weighted (idf × position) and binary query rows, each query's total weight, and
-        its last name run's grams (idf-weighted, summing to 1, unknown grams counted)."""
+    ) -> tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray, sp.csr_matrix, sp.csr_matrix]:
+        """Weighted (idf × position) and binary query rows, each query's total weight, its
+        last name run's grams (idf-weighted, summing to 1, unknown grams counted), and the
+        weighted rows of the grams that retrieve: each query's RETRIEVING rarest grams found
+        in at most ``common_share`` of the entries (so a query's cost stays bounded)."""
         indptr = [0]
         indices: list[int] = []
         data: list[float] = []
         t_ptr = [0]
         t_ind: list[int] = []
         t_data: list[float] = []
+        r_ptr = [0]
+        r_ind: list[int] = []
+        r_data: list[float] = []
+        df, cap = self._df, self._cap
         norms = np.zeros(len(readings), dtype=np.float32)
         vocab_get = self.vocab.get
         idf = self._idf_list
@@ -448,7 +454,17 @@ class Matcher:
                     data.append(x)
                     total += x
             norms[i] = total
+            lo = indptr[-1]
             indptr.append(len(indices))
+            rare = [(df[indices[k]], k) for k in range(lo, len(indices))]
+            if len(rare) > RETRIEVING:
+                rare.sort()
+                del rare[RETRIEVING:]
+            for d, k in rare:
+                if d <= cap:
+                    r_ind.append(indices[k])
+                    r_data.append(data[k])
+            r_ptr.append(len(r_ind))
             tail_total = 0.0
             start = len(t_ind)
             for g in set(tail_grams(reading)):
@@ -473,54 +489,42 @@ class Matcher:
              np.array(t_ptr, dtype=np.int64)),
             shape=shape,
         )  # fmt: skip
-        return weighted, binary, norms, tails
-
-    def _retrieving(self, qw: sp.csr_matrix) -> sp.csr_matrix:
-        """The query grams that retrieve: each query's RETRIEVING rarest grams found in at
-        most ``common_share`` of the entries (the cost of a query stays bounded)."""
-        df = self._df
-        cap = self._cap
-        keep = np.zeros(qw.nnz, dtype=bool)
-        indptr, indices = qw.indptr, qw.indices.tolist()
-        for i in range(qw.shape[0]):
-            lo, hi = int(indptr[i]), int(indptr[i + 1])
-            row = sorted((df[indices[k]], k) for k in range(lo, hi))
-            for d, k in row[:RETRIEVING]:
-                if d <= cap:
-                    keep[k] = True
-        if keep.all():
-            return qw
-        kept = qw.copy()
-        kept.data = np.where(keep, kept.data, 0.0).astype(np.float32)
-        kept.eliminate_zeros()
-        return kept
+        retrieving = sp.csr_matrix(
+            (np.array(r_data, dtype=np.float32), np.array(r_ind, dtype=np.int32),
+             np.array(r_ptr, dtype=np.int64)),
+            shape=shape,
+        )  # fmt: skip
+        return weighted, binary, norms, tails, retrieving
 
     def features(self, readings: list[Reading]) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Per query: the pool's entry ids and their feature rows (pool × len(FEATURES))."""
-        qw, qb, qnorm, qtail = self._query_matrices(readings)
-        qr = self._retrieving(qw)
+        qw, qb, qnorm, qtail, qr = self._query_matrices(readings)
         shared = (qr @ self._binary_t).tocsr()
         qnums = np.array(
             [[self._values.get(x, -1) if x else 0 for x in r.numbers] for r in readings],
             dtype=np.int32,
         ).reshape(len(readings), len(ROLES))
-        pools: list[np.ndarray] = []
-        query_share: list[np.ndarray] = []
+        # the pool: the entries sharing most weight for their size (a cosine-like order)
+        key = -shared.data / np.sqrt(self._norm[shared.indices] + 1.0)
+        indptr = shared.indptr.tolist()
+        picked: list[np.ndarray] = []
+        pool = self.pool
         for i in range(len(readings)):
-            lo, hi = shared.indptr[i], shared.indptr[i + 1]
-            cols = shared.indices[lo:hi]
-            vals = shared.data[lo:hi]
-            k = min(self.pool, len(cols))
-            if k < len(cols):
-                key = vals / np.sqrt(self._norm[cols] + 1.0)
-                top = np.argpartition(-key, k - 1)[:k]
-                cols, vals = cols[top], vals[top]
-            pools.append(cols.astype(np.int64))
-            query_share.append(vals / max(float(qnorm[i]), 1e-6))
-        sizes = np.array([len(p) for p in pools])
+            lo, hi = indptr[i], indptr[i + 1]
+            if hi - lo > pool:
+                picked.append(lo + np.argpartition(key[lo:hi], pool - 1)[:pool])
+            else:
+                picked.append(np.arange(lo, hi))
+        sizes = np.array([len(x) for x in picked])
+        where = np.concatenate(picked) if picked else np.zeros(0, dtype=np.int64)
+        flat_ids = shared.indices[where].astype(np.int64)
+        pools = np.split(flat_ids, np.cumsum(sizes)[:-1]) if len(sizes) else []
         if not sizes.sum():
             empty = np.zeros((0, len(FEATURES)), dtype=np.float32)
             return pools, [empty for _ in pools]
+        query_share = (
+            shared.data[where] / np.maximum(qnorm, 1e-6)[np.repeat(np.arange(len(sizes)), sizes)]
+        )
         all_ids = np.concatenate(pools)
         owner = np.repeat(np.arange(len(pools)), sizes)
         qb_pool = qb[owner]
@@ -548,7 +552,7 @@ class Matcher:
         entry_tail = np.asarray(self._tail[all_ids].multiply(qb_pool).sum(axis=1)).ravel()
         entry_rows = self._weighted[all_ids]
         entry_share = np.asarray(entry_rows.multiply(qb_pool).sum(axis=1)).ravel()
-        qs = np.concatenate(query_share)
+        qs = query_share
         if qr.nnz != qw.nnz:  # the grams that did not retrieve, only for the pool
             qc = qw - qr
             qs = qs + np.asarray(entry_binary.multiply(qc[owner]).sum(axis=1)).ravel() / np.maximum(
@@ -595,31 +599,44 @@ class Matcher:
         """The best entries for each query, best first; [] when none is plausible.
         ``explain=False`` leaves the reasons empty (a batch that only needs the codes)."""
         readings = [read(q) for q in queries]
-        pools: list[np.ndarray] = []
-        feats: list[np.ndarray] = []
-        for start in range(0, len(readings), BATCH):
-            some_pools, some_feats = self.features(readings[start : start + BATCH])
-            pools += some_pools
-            feats += some_feats
         out: list[list[Candidate]] = []
-        for reading, ids, f in zip(readings, pools, feats, strict=True):
-            if not len(ids) or limit <= 0:
-                out.append([])
+        codes = self.codes
+        for start in range(0, len(readings), BATCH):
+            batch = readings[start : start + BATCH]
+            pools, feats = self.features(batch)
+            sizes = [len(ids) for ids in pools]
+            if limit <= 0 or not sum(sizes):
+                out += [[] for _ in batch]
                 continue
-            p = probabilities(f @ WEIGHTS)
-            order = np.argsort(-p, kind="stable")[:limit]
-            out.append(
-                [
-                    Candidate(
-                        self.codes[ids[j]],
-                        round(float(p[j]), 4),
-                        bool(p[j] >= CONFIDENT),
-                        self._reasons(reading, int(ids[j]), f[j]) if explain else [],
-                    )
-                    for j in order
-                    if f[j, 0] >= MIN_SHARE and p[j] >= MIN_SCORE
-                ]
-            )
+            flat = np.concatenate(feats)
+            # the pool-wise multinomial logit at once: segment maxima, exponentials, sums
+            z = flat @ WEIGHTS
+            bounds = np.cumsum([0, *sizes])
+            nonempty = [i for i, size in enumerate(sizes) if size]
+            tops = np.full(len(sizes), W_NONE, dtype=np.float64)
+            tops[nonempty] = np.maximum(np.maximum.reduceat(z, bounds[nonempty]), W_NONE)
+            owner = np.repeat(np.arange(len(sizes)), sizes)
+            e = np.exp(z - tops[owner])
+            sums = np.zeros(len(sizes))
+            sums[nonempty] = np.add.reduceat(e, bounds[nonempty])
+            p = (e / (sums + np.exp(W_NONE - tops))[owner]).tolist()
+            shares = flat[:, 0].tolist()
+            ids = np.concatenate(pools).tolist()
+            for q, reading in enumerate(batch):
+                lo, hi = int(bounds[q]), int(bounds[q + 1])
+                best = sorted(range(lo, hi), key=p.__getitem__, reverse=True)[:limit]
+                out.append(
+                    [
+                        Candidate(
+                            codes[ids[j]],
+                            round(p[j], 4),
+                            p[j] >= CONFIDENT,
+                            self._reasons(reading, ids[j], flat[j]) if explain else [],
+                        )
+                        for j in best
+                        if shares[j] >= MIN_SHARE and p[j] >= MIN_SCORE
+                    ]
+                )
         return out
 
     def _reasons(self, reading: Reading, rid: int, f: np.ndarray) -> list[str]:
