@@ -73,16 +73,26 @@ def public_contacts(address: StandardAddress) -> dict[str, Any]:
     }
 
 
-# One index per scope, rebuilt when the scope's addresses change (count and latest edit):
+# One index per scope, rebuilt when the scope's addresses or the organisations registered
+# at them change (count and latest edit):
 # the matcher ranks (n-grams over the address text and the names of the organisations
 # registered there, reranked by numbers, a calibrated score), the resolver's index reads
 # the text into elements for the API's "parsed". A station's builds in milliseconds.
-_INDEXES: dict[str, tuple[tuple[int, Any], tuple[Matcher, AddressIndex]]] = {}
+_INDEXES: dict[str, tuple[tuple[Any, ...], tuple[Matcher, AddressIndex]]] = {}
 
 
 def _index_for(user: Any) -> tuple[Matcher, AddressIndex]:
     addresses = addresses_for(user=user).filter(status=AddressStatus.ACTIVE)
-    stamp = (addresses.count(), addresses.aggregate(latest=Max("updated_at"))["latest"])
+    from fengqiao.registry.models import Organisation
+
+    # the organisations' names are in the index too: a new shop changes it
+    organisations = Organisation.objects.filter(address__in=addresses.values("pk"))
+    stamp = (
+        addresses.count(),
+        addresses.aggregate(latest=Max("updated_at"))["latest"],
+        organisations.count(),
+        organisations.aggregate(latest=Max("updated_at"))["latest"],
+    )
     key = user.jurisdiction.path
     cached = _INDEXES.get(key)
     if cached and cached[0] == stamp:
