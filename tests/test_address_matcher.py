@@ -7,6 +7,10 @@ No database."""
 from __future__ import annotations
 
 import io
+import json
+from pathlib import Path
+
+import pytest
 
 from fengqiao.addresses.reading import match_command
 from fengqiao.addresses.reading.matcher import Entry, Matcher, read
@@ -122,3 +126,23 @@ def test_the_command_reports_unreadable_lines_and_keeps_input_order() -> None:
     assert rows[1] == '{"query": "", "matches": []}'
     assert '"error": "not UTF-8 text"' in rows[2]
     assert '"error"' in rows[3]
+
+
+@pytest.mark.once
+def test_the_match_command_reads_a_registry_csv_and_says_when_it_cannot(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from fengqiao import cli
+
+    registry = tmp_path / "registry.csv"
+    registry.write_text("code,text\nR1,罗湖区太宁路\nR2,罗湖区太宁路88号\n", encoding="utf-8")
+    queries = tmp_path / "queries.txt"
+    queries.write_bytes("太宁路88号\n\xff\n".encode("utf-8", "surrogateescape") + b"\xff\n")
+    assert cli.main(["addresses", "match", "--registry", str(registry), str(queries)]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert rows[0]["matches"][0]["code"] == "R2" and len(rows) == 3
+    assert "error" in rows[2]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,address\n1,太宁路\n", encoding="utf-8")
+    assert cli.main(["addresses", "match", "--registry", str(bad), str(queries)]) == 2
+    assert cli.main(["addresses", "match", "--registry", str(registry), "nope.txt"]) == 2
