@@ -55,7 +55,9 @@ def test_a_different_building_number_outranks_a_name_likeness() -> None:
     )
     found = matcher.match("海淀区安居西苑小区312号楼")
     assert found[0].code == "B312"
-    assert "楼栋不符（312/313）" in next(c for c in found if c.code == "B313").reasons
+    assert (
+        "楼栋不符：输入312栋，标准地址为313栋" in next(c for c in found if c.code == "B313").reasons
+    )
     assert best(matcher, "安居西苑313栋") == "B313"
 
 

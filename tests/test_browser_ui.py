@@ -232,17 +232,31 @@ def test_after_a_resolver_miss_tab_and_arrow_keys_change_nothing_unseen(page):
     page.keyboard.press("ArrowDown")
     assert unit.input_value() == before
 
-    # A hit: ↓ enters the list on "none picked", ↓ again picks the first address, Tab
-    # leaves the list for the description; the unit is untouched all along.
+    # A confident hit comes pre-selected: ↓ enters the list on it, Tab leaves the list for
+    # the description; the unit is untouched all along.
     page.fill("#id_location_text", "")
     page.focus("#id_location_text")
     page.keyboard.type("钟楼巷2号")  # a demo address of 南街
-    expect(page.locator(".address-options")).to_be_visible()
+    expect(page.locator(".address-options .tag.ok")).to_be_visible()
+    picked = page.locator("input[name=address]:checked").get_attribute("value")
+    assert picked
+    page.keyboard.press("ArrowDown")
+    assert focused(page) == "address"
+    page.keyboard.press("Tab")
+    assert focused(page) == "id_description"
+    assert unit.input_value() == before
+
+    # An uncertain one selects nothing: ↓ enters the list on "none", ↓ again picks the
+    # first address.
+    page.fill("#id_location_text", "")
+    page.focus("#id_location_text")
+    page.keyboard.type("钟楼巷3号")  # no such door: 2, 4 and 6 are near
+    expect(page.locator(".address-options.needs-confirmation")).to_be_visible()
+    assert page.locator("input[name=address]:checked").count() == 0
     page.keyboard.press("ArrowDown")
     assert focused(page) == "address"
     page.keyboard.press("ArrowDown")
-    picked = page.locator("input[name=address]:checked").get_attribute("value")
-    assert picked
+    assert page.locator("input[name=address]:checked").get_attribute("value")
     page.keyboard.press("Tab")
     assert focused(page) == "id_description"
     assert unit.input_value() == before

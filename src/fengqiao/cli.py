@@ -395,7 +395,7 @@ def cmd_addresses_parse(args: argparse.Namespace) -> None:
 
 def cmd_addresses_match(args: argparse.Namespace) -> None:
     from fengqiao.addresses.reading import match_command
-    from fengqiao.addresses.reading.matcher import Matcher
+    from fengqiao.addresses.reading.matcher import CONFIDENT, DEPLOYMENT_CONFIDENT, Matcher
 
     try:
         if args.registry:
@@ -415,8 +415,11 @@ def cmd_addresses_match(args: argparse.Namespace) -> None:
         raise CommandError(str(error)) from None
     except OSError as error:
         raise CommandError(f"cannot read {args.file}: {error.strerror}") from None
+    # another system's export is free text (the threshold chosen on CCKS); the deployment's
+    # own standard addresses are structured (see matcher.DEPLOYMENT_CONFIDENT)
+    confident_at = CONFIDENT if args.registry else DEPLOYMENT_CONFIDENT
     with stream:
-        match_command.run(Matcher(entries), stream, sys.stdout)
+        match_command.run(Matcher(entries, confident_at=confident_at), stream, sys.stdout)
 
 
 def build_parser() -> argparse.ArgumentParser:

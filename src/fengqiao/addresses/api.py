@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from fengqiao.addresses import selectors
 
@@ -17,6 +17,10 @@ class MatchOut(Schema):
     address: str
     score: float
     explanation: list[str]
+    confident: bool = Field(
+        description="true only for a best match that may be taken without asking (no "
+        "conflict, none close behind); otherwise a person should confirm among the matches"
+    )
 
 
 class ResolutionOut(Schema):
@@ -38,6 +42,7 @@ def resolve(request: HttpRequest, q: str, limit: int = 5) -> dict:
                 "address": texts.get(m.code, ""),
                 "score": round(m.score, 3),
                 "explanation": m.explanation,
+                "confident": m.confident,
             }
             for m in resolution.matches
         ],

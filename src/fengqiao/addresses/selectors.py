@@ -9,7 +9,7 @@ from django.db.models import Max, Q, QuerySet
 from fengqiao.accounts.selectors import scoped
 from fengqiao.addresses import codes
 from fengqiao.addresses.models import AddressStatus, StandardAddress
-from fengqiao.addresses.reading.matcher import Entry, Matcher
+from fengqiao.addresses.reading.matcher import DEPLOYMENT_CONFIDENT, Entry, Matcher
 from fengqiao.addresses.resolver import AddressIndex, AddressRecord, Match, Resolution
 from fengqiao.core.roles import Capability, require
 from fengqiao.jurisdictions.models import Jurisdiction, Kind
@@ -99,7 +99,8 @@ def _index_for(user: Any) -> tuple[Matcher, AddressIndex]:
         return cached[1]
     rows = addresses.select_related(None).select_related("community__parent").only(*_RECORD_FIELDS)
     records = [_record(address) for address in rows.iterator(chunk_size=5000)]
-    built = (Matcher(_entries(addresses)), AddressIndex(records))
+    matcher = Matcher(_entries(addresses), confident_at=DEPLOYMENT_CONFIDENT)
+    built = (matcher, AddressIndex(records))
     _INDEXES[key] = (stamp, built)
     return built
 
@@ -174,23 +175,3 @@ def resolve_text(
     resolution = Resolution(text, parsed, matches)
     found = {a.code: a for a in StandardAddress.objects.filter(code__in=[m.code for m in matches])}
     return resolution, [found[m.code] for m in matches if m.code in found]
-
-
-def address_choices(*, user: Any, text: str, picked: str = "") -> dict[str, Any]:
-    """What an address picker (incidents/_address_options.html) shows for a location as
-    typed: the resolver's best standard addresses, and the one already picked first when
-    the resolver no longer ranks it among them. Every form with a picker renders this
-    both for the live search and when it comes back with an error, so the choice (the
-    radio's value and its label) survives the round trip instead of being dropped."""
-    text = text.strip()
-    rows: list[tuple[Any, StandardAddress]] = []
-    if len(text) >= 2:
-        resolution, found = resolve_text(user=user, text=text, limit=5)
-        rows = list(zip(resolution.matches, found, strict=False))
-    code = codes.normalise(picked)
-    if code and code not in {address.code for _match, address in rows}:
-        address = addresses_for(user=user).filter(code=code).first()
-        if address is not None:
-            rows.insert(0, (None, address))  # no match score: the user's own choice
-    shown = {address.code for _match, address in rows}
-    return {"rows": rows, "picked": code if code in shown else "", "searched": len(text) >= 2}

@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from fengqiao.addresses import codes, doorplates, selectors
+from fengqiao.addresses import codes, doorplates, picker, selectors
 from fengqiao.addresses.models import AddressStatus, StandardAddress
 from fengqiao.audit import services as audit
 from fengqiao.jurisdictions.models import Jurisdiction
@@ -91,10 +91,11 @@ def sheet(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def suggest(request: HttpRequest) -> HttpResponse:
-    """The htmx autocomplete: the resolver's best addresses for what is typed so far."""
+    """The htmx autocomplete: the resolver's best addresses for what is typed so far, the
+    confident answer marked, otherwise all of them as "please confirm"."""
     text = request.GET.get("q", "").strip()
-    if len(text) < 2:
+    if len(text) < picker.MIN_TEXT:
         return HttpResponse("")
-    resolution, addresses = selectors.resolve_text(user=request.user, text=text, limit=5)
-    rows = list(zip(resolution.matches, addresses, strict=False))
-    return render(request, "addresses/_suggestions.html", {"rows": rows})
+    rows = picker.choices(user=request.user, text=text)
+    confident = any(choice.confident for choice in rows)
+    return render(request, "addresses/_suggestions.html", {"rows": rows, "confident": confident})

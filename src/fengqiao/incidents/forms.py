@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fengqiao.addresses import codes as address_codes
+from fengqiao.addresses import picker as address_picker
 from fengqiao.addresses.models import StandardAddress
 from fengqiao.incidents import selectors
 from fengqiao.incidents.models import (
@@ -166,6 +167,7 @@ class IntakeForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")  # a Chinese label needs no colon
         super().__init__(*args, **kwargs)
+        self.user = user
         load_categories(self)
         units = self.fields["jurisdiction"]
         units.queryset = responsible_units(user).order_by("path")  # type: ignore[attr-defined]
@@ -179,6 +181,8 @@ class IntakeForm(forms.Form):
                 "hx-get": reverse("incidents:address_options"),
                 "hx-trigger": "input changed delay:250ms",
                 "hx-target": "#address-options",
+                # the picker as it stands: a pick survives editing the text
+                "hx-include": "#address-options",
                 "data-arrow-into": "#address-options",  # ↓ goes to the list (app.js)
             }
         )
@@ -207,6 +211,11 @@ class IntakeForm(forms.Form):
         if found is None:
             raise forms.ValidationError(_("没有找到该标准地址，请重新选择或只填写地点文字。"))
         return found
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        address_picker.check_form(self, user=self.user)
+        return cleaned
 
     def focus_first_error(self) -> None:
         """After a refused save the cursor goes to the first field to fix."""

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fengqiao.addresses import codes as address_codes
+from fengqiao.addresses import picker as address_picker
 from fengqiao.addresses import selectors as address_selectors
 from fengqiao.audit import personal
 from fengqiao.core.concurrency import StaleEditError
@@ -95,11 +96,7 @@ def intake(request: HttpRequest) -> HttpResponse:
     # A refused form comes back as it was sent, the picked address included.
     context: dict[str, Any] = {"form": form}
     if request.method == "POST":
-        context |= address_selectors.address_choices(
-            user=request.user,
-            text=request.POST.get("location_text", ""),
-            picked=request.POST.get("address", ""),
-        )
+        context |= address_picker.form_choices(request.user, request.POST)
     return render(request, "incidents/intake.html", context)
 
 
@@ -119,12 +116,9 @@ def _announce_intake(request: HttpRequest, incident: Incident) -> None:
 def address_options(request: HttpRequest) -> HttpResponse:
     """The intake form's address autocomplete: the same resolver as the registry's
     ``addresses:suggest``, rendered as a radio group inside the form, so picking one
-    (arrow keys) submits its code and picking none keeps the free text."""
-    context = address_selectors.address_choices(
-        user=request.user,
-        text=request.GET.get("location_text", ""),
-        picked=request.GET.get("address", ""),
-    )
+    (arrow keys) submits its code and picking "none" keeps the free text. The request
+    carries the picker as it stands (hx-include), so a pick survives editing the text."""
+    context = address_picker.form_choices(request.user, request.GET)
     return render(request, "incidents/_address_options.html", context)
 
 

@@ -9,6 +9,7 @@ from django import forms
 from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
+from fengqiao.addresses import picker as address_picker
 from fengqiao.disputes import selectors
 from fengqiao.disputes.models import (
     TEXT_MAX_LENGTH,
@@ -78,7 +79,13 @@ class CaseForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.user = user
         self.fields["screening_round"].queryset = selectors.screening_rounds_for(user)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        address_picker.check_form(self, user=self.user)
+        return cleaned
 
 
 class PartyForm(forms.Form):

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fengqiao.addresses import codes as address_codes
+from fengqiao.addresses import picker as address_picker
 from fengqiao.addresses import selectors as address_selectors
 from fengqiao.audit import personal
 from fengqiao.core.concurrency import StaleEditError
@@ -171,11 +172,9 @@ def intake(request: HttpRequest) -> HttpResponse:
     # The address picker comes back as it was sent (an error, or one more party), and a
     # case taken over from an incident starts with the incident's standard address.
     if data is not None:
-        context |= address_selectors.address_choices(
-            user=user, text=data.get("location_text", ""), picked=data.get("address", "")
-        )
+        context |= address_picker.form_choices(user, data)
     elif incident is not None and incident.address_id:
-        context |= address_selectors.address_choices(
+        context |= address_picker.address_choices(
             user=user, text=incident.location_text, picked=incident.address.code
         )
     return render(
