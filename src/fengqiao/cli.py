@@ -403,9 +403,17 @@ def cmd_addresses_match(args: argparse.Namespace) -> None:
         else:
             _setup_django()
             _check_database()
+            from django.db import DatabaseError
+
             from fengqiao.addresses.selectors import deployment_entries
 
-            entries = deployment_entries()
+            try:
+                entries = deployment_entries()
+            except DatabaseError as error:
+                raise CommandError(
+                    f"cannot read the standard addresses ({error}): run `fengqiao migrate`, "
+                    "or give --registry REGISTRY.csv"
+                ) from None
             if not entries:
                 raise CommandError(
                     "the deployment has no standard addresses: give --registry REGISTRY.csv"
