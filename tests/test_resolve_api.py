@@ -65,3 +65,21 @@ def test_doorplate_qr_and_sheet_are_scoped(client, world, places):
         client.get(reverse("addresses:sheet"), {"community": places.community_a.pk}).status_code
         == 404
     )
+
+
+def test_an_organisation_name_finds_the_address_it_is_registered_at(world, places):
+    from fengqiao.registry.models import Organisation
+
+    shop = services.create_address(
+        actor=None, community=places.community_a, road="阳头路", door_number="12"
+    )
+    services.create_address(
+        actor=None, community=places.community_a, road="阳头路", door_number="14"
+    )
+    selectors.resolve_text(user=world.a[Role.CASE_OFFICER], text="阳头路12号")  # index built
+    Organisation.objects.create(name="江苏科盛科技有限公司", industry="other", address=shop)
+    resolution, found = selectors.resolve_text(
+        user=world.a[Role.CASE_OFFICER], text="阳头路江苏科盛科技有限公司"
+    )
+    assert found[0] == shop
+    assert 0 < resolution.matches[0].score <= 1

@@ -398,6 +398,43 @@ def cmd_addresses_parse(args: argparse.Namespace) -> None:
             source.close()
 
 
+def cmd_addresses_match(args: argparse.Namespace) -> None:
+    from fengqiao.addresses.reading import match_command
+    from fengqiao.addresses.reading.matcher import CONFIDENT, DEPLOYMENT_CONFIDENT, Matcher
+
+    try:
+        if args.registry:
+            entries = match_command.registry_from_csv(args.registry)
+        else:
+            _setup_django()
+            _check_database()
+            from django.db import DatabaseError
+
+            from fengqiao.addresses.selectors import deployment_entries
+
+            try:
+                entries = deployment_entries()
+            except DatabaseError as error:
+                raise CommandError(
+                    f"cannot read the standard addresses ({error}): run `fengqiao migrate`, "
+                    "or give --registry REGISTRY.csv"
+                ) from None
+            if not entries:
+                raise CommandError(
+                    "the deployment has no standard addresses: give --registry REGISTRY.csv"
+                )
+        stream = sys.stdin.buffer if args.file in (None, "-") else open(args.file, "rb")  # noqa: SIM115
+    except match_command.ReadError as error:
+        raise CommandError(str(error)) from None
+    except OSError as error:
+        raise CommandError(f"cannot read {args.file}: {error.strerror}") from None
+    # another system's export is free text (the threshold chosen on CCKS); the deployment's
+    # own standard addresses are structured (see matcher.DEPLOYMENT_CONFIDENT)
+    confident_at = CONFIDENT if args.registry else DEPLOYMENT_CONFIDENT
+    with stream:
+        match_command.run(Matcher(entries, confident_at=confident_at), stream, sys.stdout)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fengqiao",
@@ -493,7 +530,7 @@ def build_parser() -> argparse.ArgumentParser:
     province.add_argument("--verbose", action="store_true", help="list each migration applied")
     addresses = sub.add_parser(
         "addresses",
-        help="Read free-text addresses: parse them into their elements.",
+        help="Read free-text addresses: parse them into their elements, match them.",
         description="Read free-text addresses as people write them.",
     )
     addresses_sub = addresses.add_subparsers(dest="addresses_command", required=True,
@@ -513,6 +550,18 @@ def build_parser() -> argparse.ArgumentParser:
     parse.add_argument("file", nargs="?", metavar="FILE", help="input file (default: stdin)")
     parse.add_argument("--encoding", default="utf-8",
                        help="input encoding (default utf-8; gb18030 for GBK ledgers)")  # fmt: skip
+    match_text = (
+        "Match addresses (FILE or standard input, one per line) against a registry: one JSON "
+        'line each, {"query", "matches": [{"code", "score", "confident"}]}, in input order, '
+        "best first, at most 5; an unreadable line gets an error. Exit code 0 when the input "
+        "and the registry could be read, 2 when not."
+    )
+    match = addresses_sub.add_parser("match", help=match_text, description=match_text)
+    match.set_defaults(handler=cmd_addresses_match)
+    match.add_argument("--registry", metavar="REGISTRY.csv",
+                       help="a CSV with the header code,text (default: this deployment's "
+                       "standard addresses)")  # fmt: skip
+    match.add_argument("file", nargs="?", metavar="FILE", help="input file (default: stdin)")
     add("secret", cmd_secret, "Print a new random secret key for FENGQIAO_SECRET_KEY.")
     manage = add(
         "manage", cmd_manage, "Run a Django management command (e.g. `manage check --deploy`)."

@@ -9,7 +9,8 @@ from django.db.models import Max, Q, QuerySet
 from fengqiao.accounts.selectors import scoped
 from fengqiao.addresses import codes
 from fengqiao.addresses.models import AddressStatus, StandardAddress
-from fengqiao.addresses.resolver import AddressIndex, AddressRecord, Resolution
+from fengqiao.addresses.reading.matcher import DEPLOYMENT_CONFIDENT, Entry, Matcher
+from fengqiao.addresses.resolver import AddressIndex, AddressRecord, Match, Resolution
 from fengqiao.core.roles import Capability, require
 from fengqiao.jurisdictions.models import Jurisdiction, Kind
 
@@ -72,22 +73,60 @@ def public_contacts(address: StandardAddress) -> dict[str, Any]:
     }
 
 
-# One resolver index per scope, rebuilt when the scope's addresses change (count and
-# latest edit). A station's index builds in milliseconds; a province's in seconds, once.
-_INDEXES: dict[str, tuple[tuple[int, Any], AddressIndex]] = {}
+# One index per scope, rebuilt when the scope's addresses or the organisations registered
+# at them change (count and latest edit):
+# the matcher ranks (n-grams over the address text and the names of the organisations
+# registered there, reranked by numbers, a calibrated score), the resolver's index reads
+# the text into elements for the API's "parsed". A station's builds in milliseconds.
+_INDEXES: dict[str, tuple[tuple[Any, ...], tuple[Matcher, AddressIndex]]] = {}
 
 
-def _index_for(user: Any) -> AddressIndex:
+def _index_for(user: Any) -> tuple[Matcher, AddressIndex]:
     addresses = addresses_for(user=user).filter(status=AddressStatus.ACTIVE)
-    stamp = (addresses.count(), addresses.aggregate(latest=Max("updated_at"))["latest"])
+    from fengqiao.registry.models import Organisation
+
+    # the organisations' names are in the index too: a new shop changes it
+    organisations = Organisation.objects.filter(address__in=addresses.values("pk"))
+    stamp = (
+        addresses.count(),
+        addresses.aggregate(latest=Max("updated_at"))["latest"],
+        organisations.count(),
+        organisations.aggregate(latest=Max("updated_at"))["latest"],
+    )
     key = user.jurisdiction.path
     cached = _INDEXES.get(key)
     if cached and cached[0] == stamp:
         return cached[1]
     rows = addresses.select_related(None).select_related("community__parent").only(*_RECORD_FIELDS)
-    index = AddressIndex(_record(address) for address in rows.iterator(chunk_size=5000))
-    _INDEXES[key] = (stamp, index)
-    return index
+    records = [_record(address) for address in rows.iterator(chunk_size=5000)]
+    matcher = Matcher(_entries(addresses), confident_at=DEPLOYMENT_CONFIDENT)
+    built = (matcher, AddressIndex(records))
+    _INDEXES[key] = (stamp, built)
+    return built
+
+
+def _entries(addresses: QuerySet[StandardAddress]) -> list[Entry]:
+    """Matcher entries: the full text and the names of the open organisations at it."""
+    from fengqiao.registry.models import Organisation
+
+    names: dict[int, list[str]] = {}
+    organisations = Organisation.objects.filter(
+        address__in=addresses.values("pk"), closed_on__isnull=True
+    ).values_list("address_id", "name")
+    for address_id, name in organisations.iterator(chunk_size=5000):
+        names.setdefault(address_id, []).append(name)
+    return [
+        Entry(code, text, tuple(names.get(pk, ())))
+        for pk, code, text in addresses.values_list("pk", "code", "full_text").iterator(
+            chunk_size=5000
+        )
+    ]
+
+
+def deployment_entries() -> list[Entry]:
+    """Every active standard address of the deployment, for `fengqiao addresses match`
+    (a data officer's command line: no user, no scope)."""
+    return _entries(StandardAddress.objects.filter(status=AddressStatus.ACTIVE))
 
 
 _RECORD_FIELDS = (
@@ -123,12 +162,16 @@ def _record(address: StandardAddress) -> AddressRecord:
 def resolve_text(
     *, user: Any, text: str, limit: int = 5
 ) -> tuple[Resolution, list[StandardAddress]]:
-    """The free-text resolver over the user's addresses: what the text says, the best
-    registry matches with their score and explanation, and those addresses."""
+    """The free-text matcher over the user's addresses: what the text says, the best
+    registry matches with their calibrated score (the probability that this is the
+    address meant), whether it may be pre-selected (``confident``) and why, and those
+    addresses."""
     require(user, Capability.VIEW_RECORDS)
-    resolution = _index_for(user).resolve(text[:200], limit=limit)
-    found = {
-        a.code: a
-        for a in StandardAddress.objects.filter(code__in=[m.code for m in resolution.matches])
-    }
-    return resolution, [found[m.code] for m in resolution.matches if m.code in found]
+    matcher, index = _index_for(user)
+    text = text[:200]
+    parsed = index.parse(text)
+    candidates = matcher.match(text, limit=limit) if limit > 0 else []
+    matches = [Match(c.code, c.score, c.reasons, c.confident) for c in candidates]
+    resolution = Resolution(text, parsed, matches)
+    found = {a.code: a for a in StandardAddress.objects.filter(code__in=[m.code for m in matches])}
+    return resolution, [found[m.code] for m in matches if m.code in found]
