@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Max, Q, QuerySet
 
 from fengqiao.accounts.selectors import scoped
-from fengqiao.addresses import codes
+from fengqiao.addresses import codes, names
 from fengqiao.addresses.models import AddressStatus, StandardAddress
 from fengqiao.addresses.reading.matcher import DEPLOYMENT_CONFIDENT, Entry, Matcher
 from fengqiao.addresses.resolver import AddressIndex, AddressRecord, Match, Resolution
@@ -83,15 +83,11 @@ _INDEXES: dict[str, tuple[tuple[Any, ...], tuple[Matcher, AddressIndex]]] = {}
 
 def _index_for(user: Any) -> tuple[Matcher, AddressIndex]:
     addresses = addresses_for(user=user).filter(status=AddressStatus.ACTIVE)
-    from fengqiao.registry.models import Organisation
-
-    # the organisations' names are in the index too: a new shop changes it
-    organisations = Organisation.objects.filter(address__in=addresses.values("pk"))
+    # the names registered at the addresses are in the index too: a new shop changes it
     stamp = (
         addresses.count(),
         addresses.aggregate(latest=Max("updated_at"))["latest"],
-        organisations.count(),
-        organisations.aggregate(latest=Max("updated_at"))["latest"],
+        *names.stamp(addresses),
     )
     key = user.jurisdiction.path
     cached = _INDEXES.get(key)
@@ -106,17 +102,10 @@ def _index_for(user: Any) -> tuple[Matcher, AddressIndex]:
 
 
 def _entries(addresses: QuerySet[StandardAddress]) -> list[Entry]:
-    """Matcher entries: the full text and the names of the open organisations at it."""
-    from fengqiao.registry.models import Organisation
-
-    names: dict[int, list[str]] = {}
-    organisations = Organisation.objects.filter(
-        address__in=addresses.values("pk"), closed_on__isnull=True
-    ).values_list("address_id", "name")
-    for address_id, name in organisations.iterator(chunk_size=5000):
-        names.setdefault(address_id, []).append(name)
+    """Matcher entries: the full text and the names registered at it (see names.py)."""
+    registered = names.names_at(addresses)
     return [
-        Entry(code, text, tuple(names.get(pk, ())))
+        Entry(code, text, tuple(registered.get(pk, ())))
         for pk, code, text in addresses.values_list("pk", "code", "full_text").iterator(
             chunk_size=5000
         )
