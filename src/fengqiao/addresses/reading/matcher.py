@@ -53,6 +53,7 @@ from functools import lru_cache
 import numpy as np
 import scipy.sparse as sp
 
+from fengqiao.addresses.reading.templates import ShapeReader
 from fengqiao.addresses.resolver import normalise
 
 __all__ = ["CONFIDENT", "DEPLOYMENT_CONFIDENT", "Candidate", "Entry", "Matcher", "Reading", "read"]
@@ -365,11 +366,11 @@ class Matcher:
         self.confident_at = confident_at
         self.codes: list[str] = []
         vocab: dict[str, int] = {}
-        intern = self._intern
         # rows are appended in order: CSR arrays directly, in compact typed arrays
-        # (a Python list of a million entries' grams would cost gigabytes)
-        b_ptr, b_cols = array("q", [0]), array("i")
-        w_ptr, w_cols, w_pos = array("q", [0]), array("i"), array("f")
+        # (a Python list of a million entries' grams would cost gigabytes). One pattern
+        # serves the binary rows (text and names) and the weighted ones (text only: a
+        # name's gram weighs 0 there), so the two matrices share their index arrays.
+        ptr, cols, weights = array("q", [0]), array("i"), array("f")
         t_ptr, t_cols = array("q", [0]), array("i")
         numbers = array("i")
         gates = array("b")
@@ -377,34 +378,39 @@ class Matcher:
         self._places: list[frozenset[str]] = []
         self._values: dict[str, int] = {"": 0}
         self._value_list: list[str] = []
+        # entries of one shape (the same text but for its digits) are read once
+        reader = ShapeReader(vocab, self._values, read, grams, tail_grams)
+        codes, plains, places = self.codes, self._plain, self._places
         for entry in entries:
-            reading = read(entry.text)
-            own = grams(reading)
-            every = set(own)
-            for name in entry.names:
-                every.update(grams(read(name)))
-            self.codes.append(entry.code)
-            b_cols.extend(vocab.setdefault(g, len(vocab)) for g in every)
-            b_ptr.append(len(b_cols))
-            w_cols.extend(vocab[g] for g in own)
-            w_pos.extend(own.values())
-            w_ptr.append(len(w_cols))
-            t_cols.extend(vocab[g] for g in set(tail_grams(reading)))
+            reading = reader(entry.text)
+            codes.append(entry.code)
+            cols.extend(reading.gram_ids)
+            weights.extend(reading.weights)
+            if entry.names:
+                extra: set[int] = set()
+                for name in entry.names:
+                    extra.update(reader(name).gram_ids)
+                extra.difference_update(reading.gram_ids)
+                cols.extend(extra)
+                weights.extend([0.0] * len(extra))
+            ptr.append(len(cols))
+            t_cols.extend(reading.tail_ids)
             t_ptr.append(len(t_cols))
-            numbers.extend(intern(x) for x in reading.numbers)
+            numbers.extend(reading.number_ids)
             gates.append(reading.gate)
-            self._plain.append(reading.plain or "\x00")
-            self._places.append(reading.places)
+            plains.append(reading.plain or "\x00")
+            places.append(reading.places)
+        del reader
         n = len(self.codes)
         v = len(vocab)
         self.vocab = vocab
         self._gate = np.frombuffer(gates, dtype=np.int8).astype(bool)
         self._numbers = np.frombuffer(numbers, dtype=np.int32).reshape(n, len(ROLES)).copy()
         shape = (n, v)
-        b_idx = np.frombuffer(b_cols, dtype=np.int32)
+        b_idx = np.frombuffer(cols, dtype=np.int32)
+        b_ptr = np.frombuffer(ptr, dtype=np.int64)
         binary = sp.csr_matrix(
-            (np.ones(len(b_idx), dtype=np.float32), b_idx, np.frombuffer(b_ptr, dtype=np.int64)),
-            shape=shape,
+            (np.ones(len(b_idx), dtype=np.float32), b_idx, b_ptr), shape=shape, copy=False
         )
         df = np.bincount(b_idx, minlength=v).astype(np.float32)
         # BM25's idf over the registry plus PRIOR_ENTRIES entries that share no gram, so a
@@ -415,14 +421,22 @@ class Matcher:
         self._idf_list: list[float] = self.idf.tolist()
         # entry-side weights divided by the entry's total: a row · binary query = entry_share
         self._weighted, self._norm = _row_normalised(
-            w_ptr, w_cols, np.frombuffer(w_pos, dtype=np.float32), self.idf, shape
+            b_ptr, b_idx, np.frombuffer(weights, dtype=np.float32), self.idf, shape
         )
-        self._tail, _ = _row_normalised(t_ptr, t_cols, None, self.idf, shape)
+        self._tail, _ = _row_normalised(
+            np.frombuffer(t_ptr, dtype=np.int64),
+            np.frombuffer(t_cols, dtype=np.int32),
+            None,
+            self.idf,
+            shape,
+        )
         # grams in more than 2 % of the entries (路, 号, 区 …) do not retrieve: they only
         # rescore the pool, so a query costs what its rarer grams cost
         self._cap = max(50.0, min(common_share * n, MAX_POSTINGS))
         self._df: list[float] = df.tolist()
-        self._binary_t = binary.T.tocsr()
+        # only the grams that retrieve are looked up by gram: the common ones' columns
+        # (most of a registry's weight: its divisions, 路, 号) are left out of the transpose
+        self._binary_t = _rare_columns(binary, df <= self._cap).T.tocsr()
         self._binary = binary
 
     def __len__(self) -> int:
@@ -696,16 +710,25 @@ class Matcher:
         return self._value_list
 
 
+def _rare_columns(matrix: sp.csr_matrix, keep: np.ndarray) -> sp.csr_matrix:
+    """The matrix with only the columns where ``keep`` is true (others emptied)."""
+    mask = keep[matrix.indices]
+    rows = np.repeat(np.arange(matrix.shape[0], dtype=np.int64), np.diff(matrix.indptr))
+    counts = np.bincount(rows[mask], minlength=matrix.shape[0])
+    indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    indices = matrix.indices[mask]
+    data = np.ones(len(indices), dtype=np.float32)
+    return sp.csr_matrix((data, indices, indptr), shape=matrix.shape, copy=False)
+
+
 def _row_normalised(
-    ptr: array[int],
-    cols: array[int],
+    indptr: np.ndarray,
+    indices: np.ndarray,
     weights: np.ndarray | None,
     idf: np.ndarray,
     shape: tuple[int, int],
 ) -> tuple[sp.csr_matrix, np.ndarray]:
     """CSR rows of idf × weight, each divided by its sum; and the sums."""
-    indptr = np.frombuffer(ptr, dtype=np.int64)
-    indices = np.frombuffer(cols, dtype=np.int32)
     data = idf[indices] if weights is None else idf[indices] * weights
     starts = np.minimum(indptr[:-1], max(len(data) - 1, 0))
     sums = np.add.reduceat(data, starts) if len(data) else np.zeros(shape[0])
