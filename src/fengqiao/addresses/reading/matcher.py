@@ -409,9 +409,6 @@ class Matcher:
         shape = (n, v)
         b_idx = np.frombuffer(cols, dtype=np.int32)
         b_ptr = np.frombuffer(ptr, dtype=np.int64)
-        binary = sp.csr_matrix(
-            (np.ones(len(b_idx), dtype=np.float32), b_idx, b_ptr), shape=shape, copy=False
-        )
         df = np.bincount(b_idx, minlength=v).astype(np.float32)
         # BM25's idf over the registry plus PRIOR_ENTRIES entries that share no gram, so a
         # station's registry of ten addresses weighs words as a city's would
@@ -436,8 +433,10 @@ class Matcher:
         self._df: list[float] = df.tolist()
         # only the grams that retrieve are looked up by gram: the common ones' columns
         # (most of a registry's weight: its divisions, 路, 号) are left out of the transpose
-        self._binary_t = _rare_columns(binary, df <= self._cap).T.tocsr()
-        self._binary = binary
+        self._binary_t = _rare_columns(self._weighted, df <= self._cap).T.tocsr()
+        # the binary rows are the weighted ones' pattern (a name's grams are explicit 0s
+        # there): made for the pool's rows only, not kept for the whole registry
+        self._binary = _BinaryRows(self._weighted)
 
     def __len__(self) -> int:
         return len(self.codes)
@@ -710,12 +709,26 @@ class Matcher:
         return self._value_list
 
 
+class _BinaryRows:
+    """``rows[ids]``: the CSR rows of the weighted matrix with every stored value 1."""
+
+    def __init__(self, weighted: sp.csr_matrix) -> None:
+        self._weighted = weighted
+        self.shape = weighted.shape
+
+    def __getitem__(self, ids: np.ndarray) -> sp.csr_matrix:
+        rows = self._weighted[ids]
+        rows.data = np.ones(len(rows.data), dtype=np.float32)
+        return rows
+
+
 def _rare_columns(matrix: sp.csr_matrix, keep: np.ndarray) -> sp.csr_matrix:
-    """The matrix with only the columns where ``keep`` is true (others emptied)."""
+    """The matrix's pattern, 1 where ``keep`` holds for the column, nothing elsewhere."""
     mask = keep[matrix.indices]
-    rows = np.repeat(np.arange(matrix.shape[0], dtype=np.int64), np.diff(matrix.indptr))
-    counts = np.bincount(rows[mask], minlength=matrix.shape[0])
-    indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    before = np.zeros(len(mask) + 1, dtype=np.int64 if len(mask) >= 2**31 else np.int32)
+    np.cumsum(mask, out=before[1:])
+    indptr = before[matrix.indptr]
+    del before
     indices = matrix.indices[mask]
     data = np.ones(len(indices), dtype=np.float32)
     return sp.csr_matrix((data, indices, indptr), shape=matrix.shape, copy=False)
@@ -728,13 +741,16 @@ def _row_normalised(
     idf: np.ndarray,
     shape: tuple[int, int],
 ) -> tuple[sp.csr_matrix, np.ndarray]:
-    """CSR rows of idf × weight, each divided by its sum; and the sums."""
-    data = idf[indices] if weights is None else idf[indices] * weights
+    """CSR rows of idf × weight, each divided by its sum; and the sums (in place: at a
+    million entries each array of the pattern is some 200 MB)."""
+    data = idf[indices]
+    if weights is not None:
+        data *= weights
     starts = np.minimum(indptr[:-1], max(len(data) - 1, 0))
     sums = np.add.reduceat(data, starts) if len(data) else np.zeros(shape[0])
     sums = np.where(np.diff(indptr) > 0, sums, 0.0).astype(np.float32)
-    data = data / np.repeat(np.maximum(sums, 1e-6), np.diff(indptr))
-    return sp.csr_matrix((data.astype(np.float32), indices, indptr), shape=shape), sums
+    data /= np.repeat(np.maximum(sums, 1e-6), np.diff(indptr))
+    return sp.csr_matrix((data, indices, indptr), shape=shape, copy=False), sums
 
 
 def _inside(entry: str, query: str) -> bool:
