@@ -19,6 +19,7 @@ entry whose own digits make two of its grams equal (5号…5号).
 from __future__ import annotations
 
 import re
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -40,27 +41,27 @@ PHONE_RUN = 7
 class Shape:
     """One reading, with the places of the entry's digit runs as ``str.format`` fields."""
 
-    constant_ids: list[int]  # ids of the grams without digits
-    variable: list[str]  # format strings of the grams with digits (they come after)
-    weights: list[float]  # per gram, constants first
-    tail_ids: list[int]  # the last name run's grams (never digits)
-    number_ids: list[int]  # by role: the value's id, 0 when absent or variable
-    number_fields: list[tuple[int, str]]  # (role, format string) of the variable ones
-    plain: str  # format string (the plain text itself when ``fixed``)
+    constant_ids: array[int]  # ids of the grams without digits
+    weights: array[float]  # per gram: the constants, then the variable ones
+    tail_ids: array[int]  # the last name run's grams (never digits)
+    number_ids: array[int]  # by role: the value's id; 0 when absent or variable
+    # one format string for everything with digits, parts joined by \x00: the variable
+    # grams, then the variable numbers, then the plain text (one call and one split)
+    fields: str
+    grams: int  # how many variable grams
+    number_roles: list[int]  # the roles of the variable numbers
+    plain: str  # the plain text when it has no digits
     gate: bool
     places: frozenset[str]
-    fixed: bool  # no digits at all: every entry of the shape is the same reading
 
 
-@dataclass(slots=True)
-class EntryReading:
-    gram_ids: list[int]
-    weights: list[float]
-    tail_ids: list[int]
-    number_ids: list[int]  # by role, ids in ``values`` ("" is 0)
-    plain: str
-    gate: bool
-    places: frozenset[str]
+# what an entry's reading gives the build: gram ids (constant, variable), weights, tail ids,
+# number ids by role, plain text, gate, places
+Read = tuple[
+    "array[int]", list[int], "array[float]", "array[int]", "array[int]", str, bool,
+    frozenset[str],
+]  # fmt: skip
+_NO_IDS: list[int] = []
 
 
 class ShapeReader:
@@ -82,7 +83,7 @@ class ShapeReader:
         self._read, self._grams, self._tail_grams = read, grams, tail_grams
         self._shapes: dict[bytes, Shape | None] = {}
 
-    def __call__(self, text: str) -> EntryReading:
+    def __call__(self, text: str) -> Read:
         text = text[:300]  # as read() does: the shape must cover what is read
         key = text.encode("utf-8", "surrogatepass").translate(_SHAPE)
         shape = self._shapes.get(key, False)
@@ -90,43 +91,40 @@ class ShapeReader:
             shape = self._shapes[key] = self._shape(key.decode("utf-8", "surrogatepass"))
         if shape is None:
             return self.direct(text)
-        if shape.fixed:
-            return EntryReading(
-                shape.constant_ids, shape.weights, shape.tail_ids, shape.number_ids,
+        if not shape.fields:  # no digits: every entry of the shape reads the same
+            return (
+                shape.constant_ids, _NO_IDS, shape.weights, shape.tail_ids, shape.number_ids,
                 shape.plain, shape.gate, shape.places,
             )  # fmt: skip
-        runs = _RUN.findall(text)
-        vocab = self.vocab
-        ids = [vocab.setdefault(f.format(*runs), len(vocab)) for f in shape.variable]
-        if len(set(ids)) < len(ids):
+        parts = shape.fields.format(*_RUN.findall(text)).split("\x00")
+        k = shape.grams
+        ids = list(map(self.vocab.get, parts[:k]))
+        if None in ids:
+            vocab = self.vocab
+            ids = [vocab.setdefault(g, len(vocab)) for g in parts[:k]]
+        if len(set(ids)) < k:
             return self.direct(text)  # two grams made equal by the digits (5号…5号)
         numbers = shape.number_ids
-        if shape.number_fields:
-            numbers = numbers.copy()
+        if shape.number_roles:
+            numbers = array("i", numbers)
             values = self.values
-            for role, f in shape.number_fields:
-                numbers[role] = values.setdefault(f.format(*runs), len(values))
-        return EntryReading(
-            shape.constant_ids + ids,
-            shape.weights,
-            shape.tail_ids,
-            numbers,
-            shape.plain.format(*runs),
-            shape.gate,
-            shape.places,
-        )
+            for role, x in zip(shape.number_roles, parts[k:-1], strict=True):
+                numbers[role] = values.setdefault(x, len(values))
+        return (
+            shape.constant_ids, ids, shape.weights, shape.tail_ids, numbers, parts[-1],
+            shape.gate, shape.places,
+        )  # fmt: skip
 
-    def direct(self, text: str) -> EntryReading:
+    def direct(self, text: str) -> Read:
         """The entry read by itself (no shape shared)."""
         reading = self._read(text)
         own = self._grams(reading)
         vocab, values = self.vocab, self.values
-        ids = [vocab.setdefault(g, len(vocab)) for g in own]
-        tail = [vocab[g] for g in set(self._tail_grams(reading))]
-        numbers = [values.setdefault(x, len(values)) for x in reading.numbers]
-        return EntryReading(
-            ids, list(own.values()), tail, numbers, reading.plain, reading.gate, reading.places
-        )
+        ids = array("i", [vocab.setdefault(g, len(vocab)) for g in own])
+        tail = array("i", [vocab[g] for g in set(self._tail_grams(reading))])
+        numbers = array("i", [values.setdefault(x, len(values)) for x in reading.numbers])
+        weights = array("f", own.values())
+        return ids, _NO_IDS, weights, tail, numbers, reading.plain, reading.gate, reading.places
 
     def _shape(self, key: str) -> Shape | None:
         runs = [m.span() for m in _RUN.finditer(key)]
@@ -135,48 +133,59 @@ class ShapeReader:
         if not runs:  # no digits: the reading is every entry's of the shape
             a = self._read(key)
             grams = self._grams(a)
-            fields: list[str | None] = [_escape(x) for x in (*grams, *a.numbers, a.plain)]
         else:
             a, b = (self._read(_probe(key, runs, step)) for step in (0, 1))
             grams, grams_b = self._grams(a), self._grams(b)
-            texts_a = [*grams, *a.numbers, a.plain, *a.tokens]
-            texts_b = [*grams_b, *b.numbers, b.plain, *b.tokens]
             if (
-                len(texts_a) != len(texts_b)
+                len(grams) != len(grams_b)
                 or list(grams.values()) != list(grams_b.values())
                 or (a.gate, a.places, a.tail) != (b.gate, b.places, b.tail)
-                or not _digits_shift(texts_a, texts_b)
+                or len(a.tokens) != len(b.tokens)
+                or not _digits_shift(
+                    [*grams, *a.numbers, a.plain, *a.tokens],
+                    [*grams_b, *b.numbers, b.plain, *b.tokens],
+                )
             ):
                 return None
-            lengths = [b - a for a, b in runs]
-            fields = [_fields(x, lengths) if _HAS_DIGIT.search(x) else _escape(x) for x in texts_a]
-            if any(f is None for f in fields):
-                return None
+            if "\x00" in a.plain or any("\x00" in x for x in a.numbers):
+                return None  # the separator of the parts
+        lengths = [b - a for a, b in runs]
         vocab, values = self.vocab, self.values
-        constant_ids: list[int] = []
-        constant_w: list[float] = []
+        constant_ids, constant_w = array("i"), array("f")
         variable: list[str] = []
         variable_w: list[float] = []
-        for (g, w), f in zip(grams.items(), fields, strict=False):
-            if f == _escape(g):
+        has_digit = _HAS_DIGIT.search
+        for g, w in grams.items():
+            if not has_digit(g):
                 constant_ids.append(vocab.setdefault(g, len(vocab)))
                 constant_w.append(w)
-            else:
-                variable.append(f)
-                variable_w.append(w)
-        k = len(grams)
-        number_ids = [0] * len(a.numbers)
-        number_fields: list[tuple[int, str]] = []
-        for role, (x, f) in enumerate(zip(a.numbers, fields[k : k + len(a.numbers)], strict=True)):
-            if f == _escape(x):
+                continue
+            f = _fields(g, lengths)
+            if f is None:
+                return None
+            variable.append(f)
+            variable_w.append(w)
+        number_ids = array("i", [0] * len(a.numbers))
+        number_roles: list[int] = []
+        for role, x in enumerate(a.numbers):
+            if not has_digit(x):
                 number_ids[role] = values.setdefault(x, len(values))
-            else:
-                number_fields.append((role, f))
-        tail = [vocab[g] for g in set(self._tail_grams(a))]
-        plain = fields[k + len(a.numbers)] if runs else a.plain
+                continue
+            f = _fields(x, lengths)
+            if f is None:
+                return None
+            number_roles.append(role)
+            variable.append(f)
+        tail = array("i", [vocab[g] for g in set(self._tail_grams(a))])
+        joined = ""
+        if runs:
+            plain = _fields(a.plain, lengths)
+            if plain is None:
+                return None
+            joined = "\x00".join([*variable, plain])
         return Shape(
-            constant_ids, variable, constant_w + variable_w, tail, number_ids, number_fields,
-            plain, a.gate, a.places, fixed=not runs,
+            constant_ids, constant_w + array("f", variable_w), tail, number_ids, joined,
+            len(variable) - len(number_roles), number_roles, a.plain, a.gate, a.places,
         )  # fmt: skip
 
 
