@@ -71,6 +71,16 @@ def test_an_entry_read_through_its_shape_is_the_entry_read_by_itself(text: str) 
         assert _resolved(shared, shared(variant)) == _resolved(alone, alone.direct(variant))
 
 
+def test_entries_differing_in_their_digits_share_one_reading() -> None:
+    reader = ShapeReader({}, {"": 0}, M.read, M.grams, M.tail_grams)
+    for room in (101, 102, 203, 504):
+        reader(f"山西省晋城市城区河古乡柏金村新华路3号翠石新村1栋1单元{room}室")
+    for text in ("安居西苑12-3-502", "幸福里A12栋甲3号2期", "朝阳路18号(东门)", "路{0}号3栋{x}"):
+        reader(text)
+    assert len(reader._shapes) == 5
+    assert all(shape is not None for shape in reader._shapes.values())
+
+
 def test_digits_made_from_other_characters_are_not_shared() -> None:
     reader = ShapeReader({}, {"": 0}, M.read, M.grams, M.tail_grams)
     for text in ("五栋三单元2楼201", "太宁路１２号3栋", "联系电话13912345678太宁路8号"):

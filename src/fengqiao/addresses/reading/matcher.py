@@ -170,15 +170,27 @@ def _division_names() -> tuple[dict[str, frozenset[str]], int]:
     return {k: frozenset(v) for k, v in names.items()}, max(map(len, names))
 
 
+@lru_cache(maxsize=1)
+def _division_endings() -> frozenset[str]:
+    """Every ending of a division name (州, 治州, 自治州 …): a window that is none of them
+    cannot grow into a name, so the look-up backwards from a 市/区/县 stops there."""
+    names, _longest = _division_names()
+    return frozenset(name[-k:] for name in names for k in range(1, len(name) + 1))
+
+
 def _places(text: str) -> frozenset[str]:
     if not any(c in _DIVISION_END for c in text):
         return frozenset()
     names, longest = _division_names()
+    endings = _division_endings()
     found: set[str] = set()
     for end, c in enumerate(text, 1):
         if c in _DIVISION_END:
             for k in range(2, min(longest, end) + 1):
-                codes = names.get(text[end - k : end])
+                window = text[end - k : end]
+                if window not in endings:
+                    break
+                codes = names.get(window)
                 if codes:
                     found.update(codes)
     return frozenset(found)

@@ -31,7 +31,6 @@ _SHAPE = bytes.maketrans(b"123456789", b"000000000")
 _SHIFT = bytes.maketrans(b"0123456789", b"1234567890")
 _RUN = re.compile(r"[0-9]+")
 _HAS_DIGIT = re.compile(r"[0-9]")
-_SAME_DIGITS = re.compile(r"([0-9])\1*")
 MAX_RUNS = 10  # a run is told by its digit in the probe: 0..9
 # a run this long may be a phone number, which reading removes by its digits' values
 PHONE_RUN = 7
@@ -156,33 +155,28 @@ class ShapeReader:
         variable_w: list[float] = []
         has_digit = _HAS_DIGIT.search
         for g, w in grams.items():
-            if not has_digit(g):
+            if has_digit(g):
+                variable.append(g)
+                variable_w.append(w)
+            else:
                 constant_ids.append(vocab.setdefault(g, len(vocab)))
                 constant_w.append(w)
-                continue
-            f = _fields(g, lengths)
-            if f is None:
-                return None
-            variable.append(f)
-            variable_w.append(w)
         number_ids = array("i", [0] * len(a.numbers))
         number_roles: list[int] = []
         for role, x in enumerate(a.numbers):
-            if not has_digit(x):
+            if has_digit(x):
+                number_roles.append(role)
+                variable.append(x)
+            else:
                 number_ids[role] = values.setdefault(x, len(values))
-                continue
-            f = _fields(x, lengths)
-            if f is None:
-                return None
-            number_roles.append(role)
-            variable.append(f)
         tail = array("i", [vocab[g] for g in set(self._tail_grams(a))])
         joined = ""
         if runs:
-            plain = _fields(a.plain, lengths)
-            if plain is None:
+            joined = _fields("\x00".join([*variable, a.plain]), lengths)
+            if joined is None:
                 return None
-            joined = "\x00".join([*variable, plain])
+        elif variable:
+            return None  # digits the text did not have (三栋 → 3栋): read each entry alone
         return Shape(
             constant_ids, constant_w + array("f", variable_w), tail, number_ids, joined,
             len(variable) - len(number_roles), number_roles, a.plain, a.gate, a.places,
@@ -213,15 +207,18 @@ def _escape(text: str) -> str:
 
 
 def _fields(text: str, lengths: list[int]) -> str | None:
-    """The probe's text as a format string ({k} for run k), None when a run is cut."""
-    ok = True
+    """The probe's text as a format string ({k} for run k, written as k in the probe);
+    None when a digit is left that is not a whole run."""
+    if _PLACEHOLDER.search(text):
+        return None
+    for k, length in enumerate(lengths):
+        text = text.replace(_DIGITS[k] * length, _PLACEHOLDERS[k])
+    if _HAS_DIGIT.search(text):
+        return None
+    return _escape(text).translate(_FIELDS)
 
-    def field(m: re.Match[str]) -> str:
-        nonlocal ok
-        k = int(m.group(1))
-        if k >= len(lengths) or len(m.group()) != lengths[k]:
-            ok = False
-        return "{" + m.group(1) + "}"
 
-    out = _SAME_DIGITS.sub(field, _escape(text))
-    return out if ok else None
+# run k stands in the text as a private-use character until the digits are all accounted
+_PLACEHOLDERS = [chr(0xE000 + k) for k in range(MAX_RUNS)]
+_PLACEHOLDER = re.compile("[" + "".join(_PLACEHOLDERS) + "]")
+_FIELDS = {0xE000 + k: "{" + str(k) + "}" for k in range(MAX_RUNS)}
