@@ -106,9 +106,12 @@ class ShapeReader:
         numbers = shape.number_ids
         if shape.number_roles:
             numbers = array("i", numbers)
-            values = self.values
-            for role, x in zip(shape.number_roles, parts[k:-1], strict=True):
-                numbers[role] = values.setdefault(x, len(values))
+            got = list(map(self.values.get, parts[k:-1]))
+            if None in got:
+                values = self.values
+                got = [values.setdefault(x, len(values)) for x in parts[k:-1]]
+            for role, x in zip(shape.number_roles, got, strict=True):
+                numbers[role] = x
         return (
             shape.constant_ids, ids, shape.weights, shape.tail_ids, numbers, parts[-1],
             shape.gate, shape.places,
