@@ -10,7 +10,7 @@ import random
 import pytest
 
 from fengqiao.addresses.reading import matcher as M
-from fengqiao.addresses.reading.templates import ShapeReader
+from fengqiao.addresses.reading.templates import Shape, ShapeReader
 
 SHAPES = [
     "山西省晋城市城区河古乡柏金村新华路3号翠石新村1栋1单元101室",
@@ -77,14 +77,16 @@ def test_entries_differing_in_their_digits_share_one_reading() -> None:
         reader(f"山西省晋城市城区河古乡柏金村新华路3号翠石新村1栋1单元{room}室")
     for text in ("安居西苑12-3-502", "幸福里A12栋甲3号2期", "朝阳路18号(东门)", "路{0}号3栋{x}"):
         reader(text)
+        reader(text.replace("2", "7"))  # a shape is made when it is seen a second time
     assert len(reader._shapes) == 5
-    assert all(shape is not None for shape in reader._shapes.values())
+    assert all(isinstance(shape, Shape) for shape in reader._shapes.values())
 
 
 def test_digits_made_from_other_characters_are_not_shared() -> None:
     reader = ShapeReader({}, {"": 0}, M.read, M.grams, M.tail_grams)
     for text in ("五栋三单元2楼201", "太宁路１２号3栋", "联系电话13912345678太宁路8号"):
         reader(text)
+        reader(text.replace("1", "4"))
     assert all(shape is None for shape in reader._shapes.values())
 
 

@@ -775,7 +775,9 @@ def _row_normalised(
     return sp.csr_matrix((data, indices, indptr), shape=shape, copy=False), sums
 
 
-_ROWS_AT_ONCE = 1 << 16
+# rows per block: a block's temporary (~50 MB at 50 grams a row) is above glibc's largest
+# mmap threshold (32 MB), so it goes back to the system when freed
+_ROWS_AT_ONCE = 1 << 18
 
 
 def _inside(entry: str, query: str) -> bool:

@@ -61,6 +61,7 @@ Read = tuple[
     frozenset[str],
 ]  # fmt: skip
 _NO_IDS: list[int] = []
+_ONCE = object()  # a shape seen once (read directly; its Shape made when seen again)
 
 
 class ShapeReader:
@@ -80,13 +81,16 @@ class ShapeReader:
     ) -> None:
         self.vocab, self.values = vocab, values
         self._read, self._grams, self._tail_grams = read, grams, tail_grams
-        self._shapes: dict[bytes, Shape | None] = {}
+        self._shapes: dict[bytes, Shape | object | None] = {}
 
     def __call__(self, text: str) -> Read:
         text = text[:300]  # as read() does: the shape must cover what is read
         key = text.encode("utf-8", "surrogatepass").translate(_SHAPE)
         shape = self._shapes.get(key, False)
-        if shape is False:
+        if shape is False:  # a shape seen once is read directly: most texts of a real
+            self._shapes[key] = _ONCE  # export are of a shape of their own
+            return self.direct(text)
+        if shape is _ONCE:
             shape = self._shapes[key] = self._shape(key.decode("utf-8", "surrogatepass"))
         if shape is None:
             return self.direct(text)
