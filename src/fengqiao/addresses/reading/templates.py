@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import re
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 _DIGITS = "0123456789"
@@ -31,6 +32,7 @@ _SHAPE = bytes.maketrans(b"123456789", b"000000000")
 _SHIFT = bytes.maketrans(b"0123456789", b"1234567890")
 _RUN = re.compile(r"[0-9]+")
 _HAS_DIGIT = re.compile(r"[0-9]")
+_FIELD = re.compile(r"\{[0-9]\}")
 MAX_RUNS = 10  # a run is told by its digit in the probe: 0..9
 # a run this long may be a phone number, which reading removes by its digits' values
 PHONE_RUN = 7
@@ -49,6 +51,9 @@ class Shape:
     fields: str
     grams: int  # how many variable grams
     number_roles: list[int]  # the roles of the variable numbers
+    number_base: list[int]  # the constant roles' ids, in role order
+    pick: Callable[[list[int]], tuple[int, ...]]  # (base + variable ids) → ids by role
+    may_collide: bool  # two variable grams could be made equal by the digits
     plain: str  # the plain text when it has no digits
     gate: bool
     places: frozenset[str]
@@ -105,17 +110,16 @@ class ShapeReader:
         if None in ids:
             vocab = self.vocab
             ids = [vocab.setdefault(g, len(vocab)) for g in parts[:k]]
-        if len(set(ids)) < k:
+        if shape.may_collide and len(set(ids)) < k:
             return self.direct(text)  # two grams made equal by the digits (5号…5号)
-        numbers = shape.number_ids
+        numbers: Sequence[int] = shape.number_ids
         if shape.number_roles:
-            numbers = array("i", numbers)
             got = list(map(self.values.get, parts[k:-1]))
             if None in got:
                 values = self.values
                 got = [values.setdefault(x, len(values)) for x in parts[k:-1]]
-            for role, x in zip(shape.number_roles, got, strict=True):
-                numbers[role] = x
+            # by role: the constant ids, then the variable ones, picked at C speed
+            numbers = shape.pick(shape.number_base + got)
         return (
             shape.constant_ids, ids, shape.weights, shape.tail_ids, numbers, parts[-1],
             shape.gate, shape.places,
@@ -184,9 +188,16 @@ class ShapeReader:
                 return None
         elif variable:
             return None  # digits the text did not have (三栋 → 3栋): read each entry alone
+        constant_roles = [r for r in range(len(a.numbers)) if r not in number_roles]
+        order = {r: i for i, r in enumerate(constant_roles)}
+        order |= {r: len(constant_roles) + i for i, r in enumerate(number_roles)}
+        grams_with_digits = variable[: len(variable) - len(number_roles)]
+        wildcards = {_FIELD.sub("#", f) for f in grams_with_digits}
         return Shape(
             constant_ids, constant_w + array("f", variable_w), tail, number_ids, joined,
-            len(variable) - len(number_roles), number_roles, a.plain, a.gate, a.places,
+            len(grams_with_digits), number_roles, [number_ids[r] for r in constant_roles],
+            itemgetter(*[order[r] for r in range(len(a.numbers))]),
+            len(wildcards) < len(grams_with_digits), a.plain, a.gate, a.places,
         )  # fmt: skip
 
 
