@@ -32,7 +32,6 @@ _SHAPE = bytes.maketrans(b"123456789", b"000000000")
 _SHIFT = bytes.maketrans(b"0123456789", b"1234567890")
 _RUN = re.compile(r"[0-9]+")
 _HAS_DIGIT = re.compile(r"[0-9]")
-_FIELD = re.compile(r"\{[0-9]\}")
 MAX_RUNS = 10  # a run is told by its digit in the probe: 0..9
 # a run this long may be a phone number, which reading removes by its digits' values
 PHONE_RUN = 7
@@ -192,7 +191,7 @@ class ShapeReader:
         order = {r: i for i, r in enumerate(constant_roles)}
         order |= {r: len(constant_roles) + i for i, r in enumerate(number_roles)}
         grams_with_digits = variable[: len(variable) - len(number_roles)]
-        wildcards = {_FIELD.sub("#", f) for f in grams_with_digits}
+        wildcards = {_RUN.sub("#", g) for g in grams_with_digits}  # digits are the fields
         return Shape(
             constant_ids, constant_w + array("f", variable_w), tail, number_ids, joined,
             len(grams_with_digits), number_roles, [number_ids[r] for r in constant_roles],
