@@ -53,7 +53,7 @@ from functools import lru_cache
 import numpy as np
 import scipy.sparse as sp
 
-from fengqiao.addresses.reading.templates import ShapeReader
+from fengqiao.addresses.reading.templates import ShapeReader, release_freed_memory
 from fengqiao.addresses.resolver import normalise
 
 __all__ = ["CONFIDENT", "DEPLOYMENT_CONFIDENT", "Candidate", "Entry", "Matcher", "Reading", "read"]
@@ -454,6 +454,8 @@ class Matcher:
         # the binary rows are the weighted ones' pattern (a name's grams are explicit 0s
         # there): made for the pool's rows only, not kept for the whole registry
         self._binary = _BinaryRows(self._weighted)
+        if n >= _LARGE:
+            release_freed_memory()
 
     def __len__(self) -> int:
         return len(self.codes)
@@ -780,6 +782,7 @@ def _row_normalised(
 # rows per block: a block's temporary (~50 MB at 50 grams a row) is above glibc's largest
 # mmap threshold (32 MB), so it goes back to the system when freed
 _ROWS_AT_ONCE = 1 << 18
+_LARGE = 100_000  # entries from which a build gives its freed heap memory back
 
 
 def _inside(entry: str, query: str) -> bool:
