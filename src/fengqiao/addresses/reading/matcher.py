@@ -29,9 +29,10 @@ Method
 3. **Reranking** of the pool by the :data:`FEATURES` below: how much of the query the
    entry holds and the reverse, the same for their last name runs (the most specific
    name: 匡美科技 against 少东科技), numbers by role (agree, conflict: 312栋 is not 313栋,
-   one side only), an entry written whole inside a longer query (the query lies inside
-   the entry's area) or the reverse (the entry is a part of what the query names), a
-   gate, different counties.
+   one side only; a unit or room the entry lacks apart from a door or building it
+   lacks, as an entry without the unit is often the place meant), an entry written
+   whole inside a longer query (the query lies inside the entry's area) or the reverse
+   (the entry is a part of what the query names), a gate, different counties.
 4. **Score**: a multinomial logit over the pool with a "none of these" option, so a
    candidate's score is the probability that it is the address meant, and two
    near-identical candidates share it. The weights (one per feature) are fitted once by
@@ -325,10 +326,14 @@ FEATURES = (
 # Fitted by `bench/address_match.py --fit` (2026-12-07), the conflict weight bounded at
 # -5 so that a different door/building/unit/room costs more than a name likeness gains
 # (312号楼 is not 313号楼), and agreement bounded at >= 0 (it also shares a gram: the fit
-# puts its weight there). Reading them: the query's words found in the entry matter most;
-# the entry's words found in the query half as much; a number the query gives and the
-# entry lacks costs half a conflict (the entry is less precise than what was asked); a
-# number in the other of door/building (173号 / 173栋) is evidence for the entry.
+# puts its weight there; fitted 0), and a unit or room the entry lacks bounded at <= -1.5
+# (CCKS's registry has few rooms, so its labels make one free: 3号楼2单元 is 3号楼 there;
+# but where a registry holds 12号1单元101室 beside the bare 12号, the deployment's own
+# addresses, the entry with the room must still win clearly). Reading them: the query's
+# words found in the entry matter most; the entry's words found in the query half as
+# much; a door or building the query gives and the entry lacks costs 0.6 of a conflict
+# (the entry is less precise than what was asked), a unit or room half that; a number in
+# the other of door/building (173号 / 173栋) is evidence for the entry.
 WEIGHTS = np.array(
     [6.95, 3.34, 0.0, -5.0, -2.98, -0.13, -0.04, 3.19, -2.96, 1.93, 1.29, -7.30, -1.29, -1.24,
      -1.5],
