@@ -214,7 +214,10 @@ def fit(args: argparse.Namespace) -> None:
     # gains (the 312号楼 is not 313号楼), whatever the labels of one data set say
     # and agreeing on a number is evidence for, never against (it also shares a gram, so
     # unbounded the fit trades the two)
-    limits = {"conflict": (None, -5.0), "agree": (0.0, None)}
+    # a unit or room the entry lacks costs at least 1.5: CCKS's registry has few rooms, so
+    # its labels would make it free, but where the registry holds 1单元101室 next to the
+    # bare 12号 (a deployment's own addresses) the entry with the room must win clearly
+    limits = {"conflict": (None, -5.0), "agree": (0.0, None), "query_only_inner": (None, -1.5)}
     bounds = [limits.get(f, (None, None)) for f in M.FEATURES]
     bounds.append((None, None))
 

@@ -71,6 +71,8 @@ def test_a_duty_officer_takes_a_call_and_dispatches_it(page):
     page.click("nav.mainnav >> text=警情")
     page.click("text=接警登记")
     page.fill("#id_location_text", "阳头路2号")
+    # No door 2 on 阳头路: the picker asks, and the officer keeps the text as typed.
+    page.check(".address-options input[name=address][value='']")
     page.fill("#id_description", "报警人称其停放在楼下的电动车被盗")
     expect(page.locator(".suggestion")).to_contain_text("盗窃")
     page.click(".suggestion button")  # accept the suggestion
@@ -116,6 +118,7 @@ def test_a_dispute_is_registered_accepted_and_its_pages_render(page):
     page.select_option("#id_category", "neighbours")
     page.fill("#id_narrative", "两户因楼道堆放杂物发生争吵，多次报警。")
     page.fill("#id_location_text", "阳头路2号")
+    page.check(".address-options input[name=address][value='']")  # no such door: keep the text
     page.fill("#id_parties-0-name", "张三")
     page.fill("#id_parties-0-phone", "13800001111")
     page.fill("#id_parties-1-name", "李四")

@@ -29,9 +29,10 @@ Method
 3. **Reranking** of the pool by the :data:`FEATURES` below: how much of the query the
    entry holds and the reverse, the same for their last name runs (the most specific
    name: 匡美科技 against 少东科技), numbers by role (agree, conflict: 312栋 is not 313栋,
-   one side only), an entry written whole inside a longer query (the query lies inside
-   the entry's area) or the reverse (the entry is a part of what the query names), a
-   gate, different counties.
+   one side only; a unit or room the entry lacks apart from a door or building it
+   lacks, as an entry without the unit is often the place meant), an entry written
+   whole inside a longer query (the query lies inside the entry's area) or the reverse
+   (the entry is a part of what the query names), a gate, different counties.
 4. **Score**: a multinomial logit over the pool with a "none of these" option, so a
    candidate's score is the probability that it is the address meant, and two
    near-identical candidates share it. The weights (one per feature) are fitted once by
@@ -323,7 +324,7 @@ FEATURES = (
     "entry_share",  # share of the entry's weight found in the query
     "agree",  # door, building, unit or room numbers equal on both sides
     "conflict",  # door, building, unit or room numbers different
-    "query_only",  # a door/building/unit/room number the entry lacks
+    "query_only",  # a door or building number the entry lacks
     "entry_only",  # a door/building/unit/room number the query lacks
     "minor_conflict",  # lane, floor or part (期/区) different
     "other_role",  # a door the entry has as a building or the reverse (173号 / 173栋)
@@ -333,26 +334,32 @@ FEATURES = (
     "gate",  # the entry is a gate of a place (东门) and the query names no gate
     "elsewhere",  # query and entry name different counties (or cities) and none in common
     "beyond",  # the query is written out whole in the entry and the entry goes on (a part)
+    "query_only_inner",  # a unit or room number the entry lacks (3号楼2单元 / 3号楼)
 )
 # Fitted by `bench/address_match.py --fit` (2026-12-07), the conflict weight bounded at
 # -5 so that a different door/building/unit/room costs more than a name likeness gains
 # (312号楼 is not 313号楼), and agreement bounded at >= 0 (it also shares a gram: the fit
-# puts its weight there). Reading them: the query's words found in the entry matter most;
-# the entry's words found in the query half as much; a number the query gives and the
-# entry lacks costs half a conflict (the entry is less precise than what was asked); a
-# number in the other of door/building (173号 / 173栋) is evidence for the entry.
+# puts its weight there; fitted 0), and a unit or room the entry lacks bounded at <= -1.5
+# (CCKS's registry has few rooms, so its labels make one free: 3号楼2单元 is 3号楼 there;
+# but where a registry holds 12号1单元101室 beside the bare 12号, the deployment's own
+# addresses, the entry with the room must still win clearly). Reading them: the query's
+# words found in the entry matter most; the entry's words found in the query half as
+# much; a door or building the query gives and the entry lacks costs 0.6 of a conflict
+# (the entry is less precise than what was asked), a unit or room half that; a number in
+# the other of door/building (173号 / 173栋) is evidence for the entry.
 WEIGHTS = np.array(
-    [7.32, 3.36, 0.39, -5.0, -2.09, -0.15, -0.05, 3.16, -2.93, 1.81, 1.25, -7.30, -1.29, -1.23],
+    [6.95, 3.34, 0.0, -5.0, -2.98, -0.13, -0.04, 3.19, -2.96, 1.93, 1.29, -7.30, -1.29, -1.24,
+     -1.5],
     dtype=np.float32,
-)
-W_NONE = 1.84  # the "none of these" option's logit
+)  # fmt: skip
+W_NONE = 1.32  # the "none of these" option's logit
 PRIOR_ENTRIES = 1000
 RETRIEVING = 24  # grams per query that retrieve (its rarest)
 MAX_POSTINGS = 2000  # nor, however large the registry, in more entries than this
 BATCH = 256  # queries per sparse product (the product's size is queries × entries hit)
 MIN_SHARE = 0.15  # an entry sharing less of the query's weight is not a plausible answer
 MIN_SCORE = 0.001  # nor is one this unlikely
-CONFIDENT = 0.99932  # the lowest probability whose answers are >= 97 % right on CCKS dev
+CONFIDENT = 0.99945  # the lowest probability whose answers are >= 97 % right on CCKS dev
 # The deployment's own standard addresses are clean, structured texts (format_record of
 # their elements), unlike another system's export: there a probability of 0.95 is already
 # >= 99.9 % right (bench/resolver.py's synthetic registry of 50,000, 5,000 noisy queries:
@@ -361,6 +368,8 @@ DEPLOYMENT_CONFIDENT = 0.95
 _STRONG = np.array([_DOOR, _BUILDING, _UNIT, _ROOM])
 _ELSEWHERE = FEATURES.index("elsewhere")
 _MINOR = np.array([_LANE, _FLOOR, _PART])
+_OUTER = np.array([_DOOR, _BUILDING])
+_INNER = np.array([_UNIT, _ROOM])
 
 
 class Matcher:
@@ -636,7 +645,7 @@ class Matcher:
                 np.minimum(entry_share, 1.0),
                 agree[:, strong].sum(axis=1),
                 conflict[:, strong].sum(axis=1),
-                (qhas & ~ehas)[:, strong].sum(axis=1),
+                (qhas & ~ehas)[:, _OUTER].sum(axis=1),
                 (ehas & ~qhas)[:, strong].sum(axis=1),
                 conflict[:, minor].sum(axis=1),
                 other.sum(axis=1),
@@ -646,6 +655,7 @@ class Matcher:
                 self._gate[all_ids] & ~asks_gate[owner],
                 elsewhere,
                 beyond,
+                (qhas & ~ehas)[:, _INNER].sum(axis=1),
             ]
         ).astype(np.float32)
         return pools, np.split(feats, np.cumsum(sizes)[:-1])
