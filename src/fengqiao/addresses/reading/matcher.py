@@ -54,6 +54,7 @@ from functools import lru_cache
 import numpy as np
 import scipy.sparse as sp
 
+from fengqiao.addresses.reading.templates import ShapeReader, release_freed_memory
 from fengqiao.addresses.resolver import normalise
 
 __all__ = ["CONFIDENT", "DEPLOYMENT_CONFIDENT", "Candidate", "Entry", "Matcher", "Reading", "read"]
@@ -170,15 +171,27 @@ def _division_names() -> tuple[dict[str, frozenset[str]], int]:
     return {k: frozenset(v) for k, v in names.items()}, max(map(len, names))
 
 
+@lru_cache(maxsize=1)
+def _division_endings() -> frozenset[str]:
+    """Every ending of a division name (州, 治州, 自治州 …): a window that is none of them
+    cannot grow into a name, so the look-up backwards from a 市/区/县 stops there."""
+    names, _longest = _division_names()
+    return frozenset(name[-k:] for name in names for k in range(1, len(name) + 1))
+
+
 def _places(text: str) -> frozenset[str]:
     if not any(c in _DIVISION_END for c in text):
         return frozenset()
     names, longest = _division_names()
+    endings = _division_endings()
     found: set[str] = set()
     for end, c in enumerate(text, 1):
         if c in _DIVISION_END:
             for k in range(2, min(longest, end) + 1):
-                codes = names.get(text[end - k : end])
+                window = text[end - k : end]
+                if window not in endings:
+                    break
+                codes = names.get(window)
                 if codes:
                     found.update(codes)
     return frozenset(found)
@@ -360,7 +373,9 @@ _INNER = np.array([_UNIT, _ROOM])
 
 
 class Matcher:
-    """Registry index (see the module docstring)."""
+    """Registry index (see the module docstring). Built in one pass over the entries,
+    entries of one shape (the same text but for its digits) read once (templates.py), the
+    rows written straight into flat typed arrays: 1,000,000 synthetic addresses in ~13 s."""
 
     def __init__(
         self,
@@ -374,11 +389,11 @@ class Matcher:
         self.confident_at = confident_at
         self.codes: list[str] = []
         vocab: dict[str, int] = {}
-        intern = self._intern
         # rows are appended in order: CSR arrays directly, in compact typed arrays
-        # (a Python list of a million entries' grams would cost gigabytes)
-        b_ptr, b_cols = array("q", [0]), array("i")
-        w_ptr, w_cols, w_pos = array("q", [0]), array("i"), array("f")
+        # (a Python list of a million entries' grams would cost gigabytes). One pattern
+        # serves the binary rows (text and names) and the weighted ones (text only: a
+        # name's gram weighs 0 there), so the two matrices share their index arrays.
+        ptr, cols, weights = array("q", [0]), array("i"), array("f")
         t_ptr, t_cols = array("q", [0]), array("i")
         numbers = array("i")
         gates = array("b")
@@ -386,35 +401,39 @@ class Matcher:
         self._places: list[frozenset[str]] = []
         self._values: dict[str, int] = {"": 0}
         self._value_list: list[str] = []
+        # entries of one shape (the same text but for its digits) are read once
+        reader = ShapeReader(vocab, self._values, read, grams, tail_grams)
+        codes, plains, places = self.codes, self._plain, self._places
         for entry in entries:
-            reading = read(entry.text)
-            own = grams(reading)
-            every = set(own)
-            for name in entry.names:
-                every.update(grams(read(name)))
-            self.codes.append(entry.code)
-            b_cols.extend(vocab.setdefault(g, len(vocab)) for g in every)
-            b_ptr.append(len(b_cols))
-            w_cols.extend(vocab[g] for g in own)
-            w_pos.extend(own.values())
-            w_ptr.append(len(w_cols))
-            t_cols.extend(vocab[g] for g in set(tail_grams(reading)))
+            constant, variable, w, tail, nums, plain, gate, place = reader(entry.text)
+            codes.append(entry.code)
+            cols.extend(constant)
+            cols.extend(variable)
+            weights.extend(w)
+            if entry.names:
+                extra: set[int] = set()
+                for name in entry.names:
+                    name_constant, name_variable, *_ = reader(name)
+                    extra.update(name_constant, name_variable)
+                extra.difference_update(constant, variable)
+                cols.extend(extra)
+                weights.extend([0.0] * len(extra))
+            ptr.append(len(cols))
+            t_cols.extend(tail)
             t_ptr.append(len(t_cols))
-            numbers.extend(intern(x) for x in reading.numbers)
-            gates.append(reading.gate)
-            self._plain.append(reading.plain or "\x00")
-            self._places.append(reading.places)
+            numbers.extend(nums)
+            gates.append(gate)
+            plains.append(plain or "\x00")
+            places.append(place)
+        del reader
         n = len(self.codes)
         v = len(vocab)
         self.vocab = vocab
         self._gate = np.frombuffer(gates, dtype=np.int8).astype(bool)
         self._numbers = np.frombuffer(numbers, dtype=np.int32).reshape(n, len(ROLES)).copy()
         shape = (n, v)
-        b_idx = np.frombuffer(b_cols, dtype=np.int32)
-        binary = sp.csr_matrix(
-            (np.ones(len(b_idx), dtype=np.float32), b_idx, np.frombuffer(b_ptr, dtype=np.int64)),
-            shape=shape,
-        )
+        b_idx = np.frombuffer(cols, dtype=np.int32)
+        b_ptr = np.frombuffer(ptr, dtype=np.int64)
         df = np.bincount(b_idx, minlength=v).astype(np.float32)
         # BM25's idf over the registry plus PRIOR_ENTRIES entries that share no gram, so a
         # station's registry of ten addresses weighs words as a city's would
@@ -424,15 +443,28 @@ class Matcher:
         self._idf_list: list[float] = self.idf.tolist()
         # entry-side weights divided by the entry's total: a row · binary query = entry_share
         self._weighted, self._norm = _row_normalised(
-            w_ptr, w_cols, np.frombuffer(w_pos, dtype=np.float32), self.idf, shape
+            b_ptr, b_idx, np.frombuffer(weights, dtype=np.float32), self.idf, shape
         )
-        self._tail, _ = _row_normalised(t_ptr, t_cols, None, self.idf, shape)
+        del weights  # in the normalised rows now (200 MB at a million entries)
+        self._tail, _ = _row_normalised(
+            np.frombuffer(t_ptr, dtype=np.int64),
+            np.frombuffer(t_cols, dtype=np.int32),
+            None,
+            self.idf,
+            shape,
+        )
         # grams in more than 2 % of the entries (路, 号, 区 …) do not retrieve: they only
         # rescore the pool, so a query costs what its rarer grams cost
         self._cap = max(50.0, min(common_share * n, MAX_POSTINGS))
         self._df: list[float] = df.tolist()
-        self._binary_t = binary.T.tocsr()
-        self._binary = binary
+        # only the grams that retrieve are looked up by gram: the common ones' columns
+        # (most of a registry's weight: its divisions, 路, 号) are left out of the transpose
+        self._binary_t = _rare_columns(self._weighted, df <= self._cap).T.tocsr()
+        # the binary rows are the weighted ones' pattern (a name's grams are explicit 0s
+        # there): made for the pool's rows only, not kept for the whole registry
+        self._binary = _BinaryRows(self._weighted)
+        if n >= _LARGE:
+            release_freed_memory()
 
     def __len__(self) -> int:
         return len(self.codes)
@@ -706,22 +738,61 @@ class Matcher:
         return self._value_list
 
 
+class _BinaryRows:
+    """``rows[ids]``: the CSR rows of the weighted matrix with every stored value 1."""
+
+    def __init__(self, weighted: sp.csr_matrix) -> None:
+        self._weighted = weighted
+        self.shape = weighted.shape
+
+    def __getitem__(self, ids: np.ndarray) -> sp.csr_matrix:
+        rows = self._weighted[ids]
+        rows.data = np.ones(len(rows.data), dtype=np.float32)
+        return rows
+
+
+def _rare_columns(matrix: sp.csr_matrix, keep: np.ndarray) -> sp.csr_matrix:
+    """The matrix's pattern, 1 where ``keep`` holds for the column, nothing elsewhere."""
+    mask = keep[matrix.indices]
+    counts = np.zeros(matrix.shape[0], dtype=np.int64)
+    for lo in range(0, matrix.shape[0], _ROWS_AT_ONCE):  # no count per stored value
+        hi = min(lo + _ROWS_AT_ONCE, matrix.shape[0])
+        a, b = int(matrix.indptr[lo]), int(matrix.indptr[hi])
+        rows = np.repeat(np.arange(hi - lo), np.diff(matrix.indptr[lo : hi + 1]))
+        counts[lo:hi] = np.bincount(rows[mask[a:b]], minlength=hi - lo)
+    indptr = np.concatenate([[0], np.cumsum(counts)])
+    indices = matrix.indices[mask]
+    data = np.ones(len(indices), dtype=np.float32)
+    return sp.csr_matrix((data, indices, indptr), shape=matrix.shape, copy=False)
+
+
 def _row_normalised(
-    ptr: array[int],
-    cols: array[int],
+    indptr: np.ndarray,
+    indices: np.ndarray,
     weights: np.ndarray | None,
     idf: np.ndarray,
     shape: tuple[int, int],
 ) -> tuple[sp.csr_matrix, np.ndarray]:
-    """CSR rows of idf × weight, each divided by its sum; and the sums."""
-    indptr = np.frombuffer(ptr, dtype=np.int64)
-    indices = np.frombuffer(cols, dtype=np.int32)
-    data = idf[indices] if weights is None else idf[indices] * weights
+    """CSR rows of idf × weight, each divided by its sum; and the sums (in place: at a
+    million entries each array of the pattern is some 200 MB)."""
+    data = idf[indices]
+    if weights is not None:
+        data *= weights
     starts = np.minimum(indptr[:-1], max(len(data) - 1, 0))
     sums = np.add.reduceat(data, starts) if len(data) else np.zeros(shape[0])
     sums = np.where(np.diff(indptr) > 0, sums, 0.0).astype(np.float32)
-    data = data / np.repeat(np.maximum(sums, 1e-6), np.diff(indptr))
-    return sp.csr_matrix((data.astype(np.float32), indices, indptr), shape=shape), sums
+    divisor = np.maximum(sums, 1e-6)
+    for lo in range(0, shape[0], _ROWS_AT_ONCE):  # not one divisor per stored value at once
+        hi = min(lo + _ROWS_AT_ONCE, shape[0])
+        a, b = int(indptr[lo]), int(indptr[hi])
+        data[a:b] /= np.repeat(divisor[lo:hi], np.diff(indptr[lo : hi + 1]))
+    return sp.csr_matrix((data, indices, indptr), shape=shape, copy=False), sums
+
+
+# rows per block: a block's temporary (~50 MB at 50 grams a row) is above glibc's largest
+# mmap threshold (32 MB), so it goes back to the system when freed
+_ROWS_AT_ONCE = 1 << 18
+_LARGE = 100_000  # entries from which a build gives its freed heap memory back
 
 
 def _inside(entry: str, query: str) -> bool:
