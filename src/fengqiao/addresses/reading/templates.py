@@ -22,10 +22,10 @@ import ctypes
 import ctypes.util
 import re
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import Any
+from typing import Any, cast
 
 _DIGITS = "0123456789"
 # digits are single bytes in UTF-8 and no other character's bytes look like them, so
@@ -98,7 +98,7 @@ class ShapeReader:
             return self.direct(text)
         if shape is _ONCE:
             shape = self._shapes[key] = self._shape(key.decode("utf-8", "surrogatepass"))
-        if shape is None:
+        if not isinstance(shape, Shape):  # None: a shape that must be read entry by entry
             return self.direct(text)
         if not shape.fields:  # no digits: every entry of the shape reads the same
             return (
@@ -113,17 +113,17 @@ class ShapeReader:
             ids = [vocab.setdefault(g, len(vocab)) for g in parts[:k]]
         if shape.may_collide and len(set(ids)) < k:
             return self.direct(text)  # two grams made equal by the digits (5号…5号)
-        numbers: Sequence[int] = shape.number_ids
+        numbers: Any = shape.number_ids
         if shape.number_roles:
             got = list(map(self.values.get, parts[k:-1]))
             if None in got:
                 values = self.values
                 got = [values.setdefault(x, len(values)) for x in parts[k:-1]]
             # by role: the constant ids, then the variable ones, picked at C speed
-            numbers = shape.pick(shape.number_base + got)
+            numbers = shape.pick(shape.number_base + cast(list[int], got))
         return (
-            shape.constant_ids, ids, shape.weights, shape.tail_ids, numbers, parts[-1],
-            shape.gate, shape.places,
+            shape.constant_ids, cast(list[int], ids), shape.weights, shape.tail_ids, numbers,
+            parts[-1], shape.gate, shape.places,
         )  # fmt: skip
 
     def direct(self, text: str) -> Read:
@@ -184,9 +184,10 @@ class ShapeReader:
         tail = array("i", [vocab[g] for g in set(self._tail_grams(a))])
         joined = ""
         if runs:
-            joined = _fields("\x00".join([*variable, a.plain]), lengths)
-            if joined is None:
+            fields = _fields("\x00".join([*variable, a.plain]), lengths)
+            if fields is None:
                 return None
+            joined = fields
         elif variable:
             return None  # digits the text did not have (三栋 → 3栋): read each entry alone
         constant_roles = [r for r in range(len(a.numbers)) if r not in number_roles]
