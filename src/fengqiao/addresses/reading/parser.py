@@ -20,23 +20,12 @@ from dataclasses import dataclass, field
 from fengqiao.addresses.reading.chain import find_divisions
 from fengqiao.addresses.reading.lexicons import DISTANCE, LABELS, NOISE, PHONE, PICKUP, fold
 from fengqiao.addresses.reading.local import State, read_local
+from fengqiao.addresses.resolver import ELEMENTS as _ELEMENTS
 
 __all__ = ["ELEMENTS", "MAX_LENGTH", "ParsedText", "fold", "parse_text"]
 
-ELEMENTS = (
-    "province",
-    "city",
-    "county",
-    "township",
-    "community",
-    "road",
-    "door_number",
-    "compound",
-    "building",
-    "unit",
-    "floor",
-    "room",
-)
+# the same 12 elements, in the same order, as the resolver's records
+ELEMENTS = _ELEMENTS
 
 LEVEL_ELEMENTS = ("province", "city", "county", "township")
 MUNICIPALITIES = frozenset({"11", "12", "31", "50"})  # 北京 天津 上海 重庆: written as the city
