@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from fengqiao.addresses.explain import short_reasons
+from fengqiao.addresses.reasons import Reason
 from fengqiao.addresses.services import create_address
 from fengqiao.core.roles import Role
 from fengqiao.disputes.models import DisputeCase
@@ -234,8 +235,11 @@ def test_the_resolve_api_says_whether_the_best_match_is_confident(client, world,
 
 def test_the_reasons_are_short_conflicts_first_and_translated():
     lines = [
-        "道路“阳头路”由“阳投路”纠正", "道路：阳头路", "门牌不符：输入3号，标准地址为2号",
-        "乡镇街道未写明", "室未写明", "单元未写明", "一句新的说明",
+        Reason("corrected", "道路", value="阳头路", typed="阳投路"),
+        Reason("matched", "道路", value="阳头路"),
+        Reason("conflict", "门牌", typed="3号", value="2号"),
+        Reason("missing", "乡镇街道"), Reason("missing", "室"), Reason("missing", "单元"),
+        "一句新的说明",  # a line that is no Reason
     ]  # fmt: skip
     assert short_reasons(lines, limit=9) == [
         "门牌不符：输入3号，标准地址为2号", "道路“阳头路”由“阳投路”纠正", "一句新的说明",
@@ -247,6 +251,8 @@ def test_the_reasons_are_short_conflicts_first_and_translated():
             "road “阳头路” corrected from “阳投路”",
             "一句新的说明",  # a line of an unknown shape is shown as written
         ]
-        assert short_reasons(["单元未写明", "门牌：12号", "道路：阳头路"]) == [
+        more = [Reason("missing", "单元"), Reason("matched", "门牌", value="12号")]
+        more.append(Reason("matched", "道路", value="阳头路"))
+        assert short_reasons(more) == [
             "not given: unit", "agrees: door number, road",
         ]  # fmt: skip

@@ -1,20 +1,20 @@
 """Why the resolver ranked an address, as a page shows it: a few short lines, conflicts
 first, in the reader's language.
 
-The resolver writes its explanation as Chinese lines (``门牌不符：输入3号，标准地址为2号``).
-They are read back here by their shape and rendered through the catalogue, so an English
-reader sees English; a line of an unknown shape is shown as written. Values (the names
-and numbers of the address) are data and stay as written."""
+The resolver and the matcher give their reasons as :class:`~fengqiao.addresses.reasons.Reason`
+(a Chinese sentence that keeps its kind and parameters); each is rendered here from its
+template through the catalogue, so an English reader sees English. Values (the names and
+numbers of the address) are data and stay as written."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
+from fengqiao.addresses.reasons import TEMPLATES, Reason
 from fengqiao.core.text import join_list
 
 MAX_REASONS = 3  # more lines than this is a report, not a reason
@@ -39,106 +39,23 @@ ELEMENT_LABELS: dict[str, Any] = {
 # unread part warns, an element left out explains a lower score, an agreement least.
 CONFLICT, NOTE, MISSING, AGREEMENT, OTHER = range(5)
 
-_L = "(?P<label>" + "|".join(sorted(ELEMENT_LABELS, key=len, reverse=True)) + ")"
-_V = "(?P<value>.+?)"
-
-Render = Callable[[dict[str, str]], str]
-
-
-def _label(found: dict[str, str]) -> str:
-    return str(ELEMENT_LABELS[found["label"]])
-
-
-# (pattern, rank, render): the shapes resolver._explain writes, and the short phrases of
-# the reading matcher (门牌一致, 楼栋不符).
-_SHAPES: tuple[tuple[re.Pattern[str], int, Render], ...] = tuple(
-    (re.compile(pattern), rank, render)
-    for pattern, rank, render in (
-        (
-            rf"^{_L}不符：输入(?P<typed>.*)，标准地址为{_V}$",
-            CONFLICT,
-            lambda f: (
-                _("%(element)s不符：输入%(typed)s，标准地址为%(value)s")
-                % {"element": _label(f), "typed": f["typed"], "value": f["value"]}
-            ),
-        ),
-        (
-            rf"^{_L}：标准地址无此项（输入(?P<typed>.*)）$",
-            CONFLICT,
-            lambda f: (
-                _("%(element)s：标准地址无此项（输入%(typed)s）")
-                % {"element": _label(f), "typed": f["typed"]}
-            ),
-        ),
-        (
-            rf"^{_L}不符$",
-            CONFLICT,
-            lambda f: _("%(element)s不符") % {"element": _label(f)},
-        ),
-        (
-            rf"^{_L}“{_V}”由“(?P<typed>.*)”纠正$",
-            NOTE,
-            lambda f: (
-                _("%(element)s“%(value)s”由“%(typed)s”纠正")
-                % {"element": _label(f), "value": f["value"], "typed": f["typed"]}
-            ),
-        ),
-        (
-            rf"^{_L}“{_V}”由“(?P<typed>.*)”识别（同名多处）$",
-            NOTE,
-            lambda f: (
-                _("%(element)s“%(value)s”由“%(typed)s”识别（同名多处）")
-                % {"element": _label(f), "value": f["value"], "typed": f["typed"]}
-            ),
-        ),
-        (
-            rf"^{_L}“{_V}”由简称“(?P<typed>.*)”识别$",
-            NOTE,
-            lambda f: (
-                _("%(element)s“%(value)s”由简称“%(typed)s”识别")
-                % {"element": _label(f), "value": f["value"], "typed": f["typed"]}
-            ),
-        ),
-        (
-            rf"^{_L}“{_V}”不在标准地址库中，未作限定$",
-            NOTE,
-            lambda f: (
-                _("%(element)s“%(value)s”不在标准地址库中，未作限定")
-                % {"element": _label(f), "value": f["value"]}
-            ),
-        ),
-        (
-            r"^未识别：(?P<value>.*)$",
-            NOTE,
-            lambda f: _("未识别：%(text)s") % {"text": f["value"]},
-        ),
-        (
-            rf"^{_L}未写明$",
-            MISSING,
-            _label,
-        ),
-        (
-            rf"^{_L}一致$",
-            AGREEMENT,
-            _label,
-        ),
-        (
-            rf"^{_L}：{_V}$",
-            AGREEMENT,
-            _label,
-        ),
-    )
-)
+# kind → how much it says about the choice
+_RANK = {"conflict": CONFLICT, "absent": CONFLICT, "differs": CONFLICT}
+_RANK |= {"corrected": NOTE, "ambiguous": NOTE, "alias": NOTE, "unknown": NOTE, "unread": NOTE}
+_RANK |= {"missing": MISSING, "agrees": AGREEMENT, "matched": AGREEMENT}
 
 
 def reason(line: str) -> tuple[int, str]:
     """One explanation line: its rank (CONFLICT … OTHER) and its text in the active
-    language; for an agreement or an element left out, the element's label alone."""
-    for pattern, rank, render in _SHAPES:
-        found = pattern.match(line)
-        if found:
-            return rank, render(found.groupdict())
-    return OTHER, line
+    language; for an agreement or an element left out, the element's label alone. A line
+    that is no :class:`Reason` is shown as written."""
+    if not isinstance(line, Reason):
+        return OTHER, line
+    rank = _RANK[line.kind]
+    label = ELEMENT_LABELS.get(line.params["element"], line.params["element"])
+    if rank in (MISSING, AGREEMENT):
+        return rank, str(label)
+    return rank, _(TEMPLATES[line.kind]) % {**line.params, "element": label}
 
 
 def short_reasons(lines: Iterable[str], limit: int = MAX_REASONS) -> list[str]:

@@ -72,6 +72,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from operator import attrgetter
 
+from fengqiao.addresses.reasons import Reason
+
 __all__ = [
     "ELEMENTS",
     "AddressIndex",
@@ -777,21 +779,24 @@ class AddressIndex:
             want, value = wanted[f], have[f]
             label, suffix = _LABEL[f], _SUFFIX[f]
             if want and (want == value or value in reading.alternatives.get(f, ())):
-                matched.append(f"{label}：{value}{suffix}")
+                matched.append(Reason("matched", label, value=value + suffix))
                 if f in reading.corrected:
-                    notes.append(f"{label}“{value}”由“{reading.corrected[f]}”纠正")
-                elif f in reading.aliases and value != want:
-                    notes.append(f"{label}“{value}”由“{reading.aliases[f]}”识别（同名多处）")
+                    notes.append(
+                        Reason("corrected", label, value=value, typed=reading.corrected[f])
+                    )
                 elif f in reading.aliases:
-                    notes.append(f"{label}“{value}”由简称“{reading.aliases[f]}”识别")
+                    kind = "ambiguous" if value != want else "alias"
+                    notes.append(Reason(kind, label, value=value, typed=reading.aliases[f]))
             elif want and value:
-                conflicts.append(f"{label}不符：输入{want}{suffix}，标准地址为{value}{suffix}")
+                conflicts.append(
+                    Reason("conflict", label, typed=want + suffix, value=value + suffix)
+                )
             elif want:
-                conflicts.append(f"{label}：标准地址无此项（输入{want}{suffix}）")
+                conflicts.append(Reason("absent", label, typed=want + suffix))
             elif value and not (f == _FLOOR and wanted[_ROOM]):
-                missing.append(f"{label}未写明")
+                missing.append(Reason("missing", label))
         for f in sorted(reading.unknown):
-            notes.append(f"{_LABEL[f]}“{reading.values[f]}”不在标准地址库中，未作限定")
+            notes.append(Reason("unknown", _LABEL[f], value=reading.values[f]))
         if reading.junk:
-            notes.append("未识别：" + "、".join(reading.junk))
+            notes.append(Reason("unread", text="、".join(reading.junk)))
         return notes + matched + conflicts + missing

@@ -55,6 +55,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from fengqiao.addresses.reading.templates import ShapeReader, release_freed_memory
+from fengqiao.addresses.reasons import Reason
 from fengqiao.addresses.resolver import normalise
 
 __all__ = ["CONFIDENT", "DEPLOYMENT_CONFIDENT", "Candidate", "Entry", "Matcher", "Reading", "read"]
@@ -707,12 +708,11 @@ class Matcher:
         return out
 
     def _reasons(self, reading: Reading, rid: int, f: np.ndarray) -> list[str]:
-        """Short Chinese lines in the resolver's shapes (门牌一致, 楼栋不符：输入312栋，
-        标准地址为313栋, 单元：标准地址无此项（输入2单元）, 室未写明, 区县不符), which the
-        pages read back and translate (fengqiao.addresses.explain)."""
+        """The resolver's reasons (门牌一致, 楼栋不符：输入312栋，标准地址为313栋, 室未写明,
+        区县不符 …), which the pages render in the reader's language."""
         out: list[str] = []
         if f[_ELSEWHERE]:
-            out.append("区县不符")
+            out.append(Reason("differs", "区县"))
         values = self._values_by_id()
         have = self._numbers[rid]
         same_road = values[have[_ANCHOR]] == reading.numbers[_ANCHOR]
@@ -723,13 +723,13 @@ class Matcher:
                 got = ""  # a door on another road is no door of this one
             label, suffix = _ROLE_LABEL[role], _ROLE_SUFFIX[role]
             if want and got == want:
-                out.append(f"{label}一致")
+                out.append(Reason("agrees", label))
             elif want and got:
-                out.append(f"{label}不符：输入{want}{suffix}，标准地址为{got}{suffix}")
+                out.append(Reason("conflict", label, typed=want + suffix, value=got + suffix))
             elif want:
-                out.append(f"{label}：标准地址无此项（输入{want}{suffix}）")
+                out.append(Reason("absent", label, typed=want + suffix))
             elif got and role != _FLOOR:
-                out.append(f"{label}未写明")
+                out.append(Reason("missing", label))
         return out
 
     def _values_by_id(self) -> list[str]:
