@@ -20,12 +20,9 @@ from dataclasses import dataclass, field
 from fengqiao.addresses.reading.chain import find_divisions
 from fengqiao.addresses.reading.lexicons import DISTANCE, LABELS, NOISE, PHONE, PICKUP, fold
 from fengqiao.addresses.reading.local import State, read_local
-from fengqiao.addresses.resolver import ELEMENTS as _ELEMENTS
+from fengqiao.addresses.resolver import ELEMENTS, ParsedAddress
 
 __all__ = ["ELEMENTS", "MAX_LENGTH", "ParsedText", "fold", "parse_text"]
-
-# the same 12 elements, in the same order, as the resolver's records
-ELEMENTS = _ELEMENTS
 
 LEVEL_ELEMENTS = ("province", "city", "county", "township")
 MUNICIPALITIES = frozenset({"11", "12", "31", "50"})  # 北京 天津 上海 重庆: written as the city
@@ -35,21 +32,10 @@ MAX_LENGTH = 300
 
 
 @dataclass(slots=True)
-class ParsedText:
-    """The elements of one address text, ``""`` where absent, and what was left."""
+class ParsedText(ParsedAddress):
+    """The elements of one address text (the resolver's twelve), ``""`` where absent, and
+    what was left."""
 
-    province: str = ""
-    city: str = ""
-    county: str = ""
-    township: str = ""
-    community: str = ""
-    road: str = ""
-    door_number: str = ""
-    compound: str = ""
-    building: str = ""
-    unit: str = ""
-    floor: str = ""
-    room: str = ""
     rest: str = ""
     # Codes in force of the divisions read, most specific last; a name that several divisions
     # bear (朝阳区 with no city written) gives none: the text does not say which.
