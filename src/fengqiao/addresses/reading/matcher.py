@@ -50,6 +50,7 @@ from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import pairwise, repeat
 
 import numpy as np
 import scipy.sparse as sp
@@ -95,9 +96,11 @@ _DISTANCE = re.compile(
     r"(?:往|向|约)?[东南西北]{0,2}(?:方向|侧)?约?[0-9]+(?:\.[0-9]+)?(?:米|M|公里)"
 )
 _NUMBER = r"[甲乙丙丁]?[0-9A-Z]+(?:-[0-9A-Z]+)*"
+# a run of Chinese characters is one match (each character a token): a 甲乙丙丁 that opens a
+# number (甲12号) ends the run
 _TOKEN = re.compile(
     "(" + _NUMBER + ")(号|弄|栋|单元|层|室|期|区)?"
-    r"|([\u3400-\u9fff\uf900-\ufaff])"
+    r"|((?:(?![甲乙丙丁][0-9A-Z])[\u3400-\u9fff\uf900-\ufaff])+)"
     r"|([^\s])"
 )
 _ROAD_END = frozenset("路街道巷弄大")
@@ -112,6 +115,7 @@ class Reading:
     gate: bool = False  # a remark naming a gate: (东门), (西北2门): a part of the place
     plain: str = ""  # the tokens outside remarks, joined
     places: frozenset[str] = frozenset()  # city (4-digit) and county (6) codes named in it
+    remarks: int = 0  # tokens from remarks in brackets, at the end (weighing BRACKET_WEIGHT)
 
 
 _BRACKET = re.compile(r"[(（\[【]([^()（）\[\]【】]*)[)）\]】]")
@@ -133,19 +137,22 @@ def read(text: str) -> Reading:
         text = _BRACKET.sub("", text)
     tokens, numbers = _tokens(text)
     n = len(tokens)
-    weights = [1.0 + TAIL_GAIN * i / max(n - 1, 1) for i in range(n)]
+    step = TAIL_GAIN / max(n - 1, 1)
+    weights = [1.0 + step * i for i in range(n)]
+    # the last run of Chinese tokens (one character each, from U+3400)
     end = n
-    while end and not _is_han(tokens[end - 1]):
+    while end and not (len(tokens[end - 1]) == 1 and tokens[end - 1] >= "\u3400"):
         end -= 1
     start = end
-    while start and _is_han(tokens[start - 1]):
+    while start and len(tokens[start - 1]) == 1 and tokens[start - 1] >= "\u3400":
         start -= 1
     plain = "".join(tokens)
+    more: list[str] = []
     if remarks:
         more, _ = _tokens(remarks)
         tokens += more
         weights += [BRACKET_WEIGHT] * len(more)
-    return Reading(tokens, weights, numbers, (start, end), gate, plain, _places(plain))
+    return Reading(tokens, weights, numbers, (start, end), gate, plain, _places(plain), len(more))
 
 
 _DIVISION_END = frozenset("市区县旗州盟")
@@ -211,10 +218,6 @@ def _places_conflict(a: frozenset[str], b: frozenset[str]) -> bool:
     return not cities_a & cities_b
 
 
-def _is_han(token: str) -> bool:
-    return len(token) == 1 and ord(token) >= 0x3400
-
-
 def tail_grams(reading: Reading) -> list[str]:
     """The 1- and 2-grams of the last name run (杭州少东科技有限公司, 安居西苑)."""
     start, end = reading.tail
@@ -236,9 +239,9 @@ def _tokens(text: str) -> tuple[list[str], list[str]]:
     for m in _TOKEN.finditer(text):
         number, marker, han, other = m.groups()
         if han:
-            tokens.append(han)
-            previous = han
-            recent = recent[-1:] + han
+            tokens.extend(han)
+            previous = han[-1]
+            recent = (recent + han)[-2:]
             continue
         if other:
             if other.isalnum():
@@ -290,11 +293,17 @@ def _read_dashes(numbers: list[str], parts: list[str], after_road: bool) -> None
 def grams(reading: Reading) -> dict[str, float]:
     """The token 1- and 2-grams and their weight (the highest where repeated)."""
     tokens, weights = reading.tokens, reading.weights
-    out: dict[str, float] = {}
-    n = len(tokens)
     o1, o2 = ORDER_WEIGHT
+    out: dict[str, float]
+    if not reading.remarks:
+        # weights grow along the text: a repeated gram's last weight is its highest
+        out = dict(zip(tokens, weights if o1 == 1.0 else [w * o1 for w in weights], strict=True))
+        pairs = map("\x1f".join, pairwise(tokens))
+        out.update(zip(pairs, [w * o2 for w in weights[1:]], strict=True))
+        return _with_numbers(reading, out)
+    out = {}
     previous = ""
-    for i in range(n):
+    for i in range(len(tokens)):
         token = tokens[i]
         w = weights[i]
         x = w * o1
@@ -306,6 +315,10 @@ def grams(reading: Reading) -> dict[str, float]:
             if out.get(pair, 0.0) < x:
                 out[pair] = x
         previous = token
+    return _with_numbers(reading, out)
+
+
+def _with_numbers(reading: Reading, out: dict[str, float]) -> dict[str, float]:
     # the numbers together: rare, so an entry with the same building/unit/room (or the
     # same door and those) is retrieved among the many entries of one compound or road
     nums = reading.numbers
@@ -357,7 +370,7 @@ W_NONE = 1.32  # the "none of these" option's logit
 PRIOR_ENTRIES = 1000
 RETRIEVING = 24  # grams per query that retrieve (its rarest)
 MAX_POSTINGS = 2000  # nor, however large the registry, in more entries than this
-BATCH = 256  # queries per sparse product (the product's size is queries × entries hit)
+BATCH = 1024  # queries per sparse product (the product's size is queries × entries hit)
 MIN_SHARE = 0.15  # an entry sharing less of the query's weight is not a plausible answer
 MIN_SCORE = 0.001  # nor is one this unlikely
 CONFIDENT = 0.99945  # the lowest probability whose answers are >= 97 % right on CCKS dev
@@ -440,8 +453,9 @@ class Matcher:
         # station's registry of ten addresses weighs words as a city's would
         big = n + PRIOR_ENTRIES
         self.idf = np.log((big - df + 0.5) / (df + 0.5) + 1.0).astype(np.float32)
-        self._unknown_idf = float(math.log((big + 0.5) / 0.5 + 1.0))
-        self._idf_list: list[float] = self.idf.tolist()
+        # the idf of a gram no entry has last, so that looking up id -1 (unknown) gives it
+        unknown = math.log((big + 0.5) / 0.5 + 1.0)
+        self._idf_or_unknown = np.append(self.idf, np.float32(unknown))
         # entry-side weights divided by the entry's total: a row · binary query = entry_share
         self._weighted, self._norm = _row_normalised(
             b_ptr, b_idx, np.frombuffer(weights, dtype=np.float32), self.idf, shape
@@ -457,7 +471,7 @@ class Matcher:
         # grams in more than 2 % of the entries (路, 号, 区 …) do not retrieve: they only
         # rescore the pool, so a query costs what its rarer grams cost
         self._cap = max(50.0, min(common_share * n, MAX_POSTINGS))
-        self._df: list[float] = df.tolist()
+        self._df_array = df
         # only the grams that retrieve are looked up by gram: the common ones' columns
         # (most of a registry's weight: its divisions, 路, 号) are left out of the transpose
         self._binary_t = _rare_columns(self._weighted, df <= self._cap).T.tocsr()
@@ -485,72 +499,57 @@ class Matcher:
         last name run's grams (idf-weighted, summing to 1, unknown grams counted), and the
         weighted rows of the grams that retrieve: each query's RETRIEVING rarest grams found
         in at most ``common_share`` of the entries (so a query's cost stays bounded)."""
-        indptr = [0]
-        indices: list[int] = []
-        data: list[float] = []
-        t_ptr = [0]
-        t_ind: list[int] = []
-        t_data: list[float] = []
-        r_ptr = [0]
-        r_ind: list[int] = []
-        r_data: list[float] = []
-        df, cap = self._df, self._cap
-        norms = np.zeros(len(readings), dtype=np.float32)
-        vocab_get = self.vocab.get
-        idf = self._idf_list
-        unknown = self._unknown_idf
-        for i, reading in enumerate(readings):
-            total = 0.0
-            for g, w in grams(reading).items():
-                gid = vocab_get(g)
-                if gid is None:
-                    total += unknown * w
-                else:
-                    x = idf[gid] * w
-                    indices.append(gid)
-                    data.append(x)
-                    total += x
-            norms[i] = total
-            lo = indptr[-1]
-            indptr.append(len(indices))
-            rare = [(df[indices[k]], k) for k in range(lo, len(indices))]
-            if len(rare) > RETRIEVING:
-                rare.sort()
-                del rare[RETRIEVING:]
-            for d, k in rare:
-                if d <= cap:
-                    r_ind.append(indices[k])
-                    r_data.append(data[k])
-            r_ptr.append(len(r_ind))
-            tail_total = 0.0
-            start = len(t_ind)
-            for g in set(tail_grams(reading)):
-                gid = vocab_get(g)
-                if gid is None:
-                    tail_total += unknown
-                else:
-                    x = idf[gid]
-                    tail_total += x
-                    t_ind.append(gid)
-                    t_data.append(x)
-            for k in range(start, len(t_ind)):
-                t_data[k] /= tail_total
-            t_ptr.append(len(t_ind))
-        shape = (len(readings), len(self.vocab))
-        ptr = np.array(indptr, dtype=np.int64)
-        ind = np.array(indices, dtype=np.int32)
-        weighted = sp.csr_matrix((np.array(data, dtype=np.float32), ind, ptr), shape=shape)
-        binary = sp.csr_matrix((np.ones(len(ind), dtype=np.float32), ind, ptr), shape=shape)
+        nq = len(readings)
+        shape = (nq, len(self.vocab))
+        keys: list[str] = []
+        given: list[float] = []
+        counts: list[int] = []
+        tail_keys: list[str] = []
+        tail_counts: list[int] = []
+        for reading in readings:
+            found = grams(reading)
+            keys += found
+            given += found.values()
+            counts.append(len(found))
+            tail = dict.fromkeys(tail_grams(reading))
+            tail_keys += tail
+            tail_counts.append(len(tail))
+        # every gram looked up at once; an unknown gram (-1) weighs the idf of a gram no
+        # entry has, in the totals only
+        get = self.vocab.get
+        gid = np.array(list(map(get, keys, repeat(-1, len(keys)))), dtype=np.int64)
+        owner = np.repeat(np.arange(nq), counts)
+        known = gid >= 0
+        idf = self._idf_or_unknown[gid]
+        x = (idf * np.array(given, dtype=np.float64)).astype(np.float32)
+        norms = np.bincount(owner, weights=x, minlength=nq).astype(np.float32)
+        k_gid, k_owner, k_x = gid[known], owner[known], x[known]
+        ptr = np.zeros(nq + 1, dtype=np.int64)
+        np.cumsum(np.bincount(k_owner, minlength=nq), out=ptr[1:])
+        k_ind = k_gid.astype(np.int32)
+        weighted = sp.csr_matrix((k_x, k_ind, ptr), shape=shape)
+        binary = sp.csr_matrix((np.ones(len(k_ind), dtype=np.float32), k_ind, ptr), shape=shape)
+        # the grams that retrieve: each query's RETRIEVING rarest (ties by position), of
+        # those the ones in at most ``cap`` entries
+        k_df = self._df_array[k_gid]
+        order = np.lexsort((np.arange(len(k_gid)), k_df, k_owner))
+        rank = np.arange(len(order)) - ptr[k_owner[order]]
+        keep = order[(rank < RETRIEVING) & (k_df[order] <= self._cap)]
+        r_ptr = np.zeros(nq + 1, dtype=np.int64)
+        np.cumsum(np.bincount(k_owner[keep], minlength=nq), out=r_ptr[1:])
+        retrieving = sp.csr_matrix((k_x[keep], k_ind[keep], r_ptr), shape=shape)
+        # the last name run's grams, idf-weighted, summing to 1 with the unknown ones
+        t_gid = np.array(list(map(get, tail_keys, repeat(-1, len(tail_keys)))), dtype=np.int64)
+        t_owner = np.repeat(np.arange(nq), tail_counts)
+        t_known = t_gid >= 0
+        t_idf = self._idf_or_unknown[t_gid]
+        t_total = np.bincount(t_owner, weights=t_idf, minlength=nq)
+        t_share = (t_idf / np.maximum(t_total[t_owner], 1e-12)).astype(np.float32)
+        t_ptr = np.zeros(nq + 1, dtype=np.int64)
+        np.cumsum(np.bincount(t_owner[t_known], minlength=nq), out=t_ptr[1:])
         tails = sp.csr_matrix(
-            (np.array(t_data, dtype=np.float32), np.array(t_ind, dtype=np.int32),
-             np.array(t_ptr, dtype=np.int64)),
-            shape=shape,
-        )  # fmt: skip
-        retrieving = sp.csr_matrix(
-            (np.array(r_data, dtype=np.float32), np.array(r_ind, dtype=np.int32),
-             np.array(r_ptr, dtype=np.int64)),
-            shape=shape,
-        )  # fmt: skip
+            (t_share[t_known], t_gid[t_known].astype(np.int32), t_ptr), shape=shape
+        )
         return weighted, binary, norms, tails, retrieving
 
     def features(self, readings: list[Reading]) -> tuple[list[np.ndarray], list[np.ndarray]]:
@@ -585,30 +584,7 @@ class Matcher:
         all_ids = np.concatenate(pools)
         owner = np.repeat(np.arange(len(pools)), sizes)
         qb_pool = qb[owner]
-        texts = [r.plain for r in readings]
-        plain = self._plain
-        within = np.array(
-            [
-                _inside(plain[e], texts[o])
-                for e, o in zip(all_ids.tolist(), owner.tolist(), strict=True)
-            ],
-            dtype=np.float32,
-        )
-        places = self._places
-        elsewhere = np.array(
-            [
-                _places_conflict(places[e], readings[o].places)
-                for e, o in zip(all_ids.tolist(), owner.tolist(), strict=True)
-            ],
-            dtype=np.float32,
-        )
-        beyond = np.array(
-            [
-                _inside(texts[o], plain[e])
-                for e, o in zip(all_ids.tolist(), owner.tolist(), strict=True)
-            ],
-            dtype=np.float32,
-        )
+        within, beyond, elsewhere = self._text_relations(readings, all_ids, owner)
         asks_gate = np.array(
             [r.gate or _GATE.search(r.plain) is not None for r in readings], dtype=bool
         )
@@ -660,6 +636,34 @@ class Matcher:
             ]
         ).astype(np.float32)
         return pools, np.split(feats, np.cumsum(sizes)[:-1])
+
+    def _text_relations(
+        self, readings: list[Reading], ids: np.ndarray, owner: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per (query, entry) pair: the entry written whole inside the query, which goes on
+        (``within``), the reverse (``beyond``), and different counties (``elsewhere``)."""
+        texts = [r.plain for r in readings]
+        query_places = [r.places for r in readings]
+        plain, places = self._plain, self._places
+        inside: list[int] = []
+        outside: list[int] = []
+        apart: list[int] = []
+        for k, (e, o) in enumerate(zip(ids.tolist(), owner.tolist(), strict=True)):
+            entry, query = plain[e], texts[o]
+            part, whole, found = (
+                (entry, query, inside) if len(entry) < len(query) else (query, entry, outside)
+            )
+            if part in whole and whole.find(part) + len(part) < len(whole):
+                found.append(k)
+            if places[e] and query_places[o] and _places_conflict(places[e], query_places[o]):
+                apart.append(k)
+        within = np.zeros(len(ids), dtype=np.float32)
+        beyond = np.zeros(len(ids), dtype=np.float32)
+        elsewhere = np.zeros(len(ids), dtype=np.float32)
+        within[inside] = 1.0
+        beyond[outside] = 1.0
+        elsewhere[apart] = 1.0
+        return within, beyond, elsewhere
 
     def match_many(
         self, queries: Sequence[str], limit: int = 5, *, explain: bool = True
@@ -793,13 +797,6 @@ def _row_normalised(
 # mmap threshold (32 MB), so it goes back to the system when freed
 _ROWS_AT_ONCE = 1 << 18
 _LARGE = 100_000  # entries from which a build gives its freed heap memory back
-
-
-def _inside(entry: str, query: str) -> bool:
-    """The entry is written out whole in the query and the query goes on after it: the
-    query is somewhere inside the entry's area (合川区牌坊路 in 合川区牌坊路23号2栋)."""
-    at = query.find(entry)
-    return at >= 0 and at + len(entry) < len(query)
 
 
 def _row_max(matrix: sp.csr_matrix) -> np.ndarray:
