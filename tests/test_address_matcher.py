@@ -148,3 +148,44 @@ def test_the_match_command_reads_a_registry_csv_and_says_when_it_cannot(
     bad.write_text("id,address\n1,太宁路\n", encoding="utf-8")
     assert cli.main(["addresses", "match", "--registry", str(bad), str(queries)]) == 2
     assert cli.main(["addresses", "match", "--registry", str(registry), "nope.txt"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "role", "value"),
+    [
+        ("古城村东大街十一巷1号", "lane", "11"),  # a lane in Chinese numerals is the lane 11巷
+        ("古城村东大街11巷1号", "lane", "11"),
+        ("古城村东大街十一巷1号", "door", "1"),  # … and 1号 the door, not 11
+        ("凤翔新城二期6栋", "part", "2"),
+        ("文苑西路15号航空学院4号学生宿舍", "building", "4"),  # a second 号 after a place
+        ("文苑西路15号航空学院4号学生宿舍", "door", "15"),
+        ("瑞金大厦A楼10楼", "building", "A"),  # a letter's 楼 is a building, a number's a floor
+        ("瑞金大厦A楼10楼", "floor", "10"),
+    ],
+)
+def test_how_numbers_are_read(text: str, role: str, value: str) -> None:
+    from fengqiao.addresses.reading.matcher import ROLES
+
+    assert read(text).numbers[ROLES.index(role)] == value
+
+
+def test_a_lane_in_chinese_numerals_finds_the_lane_in_digits() -> None:
+    matcher = Matcher(
+        [
+            Entry("L11", "顺义区古城村东大街11巷1号"),
+            Entry("L1", "顺义区古城村东大街1巷11号"),
+        ]
+    )
+    assert best(matcher, "顺义区古城村东大街十一巷1号") == "L11"
+
+
+def test_a_door_written_before_any_road_compares_with_the_entries_doors() -> None:
+    matcher = Matcher(
+        [
+            Entry("D12", "朝阳路12号达富生活区"),
+            Entry("D14", "朝阳路14号达富生活区"),
+        ]
+    )
+    found = matcher.match("12号达富生活区")
+    assert found[0].code == "D12"
+    assert "门牌一致" in found[0].reasons

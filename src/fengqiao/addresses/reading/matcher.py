@@ -57,7 +57,7 @@ import scipy.sparse as sp
 
 from fengqiao.addresses.reading.templates import ShapeReader, release_freed_memory
 from fengqiao.addresses.reasons import Reason
-from fengqiao.addresses.resolver import normalise
+from fengqiao.addresses.resolver import _numeral, normalise
 
 __all__ = ["CONFIDENT", "DEPLOYMENT_CONFIDENT", "Candidate", "Entry", "Matcher", "Reading", "read"]
 
@@ -88,7 +88,7 @@ _DOOR, _LANE, _BUILDING, _UNIT, _FLOOR, _ROOM, _PART, _ANCHOR = range(len(ROLES)
 _ROLE_LABEL = ("门牌", "道路", "楼栋", "单元", "楼层", "室", "小区")
 _ROLE_SUFFIX = ("号", "弄", "栋", "单元", "层", "室", "")
 _MARKER_ROLE = {"号": _DOOR, "弄": _LANE, "栋": _BUILDING, "单元": _UNIT, "层": _FLOOR}
-_MARKER_ROLE |= {"室": _ROOM, "期": _PART, "区": _PART}
+_MARKER_ROLE |= {"室": _ROOM, "期": _PART, "区": _PART, "巷": _LANE}
 
 _PHONE = re.compile(r"(?<![0-9])(?:1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})(?![0-9])")
 # 交叉口东北150米, 往南20米, 西50米, 约100米: a distance, never a door number
@@ -99,7 +99,7 @@ _NUMBER = r"[甲乙丙丁]?[0-9A-Z]+(?:-[0-9A-Z]+)*"
 # a run of Chinese characters is one match (each character a token): a 甲乙丙丁 that opens a
 # number (甲12号) ends the run
 _TOKEN = re.compile(
-    "(" + _NUMBER + ")(号|弄|栋|单元|层|室|期|区)?"
+    "(" + _NUMBER + ")(号|弄|巷|栋|单元|层|室|期|区)?"
     r"|((?:(?![甲乙丙丁][0-9A-Z])[\u3400-\u9fff\uf900-\ufaff])+)"
     r"|([^\s])"
 )
@@ -227,8 +227,21 @@ def tail_grams(reading: Reading) -> list[str]:
     return out
 
 
+# Chinese numerals before a lane or a phase (十一巷, 二期) as digits, as the resolver's
+# normalise does before 号/栋/单元 …, so that 十一巷 is 11巷 and 二期 2期
+_CN_PART = re.compile(r"[一二两三四五六七八九十百]+(?=巷|弄|期)")
+
+
+# a letter's 楼 is a building (A楼, B楼), a number's a floor (10楼)
+_LETTER_BUILDING = re.compile(r"(?<![0-9０-９A-Za-zＡ-Ｚａ-ｚ])([A-Za-zＡ-Ｚａ-ｚ])楼")
+
+
 def _tokens(text: str) -> tuple[list[str], list[str]]:
+    if "楼" in text:
+        text = _LETTER_BUILDING.sub(r"\1栋", text)
     text = normalise(text)
+    if _CN_PART.search(text):
+        text = _CN_PART.sub(_numeral, text)
     text = _PHONE.sub("", text)
     text = _DISTANCE.sub("", text)
     tokens: list[str] = []
@@ -252,6 +265,9 @@ def _tokens(text: str) -> tuple[list[str], list[str]]:
         role = _MARKER_ROLE.get(marker, -1)
         if marker == "区" and len(number) > 1 and number.isdigit():
             role = -1  # 12区 rarely a part of a compound; keep as text
+        if role == _DOOR and numbers[_DOOR] and previous not in _ROAD_END:
+            # a second 号 after a place's name is its building: …路15号某学院4号学生宿舍
+            role = _BUILDING
         if role < 0 and "-" in number:
             door = numbers[_DOOR]
             _read_dashes(numbers, number.split("-"), previous in _ROAD_END)
@@ -605,7 +621,8 @@ class Matcher:
         qhas = qn != 0
         ehas = enums != 0
         agree = (enums == qn) & qhas
-        same_road = agree[:, _ANCHOR]
+        # a door written first (12号达富生活区) names no road: it compares with any
+        same_road = agree[:, _ANCHOR] | (qhas[:, _DOOR] & ~qhas[:, _ANCHOR])
         ehas[:, _DOOR] &= same_road  # a door on another road is no door of this one
         agree[:, _DOOR] &= same_road
         # a door the entry has as a building or the reverse (新民小区173号 / 173栋): people
@@ -719,7 +736,8 @@ class Matcher:
             out.append(Reason("differs", "区县"))
         values = self._values_by_id()
         have = self._numbers[rid]
-        same_road = values[have[_ANCHOR]] == reading.numbers[_ANCHOR]
+        road = reading.numbers[_ANCHOR]
+        same_road = values[have[_ANCHOR]] == road or not road  # see features()
         for role in (_DOOR, _LANE, _BUILDING, _UNIT, _FLOOR, _ROOM, _PART):
             want = reading.numbers[role]
             got = values[have[role]]
