@@ -208,7 +208,7 @@ _MARKER_CANONICAL = {"号楼": "栋", "#楼": "栋", "幢": "栋", "座": "栋",
 _MARKER_CANONICAL |= {"层": "层", "户": "室", "房": "室", "室": "室", "#": "号", "第": ""}
 
 
-def _cn_to_digits(text: str) -> str:
+def cn_to_digits(text: str) -> str:
     """一百零二 → 102, 十二 → 12, 五零二 → 502 (digit by digit when no 十/百)."""
     if "十" not in text and "百" not in text:
         return "".join(str(_CN_DIGIT[c]) for c in text)
@@ -226,7 +226,7 @@ def _cn_to_digits(text: str) -> str:
 
 
 def _numeral(m: re.Match[str]) -> str:
-    return _cn_to_digits(m.group())
+    return cn_to_digits(m.group())
 
 
 def _marker(m: re.Match[str]) -> str:

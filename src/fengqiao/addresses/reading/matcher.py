@@ -57,7 +57,7 @@ import scipy.sparse as sp
 
 from fengqiao.addresses.reading.templates import ShapeReader, release_freed_memory
 from fengqiao.addresses.reasons import Reason
-from fengqiao.addresses.resolver import _numeral, normalise
+from fengqiao.addresses.resolver import cn_to_digits, normalise
 
 __all__ = ["CONFIDENT", "DEPLOYMENT_CONFIDENT", "Candidate", "Entry", "Matcher", "Reading", "read"]
 
@@ -241,7 +241,7 @@ def _tokens(text: str) -> tuple[list[str], list[str]]:
         text = _LETTER_BUILDING.sub(r"\1栋", text)
     text = normalise(text)
     if _CN_PART.search(text):
-        text = _CN_PART.sub(_numeral, text)
+        text = _CN_PART.sub(lambda m: cn_to_digits(m.group()), text)
     text = _PHONE.sub("", text)
     text = _DISTANCE.sub("", text)
     tokens: list[str] = []
