@@ -15,10 +15,10 @@ Method
    number gets its role from the marker after it: door 号, lane 弄/巷, building 栋, unit
    单元, floor 层, room 室, part 期/区 (十一巷, 二期 in digits; A楼 a building, 10楼 a
    floor); a bare number after a road is a door, after a building or unit a room, a
-   second 号 after a place's name its building; dashes (12-3-502) as the resolver reads them. A door remembers the two
-   characters before it (its road), so doors on different roads never compare (a door
-   written before any road compares with all). City and
-   county names (current and former, from the national gazetteer) are noted.
+   second 号 after a place's name its building; dashes (12-3-502) as the resolver reads
+   them. A door remembers the two characters before it (its road), so doors on different
+   roads never compare (a door written before any road compares with all). City and county
+   names (current and former, from the national gazetteer) are noted.
 2. **Retrieval**: the text is a sequence of tokens (a Chinese character, a letter run, or a
    number with its marker: ``88号``); its 1- and 2-grams, plus one gram for its numbers
    together (building, unit, room), are weighted by BM25's idf over the registry and by
