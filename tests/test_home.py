@@ -322,3 +322,46 @@ def test_queries_do_not_grow_with_the_records(client, world, district_world, med
     after = more_work(selectors.LIVE_SHOWN)
     assert after == before
     assert max(after.values()) <= 50, after
+
+
+# --- the demo -------------------------------------------------------------------------------
+
+
+def test_demo_logins_see_their_sections_with_the_domains_counts(client, db):
+    from fengqiao.accounts.models import User
+    from fengqiao.demo.services import load_demo
+    from fengqiao.disputes import selectors as dispute_selectors
+    from fengqiao.incidents import selectors as incident_selectors
+    from fengqiao.registry import selectors as registry_selectors
+
+    load_demo()
+    by_name = {u.username: u for u in User.objects.filter(username__startswith="nanjie.")}
+    chief, officer = by_name["nanjie.chief"], by_name["nanjie.community1"]
+    duty, mediator = by_name["nanjie.officer2"], by_name["nanjie.mediator"]
+
+    c = home(client, chief).context["work"].chief
+    assert c.clocks_late == incident_selectors.work_summary(user=chief).breached_clocks
+    high = dispute_selectors.CaseFilter(status="open", risk="high")
+    assert c.high_risk.count == dispute_selectors.case_list(chief, high).count()
+    assert c.brief is not None and c.brief.unit == chief.jurisdiction
+
+    response = home(client, officer)
+    d = response.context["work"].district
+    assert d.tenants.count == registry_selectors.tenant_reviews_for(user=officer).count()
+    assert d.open_incidents == incident_selectors.work_summary(user=officer).open_incidents
+    # Nothing of another district or station: every case and incident linked is his.
+    page = response.content.decode()
+    others = dispute_selectors.case_list(chief, dispute_selectors.CaseFilter()).exclude(
+        jurisdiction__path__within=officer.jurisdiction.path
+    )
+    assert not [case.code for case in others if case.code in page]
+
+    live = home(client, duty).context["work"].duty.live
+    assert live.count == (
+        incident_selectors.incidents_for(
+            user=duty, filters=incident_selectors.IncidentFilter(status="open")
+        ).count()
+    )
+    m = home(client, mediator).context["work"].mediator
+    mine = dispute_selectors.case_list(mediator, dispute_selectors.CaseFilter(status="open"))
+    assert m.cases.count == mine.count() > 0
