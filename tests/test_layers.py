@@ -27,6 +27,7 @@ LAYERS: list[set[str]] = [
     {"incidents"},
     {"disputes"},
     {"scoring"},
+    {"home"},  # 我的工作: composes the domains' selectors; mounted by dashboards' root url
     {"api", "dashboards", "demo", "portal", "ops"},
 ]
 LEVEL = {app: level for level, apps in enumerate(LAYERS) for app in apps}

@@ -145,6 +145,7 @@ INSTALLED_APPS = [
     "fengqiao.portal",
     "fengqiao.audit",
     "fengqiao.dashboards",
+    "fengqiao.home",
     "fengqiao.demo",
     "fengqiao.api",
 ]

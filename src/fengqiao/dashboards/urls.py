@@ -1,10 +1,11 @@
 from django.urls import path
 
-from fengqiao.dashboards import dashboard_views, views
+from fengqiao.dashboards import dashboard_views
+from fengqiao.home import views as home_views
 
 app_name = "dashboards"
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home_views.home, name="home"),  # 我的工作 (the home app)
     # 一屏尽览
     path("dashboard/", dashboard_views.dashboard, name="dashboard"),
     path("dashboard/records/", dashboard_views.records, name="records"),
