@@ -145,6 +145,8 @@ COMPOUND_SUFFIXES = (
 )  # fmt: skip
 
 
+_DIRECTIONS = ("东", "西", "南", "北", "东侧", "西侧", "南侧", "北侧")
+_PLACE_NAMED_AFTER_ROAD = (*PLACE_TAILS, *COMPOUND_SUFFIXES, "大院", "宿舍", "公馆", "家园")
 _NOT_VILLAGE = (*"郡府庭苑园城湾居阁轩店厂司场馆院站所局校区弄", "中学", "小学", "大厦")
 _HOME_TAILS = (*COMPOUND_SUFFIXES, "园", "城", "府", "庭", "湾", "居", "阁", "轩", "大楼", "公馆")
 
@@ -207,7 +209,16 @@ def _read_run(run: str, state: State, village: bool = False) -> None:
                 end = 0  # 小坪组, 虹三线 are short; …设备科维修组 is no road
             if end:
                 tail = run[end:]
-                if not tail or not (tail in PLACE_TAILS or len(tail) == 1):
+                # 大学路新村, 万宝路大酒店: a place named after a road; 新一路北 (144号): the
+                # road and the side of it the door is on; 丁字路口, 雅园路口: the crossing.
+                named = tail in _PLACE_NAMED_AFTER_ROAD or (
+                    tail[:1] == "大" and tail[1:] in _PLACE_NAMED_AFTER_ROAD
+                )
+                if tail in _DIRECTIONS or tail.startswith("口"):
+                    named = False
+                elif len(tail) == 1:
+                    named = True
+                if not (named or tail in PLACE_TAILS):
                     cuts.append((end, 3, "road"))
                     # 康桥工业区康惠路: a place written before its road; 高新区江南路: a zone.
                     place = _cut(run[:end], COMPOUND_SUFFIXES, 2)
@@ -456,7 +467,12 @@ def _merge(tokens: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
         letter = kind == "num" and not marker and value.isalpha() and len(value) == 1
         road_number = kind == "num" and (
             marker in _ROAD_MARKERS
-            or (marker == "号" and after[0] == "cjk" and after[1].startswith(("大街", "路", "街")))
+            or (
+                marker == "号"
+                and after[0] == "cjk"
+                and after[1].startswith(("大街", "路", "街"))
+                and not after[1].startswith(_CROSSING)  # 9号路口: the door, then the crossing
+            )
         )
         shop = kind == "num" and not marker and after[0] == "cjk" and after[1][:1] in "店"
         # 速8酒店, 创新128园, 奥林80小区: a number inside a place's name.
@@ -464,6 +480,7 @@ def _merge(tokens: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
             kind == "num"
             and not marker
             and prev[0] == "cjk"
+            and not prev[1].endswith(ROAD_SUFFIXES)  # 丹霞路586银来大厦: the door, then the place
             and after[0] == "cjk"
             and _HOME_OR_PLACE.match(after[1]) is not None
         )
@@ -493,6 +510,7 @@ def _merge(tokens: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
 _HOME_OR_PLACE = re.compile(
     r"^[\u4e00-\u9fff]{0,3}(?:小区|酒店|宾馆|园|苑|城|大厦|公寓|广场|新村|中心)"
 )
+_CROSSING = ("路口", "街口", "交叉口", "十字路口")
 _ROAD_MARKERS = frozenset({"路", "国道", "省道", "道", "大街", "巷"})
 
 
