@@ -102,7 +102,7 @@ _ZONE_TAILS = ("区", "岛", "工业城")
 _OFFICE = re.compile(
     r"(?:保安室|传达室|门卫室|收发室|办公室|值班室|物业管理处|物业|管理处|前台|总台|服务台)$"
 )
-_PLACE_ENDS = "园心区城厦场村苑楼店司"
+_PLACE_ENDS = "园心区城厦场村苑楼店司寓馆院站厂校所局行宫庄"
 _INNER_NOISE = ("院内", "附近", "对面", "旁边", "隔壁", "楼下", "里面", "旁")
 
 
@@ -141,7 +141,7 @@ _DAO = re.compile(r"(?<![街通频知味轨管隧栈车人步])道(?![路口班�
 _ROAD_SECTION = re.compile("[东西南北中一二三四五六七八九十]段")
 COMPOUND_SUFFIXES = (
     "工业园区", "工业区", "工业园", "园区", "小区", "新村", "花园", "大厦", "广场", "市场", "公寓",
-    "家园", "商城", "中心", "科技园", "产业园", "创业园", "新城", "苑",
+    "家园", "商城", "中心", "科技园", "产业园", "创业园", "新城", "小镇", "苑",
 )  # fmt: skip
 
 
@@ -173,7 +173,7 @@ def _read_run(run: str, state: State, village: bool = False) -> None:
         cuts: list[tuple[int, int, str]] = []  # (end, priority, element)
         if early and not state.has("township"):
             end = _cut(run, TOWNSHIP_SUFFIXES, 2, ("路", "街", "村", "大道"))
-            if end and end <= 9:
+            if end and end <= 9 and run[end - 2 : end] != "小镇":  # 梦想小镇: a place
                 cuts.append((end, 0, "township"))
         if not (state.has("compound") or state.has("road")):
             end = _cut(run, DEVZONE_SUFFIXES, 0)
@@ -484,6 +484,18 @@ def _merge(tokens: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
             and after[0] == "cjk"
             and _HOME_OR_PLACE.match(after[1]) is not None
         )
+        if (
+            kind == "num"
+            and marker in ("区", "期")
+            and prev[0] == "cjk"
+            and len(prev[1]) >= 3
+            and prev[1][-1] in "东西南北"
+            and "\u4e00" <= prev[1][-2] <= "\u9fff"
+        ):
+            # 轻纺城北四区, 大关小区东七区: the side is part of the zone's name.
+            out[-1] = ("cjk", prev[1][:-1], prev[2])
+            out.append(("num", prev[1][-1] + value, marker))
+            continue
         if (letter and prev[0] == "cjk" and after[0] == "cjk") or road_number or shop:
             joined = (prev[1] if prev[0] == "cjk" else "") + value + marker
             if prev[0] == "cjk":
