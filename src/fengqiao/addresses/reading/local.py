@@ -103,7 +103,17 @@ _OFFICE = re.compile(
     r"(?:保安室|传达室|门卫室|收发室|办公室|值班室|物业管理处|物业|管理处|前台|总台|服务台)$"
 )
 _PLACE_ENDS = "园心区城厦场村苑楼店司寓馆院站厂校所局行宫庄"
-_INNER_NOISE = ("院内", "附近", "对面", "旁边", "隔壁", "楼下", "里面", "旁")
+_INNER_NOISE = (
+    "院内", "附近", "斜对面", "对面", "旁边", "边上", "隔壁", "楼下", "里面", "交汇处", "交界处",
+    "交汇", "东首", "西首", "南首", "北首", "左边", "右边", "左面", "右面", "左侧", "右侧", "旁",
+)  # fmt: skip
+# After a place's ending, 内/边 alone is a locator too (工业园区内, 车管所边), and so is a
+# distance (向北一百米); a side alone is not (东大门, 西湖支行 are names).
+_INNER_LOCATOR = re.compile(
+    "(?:" + "|".join(_INNER_NOISE) + ")"
+    + "|(?:(?<=[" + _PLACE_ENDS + "])(?:[向往朝]?[东西南北]{1,2}(?:侧|面|边)?"
+    + "[约]?[0-9一二三四五六七八九十百千两]+米|内|边(?!上)))"
+)
 
 
 def _cut(run: str, suffixes: tuple[str, ...], minimum: int, avoid: tuple[str, ...] = ()) -> int:
@@ -241,15 +251,16 @@ def _read_run(run: str, state: State, village: bool = False) -> None:
             head[-1:] in "东西南北" and head[-2:-1] in _PLACE_ENDS
         ):
             head, tail = head[:-1], head[-1] + tail  # 泰隆银行号, 财富金融中心西1492: a stray
-        for word in _INNER_NOISE:
-            at = head.find(word, 2)
-            if at > 0 and len(head) - at - len(word) >= 2:
-                # 隆华精编厂院内亚士力…: both sides name the place; the locator is noise.
-                state.set("compound", head[:at])
-                state.set("rest", word)
-                state.last = "compound"
-                head = head[at + len(word) :]
+        while True:
+            inner = _INNER_LOCATOR.search(head, 2)
+            if inner is None or len(head) - inner.end() < 2:
                 break
+            # 隆华精编厂院内亚士力…, 车管所边小店, 新体育馆南小博士幼儿园: both sides name
+            # the place (a place and a part or tenant of it); the locator is noise.
+            state.set("compound", head[: inner.start()])
+            state.set("rest", inner.group(0))
+            state.last = "compound"
+            head = head[inner.end() :]
         if (
             village
             and (state.after_township or state.last == "township")
