@@ -10,6 +10,7 @@ import re
 
 from fengqiao.addresses.reading.lexicons import (
     ASSIST_WORDS,
+    CN_DIGITS,
     COMMUNITY_SUFFIXES,
     DEVZONE_SUFFIXES,
     MARKER_ELEMENT,
@@ -361,8 +362,15 @@ def _read_number(number: str, marker: str, state: State, is_last: bool, after: s
     ):
         state.set("room", number)  # 皮革市场140号, 盛胜大厦4479号: a stall, an office
         return
-    if kind == "number" and state.has("building") and not is_last and not state.has("unit"):
-        state.set("unit", number)  # 134幢105号704室: the entrance, then the flat
+    if (
+        kind == "number"
+        and state.has("building")
+        and not state.has("unit")
+        and not state.has("floor")
+        and (not is_last or (len(number) == 1 and number.isdigit()) or number in CN_DIGITS)
+    ):
+        # 134幢105号704室: the entrance, then the flat; 5栋6号 (one digit): the entrance.
+        state.set("unit", number)
         return
     if kind == "number" and (state.has("floor") or state.has("building")) and not state.has("room"):
         state.set("room", number)  # 177幢8号, 八楼1130号: a shop or flat inside
