@@ -343,8 +343,13 @@ def _read_number(number: str, marker: str, state: State, is_last: bool, after: s
         if _is_range(number) and (kind == "room" or state.has("floor")):
             state.set("room", number)  # 605-606室: one room over two numbers
             return
-        if kind == "number" and not state.has("door_number") and state.has("road"):
-            # 1154-131号: the door on the road, then the building behind it.
+        if (
+            kind == "number"
+            and not state.has("door_number")
+            and (state.has("road") or (state.has("community") and not state.has("compound")))
+        ):
+            # 1154-131号, 沙头村9-8号: the door on the road (in the village), then the
+            # building behind it.
             state.set("door_number", low)
             _read_number(high, marker, state, is_last)
             return
@@ -353,6 +358,24 @@ def _read_number(number: str, marker: str, state: State, is_last: bool, after: s
         if kind == "room" or state.has("building") or state.has("floor"):
             for part in head.split("-"):
                 _read_number(part, "", state, False)
+        elif (
+            kind == "number"
+            and "-" not in head
+            and head.isdigit()
+            and number.isdigit()
+            and state.has("compound")
+            and not state.has("community")
+            and not state.has("unit")
+            and not state.has("room")
+        ):
+            if _is_range(f"{head}-{number}") and state.values["compound"].endswith(_MARKETS):
+                state.set("room", f"{head}-{number}")  # 农贸市场74-78号: stalls
+            else:
+                # 沁心园80-206号, 兴达大楼7-14号: the building, then the flat in it (in a
+                # village, 溪口村12-87号, the door and a building behind it: read below).
+                state.set("building", head)
+                state.set("room", number)
+            return
     if (
         kind == "number"
         and state.last == "compound"
