@@ -137,7 +137,13 @@ def _leads(text: str, start: int, end: int, candidates: list[Division], hits: li
     if len(divisions) != 1:
         return False
     word = _WORD.match(text, end)
-    return word is not None and len(word.group(0)) >= 4
+    if word is None:
+        return False
+    # 杭州文三路, 温州大南路: a road of at least two characters after the name, too.
+    return len(word.group(0)) >= 4 or _NAMED_ROAD.fullmatch(word.group(0)) is not None
+
+
+_NAMED_ROAD = re.compile(r"[^村园区镇乡]{2,3}(?:路|街|大道|大街)")
 
 
 _WORD = re.compile(r"[\u4e00-\u9fff]+")
@@ -207,8 +213,6 @@ def _accept(
     if not strong and not _boundary(text, end):
         # A short name is read without a separator after it only next to the divisions it
         # lies in: 温州瑞安…, 金华义乌…, 江干区九堡… (not 安居西苑, 高沙小区).
-        if text.startswith(_WORD_TAILS, end):
-            return None
         joined = (
             bool(hits)
             and text[hits[-1].end : start].strip(SEPARATORS) == ""
@@ -217,6 +221,16 @@ def _accept(
         fits_before = joined and any(
             d.level > c.level and _related(d, c) for d in candidates for c in hits[-1].candidates
         )
+        if text.startswith(_WORD_TAILS, end):
+            # 安居西苑, 高沙小区: a name's start; next to its parent before a road of at least
+            # two characters it is the division still (金华永康城南路).
+            word = _WORD.match(text, end)
+            if not (
+                fits_before
+                and word is not None
+                and _NAMED_ROAD.fullmatch(word.group(0)) is not None
+            ):
+                return None
         if not (
             fits_before
             or _followed_by_part(text, end, candidates)
