@@ -110,10 +110,11 @@ _INNER_NOISE = (
 )  # fmt: skip
 # After a place's ending, 内/边 alone is a locator too (工业园区内, 车管所边), and so is a
 # distance (向北一百米); a side alone is not (东大门, 西湖支行 are names).
+_DISTANCE_AFTER_PLACE = (
+    "[向往朝]?[东西南北]{1,2}(?:侧|面|边)?[约]?[0-9一二三四五六七八九十百千两]+米"
+)
 _INNER_LOCATOR = re.compile(
-    "(?:" + "|".join(_INNER_NOISE) + ")"
-    + "|(?:(?<=[" + _PLACE_ENDS + "])(?:[向往朝]?[东西南北]{1,2}(?:侧|面|边)?"
-    + "[约]?[0-9一二三四五六七八九十百千两]+米|内|边(?!上)))"
+    f"(?:{'|'.join(_INNER_NOISE)})|(?<=[{_PLACE_ENDS}])(?:{_DISTANCE_AFTER_PLACE}|内|边(?!上))"
 )
 
 
