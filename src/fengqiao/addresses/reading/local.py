@@ -157,6 +157,26 @@ COMPOUND_SUFFIXES = (
 )  # fmt: skip
 
 
+# A road's own name is two or three characters before its side, ordinal and suffix (幸福路,
+# 振兴东路, 金陵北路); a longer run of plain name is a place written before it: a village or
+# a quarter (南村幸福路, 胡家坟振兴路), read as rest.
+_ROAD_TAIL = re.compile(
+    r"[东西南北中]?[一二三四五六七八九十0-9]*(?:大道|大街|公路|路|街|巷|弄)$"
+)
+_PLAIN_NAME = re.compile(r"[^路街巷道弄大工业园区村镇乡城市县省港桥湾山]+")
+
+
+def _place_before_road(road: str) -> int:
+    """The length of a place's name written before a road's own name, 0 if none."""
+    tail = _ROAD_TAIL.search(road)
+    if tail is None:
+        return 0
+    core = road[: tail.start()]
+    if not 4 <= len(core) <= 6 or _PLAIN_NAME.fullmatch(core[-3:]) is None:
+        return 0
+    return 2 if len(core) == 4 else 3
+
+
 _DIRECTIONS = ("东", "西", "南", "北", "东侧", "西侧", "南侧", "北侧")
 _PLACE_NAMED_AFTER_ROAD = (*PLACE_TAILS, *COMPOUND_SUFFIXES, "大院", "宿舍", "公馆", "家园")
 _NOT_VILLAGE = (*"郡府庭苑园城湾居阁轩店厂司场馆院站所局校区弄", "中学", "小学", "大厦")
@@ -239,6 +259,9 @@ def _read_run(run: str, state: State, village: bool = False) -> None:
                     zone = _cut(run[:end], _ZONE_TAILS, 1)
                     if zone and zone < end - 2:
                         cuts.append((zone, 5, "rest"))
+                    prefix = _place_before_road(run[:end])
+                    if prefix:
+                        cuts.append((prefix, 6, "rest"))
         if cuts:
             end, _, element = min(cuts)
             state.set(element, run[:end])
