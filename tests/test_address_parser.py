@@ -373,3 +373,12 @@ def test_a_city_s_short_name_before_a_short_road() -> None:
     assert (parsed.city, parsed.county, parsed.road) == ("金华", "义乌", "城中路")
     # Not a longer place name: 杭州湾大道 is one road.
     assert parse_text("宁波市杭州湾大道1号").road == "杭州湾大道"
+
+
+def test_a_place_written_before_a_road_s_own_name() -> None:
+    parsed = parse_text("温州市瓯海区梧田街道上庄建设路15号")
+    assert (parsed.township, parsed.road, parsed.door_number) == ("梧田街道", "建设路", "15")
+    assert "上庄" in parsed.rest
+    # A road's own name of two or three characters stays whole (莫干山路, 解放东路).
+    assert parse_text("杭州市拱墅区莫干山路100号").road == "莫干山路"
+    assert parse_text("宁波市海曙区解放南路8号").road == "解放南路"
