@@ -150,6 +150,7 @@ _NOT_ROAD_END = ("道", "桥区", "镇", "村", "社区", "段", "团", "织", "
 # A road's suffix right after a name: the name is the road's (中关村大街, not 中关村 + 大街).
 _ROAD_AHEAD = re.compile(r"[东西南北中]?(?:路|街|巷|大道|大街)")
 _DAO = re.compile(r"(?<![街通频知味轨管隧栈车人步])道(?![路口班观])")
+_RING = re.compile("[东西南北中内外][一二三四五六七]环(?:路|线|高架)?")
 _ROAD_SECTION = re.compile("[东西南北中一二三四五六七八九十]段")
 COMPOUND_SUFFIXES = (
     "工业园区", "工业区", "工业园", "园区", "小区", "新村", "花园", "大厦", "广场", "市场", "公寓",
@@ -235,6 +236,9 @@ def _read_run(run: str, state: State, village: bool = False) -> None:
             dao = _DAO.search(run, 2)
             if dao and (not end or dao.end() < end):
                 end = dao.end()  # 鹭江道, 南京道: a road named 道 (not 街道, 通道, 频道)
+            ring = _RING.search(run)
+            if ring and (not end or ring.end() <= end):
+                end = ring.end()  # 西三环, 南二环西段: a ring road, written without 路
             if end and _ROAD_SECTION.match(run, end):
                 end += 2  # 鄞县大道中段, 人民南路四段: the section is part of the road's name
             if end and run[end - 1] in "组线" and end > 5:
