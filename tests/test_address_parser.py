@@ -382,3 +382,13 @@ def test_a_place_written_before_a_road_s_own_name() -> None:
     # A road's own name of two or three characters stays whole (莫干山路, 解放东路).
     assert parse_text("杭州市拱墅区莫干山路100号").road == "莫干山路"
     assert parse_text("宁波市海曙区解放南路8号").road == "解放南路"
+
+
+def test_a_ring_road_written_without_lu() -> None:
+    parsed = parse_text("西安市雁塔区南二环西段88号")
+    assert (parsed.road, parsed.door_number) == ("南二环西段", "88")
+
+
+def test_a_street_office_of_one_character_after_its_county() -> None:
+    parsed = parse_text("龙岩市新罗区西街道中山小区3号楼")
+    assert (parsed.township, parsed.compound, parsed.building) == ("西街道", "中山小区", "3")

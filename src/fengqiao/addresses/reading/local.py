@@ -161,9 +161,7 @@ COMPOUND_SUFFIXES = (
 # A road's own name is two or three characters before its side, ordinal and suffix (幸福路,
 # 振兴东路, 金陵北路); a longer run of plain name is a place written before it: a village or
 # a quarter (南村幸福路, 胡家坟振兴路), read as rest.
-_ROAD_TAIL = re.compile(
-    r"[东西南北中]?[一二三四五六七八九十0-9]*(?:大道|大街|公路|路|街|巷|弄)$"
-)
+_ROAD_TAIL = re.compile(r"[东西南北中]?[一二三四五六七八九十0-9]*(?:大道|大街|公路|路|街|巷|弄)$")
 _PLAIN_NAME = re.compile(r"[^路街巷道弄大工业园区村镇乡城市县省港桥湾山]+")
 
 
@@ -208,6 +206,8 @@ def _read_run(run: str, state: State, village: bool = False) -> None:
             end = _cut(run, TOWNSHIP_SUFFIXES, 2, ("路", "街", "村", "大道"))
             if end and end <= 9 and run[end - 2 : end] != "小镇":  # 梦想小镇: a place
                 cuts.append((end, 0, "township"))
+            elif run[1:3] == "街道" and state.has("county"):
+                cuts.append((3, 0, "township"))  # 新罗区东街道: a one-character name
         if not (state.has("compound") or state.has("road")):
             end = _cut(run, DEVZONE_SUFFIXES, 0)
             if end:
