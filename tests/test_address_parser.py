@@ -392,3 +392,13 @@ def test_a_ring_road_written_without_lu() -> None:
 def test_a_street_office_of_one_character_after_its_county() -> None:
     parsed = parse_text("龙岩市新罗区西街道中山小区3号楼")
     assert (parsed.township, parsed.compound, parsed.building) == ("西街道", "中山小区", "3")
+
+
+def test_after_a_building_a_long_number_or_a_range_is_the_flat() -> None:
+    parsed = parse_text("绍兴市柯桥区纺都小区11幢6360华美纺织")
+    assert (parsed.building, parsed.unit, parsed.room) == ("11", "", "6360")
+    parsed = parse_text("杭州市拱墅区远洋大厦C座1201-1202")
+    assert (parsed.building, parsed.room) == ("C", "1201-1202")
+    # An entrance's number is short: 3幢2-501.
+    parsed = parse_text("杭州市西湖区湖畔花园3幢2-501")
+    assert (parsed.building, parsed.unit, parsed.room) == ("3", "2", "501")

@@ -368,7 +368,9 @@ def _read_number(number: str, marker: str, state: State, is_last: bool, after: s
         return
     if kind and "-" in number and kind in ("room", "number"):
         low, _, high = number.partition("-")
-        if _is_range(number) and (kind == "room" or state.has("floor")):
+        if _is_range(number) and (
+            kind == "room" or state.has("floor") or (state.has("building") and len(low) >= 3)
+        ):
             state.set("room", number)  # 605-606室: one room over two numbers
             return
         if (
@@ -459,6 +461,7 @@ def _read_number(number: str, marker: str, state: State, is_last: bool, after: s
             and not state.has("unit")
             and not is_last
             and not state.has("floor")
+            and (len(number) <= 2 or not number.isdigit())  # 11幢6360: a flat's number
         ):
             state.set("unit", number)
         elif not state.has("room"):
@@ -468,6 +471,14 @@ def _read_number(number: str, marker: str, state: State, is_last: bool, after: s
         return
     if not kind:  # 9-7-1453, 12-3-1001, 212-220
         parts = number.split("-")
+        if (
+            _is_range(number)
+            and len(parts[0]) >= 3
+            and state.has("building")
+            and not state.has("room")
+        ):
+            state.set("room", number)  # C座1201-1202: one flat over two numbers
+            return
         if (
             not state.has("door_number")
             and not state.has("compound")
