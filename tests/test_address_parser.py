@@ -402,3 +402,8 @@ def test_after_a_building_a_long_number_or_a_range_is_the_flat() -> None:
     # An entrance's number is short: 3幢2-501.
     parsed = parse_text("杭州市西湖区湖畔花园3幢2-501")
     assert (parsed.building, parsed.unit, parsed.room) == ("3", "2", "501")
+
+
+def test_a_dashed_floor_carries_its_building_and_entrance() -> None:
+    parsed = parse_text("金华市婺城区丽泽花园8-2-7楼")
+    assert (parsed.building, parsed.unit, parsed.floor) == ("8", "2", "7")
