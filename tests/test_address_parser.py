@@ -392,6 +392,8 @@ def test_a_ring_road_written_without_lu() -> None:
 def test_a_street_office_of_one_character_after_its_county() -> None:
     parsed = parse_text("龙岩市新罗区西街道中山小区3号楼")
     assert (parsed.township, parsed.compound, parsed.building) == ("西街道", "中山小区", "3")
+    parsed = parse_text("嘉兴市桐乡市乌镇石佛路12号")
+    assert (parsed.township, parsed.road) == ("乌镇", "石佛路")
 
 
 def test_after_a_building_a_long_number_or_a_range_is_the_flat() -> None:

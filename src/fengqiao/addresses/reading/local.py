@@ -206,8 +206,11 @@ def _read_run(run: str, state: State, village: bool = False) -> None:
             end = _cut(run, TOWNSHIP_SUFFIXES, 2, ("路", "街", "村", "大道"))
             if end and end <= 9 and run[end - 2 : end] != "小镇":  # 梦想小镇: a place
                 cuts.append((end, 0, "township"))
-            elif run[1:3] == "街道" and state.has("county"):
-                cuts.append((3, 0, "township"))  # 新罗区东街道: a one-character name
+            elif (
+                run[1:3] == "街道" or (run[1:2] == "镇" and run[:1] not in "城乡集小古")
+            ) and state.has("county"):
+                # 新罗区东街道, 桐乡市景镇: a one-character name (or one written short).
+                cuts.append((3 if run[1:3] == "街道" else 2, 0, "township"))
         if not (state.has("compound") or state.has("road")):
             end = _cut(run, DEVZONE_SUFFIXES, 0)
             if end:
