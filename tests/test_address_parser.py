@@ -382,6 +382,9 @@ def test_a_place_written_before_a_road_s_own_name() -> None:
     # A road's own name of two or three characters stays whole (莫干山路, 解放东路).
     assert parse_text("杭州市拱墅区莫干山路100号").road == "莫干山路"
     assert parse_text("宁波市海曙区解放南路8号").road == "解放南路"
+    # Nor when a place is cut before the road, nor for longer kinds of road (步行街, 支路).
+    assert parse_text("台州市温岭市购物中心开罗西路4号").road == "开罗西路"
+    assert parse_text("温州市鹿城区东门步行街97号").road == "东门步行街"
 
 
 def test_a_ring_road_written_without_lu() -> None:

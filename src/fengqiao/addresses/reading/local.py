@@ -161,7 +161,10 @@ COMPOUND_SUFFIXES = (
 # A road's own name is two or three characters before its side, ordinal and suffix (幸福路,
 # 振兴东路, 金陵北路); a longer run of plain name is a place written before it: a village or
 # a quarter (南村幸福路, 胡家坟振兴路), read as rest.
-_ROAD_TAIL = re.compile(r"[东西南北中]?[一二三四五六七八九十0-9]*(?:大道|大街|公路|路|街|巷|弄)$")
+_ROAD_TAIL = re.compile(
+    r"[东西南北中]?[一二三四五六七八九十0-9]*号?"
+    r"(?:步行街|商业街|商街|环路|支路|横路|横街|直街|大道|大街|公路|路|街|巷|弄)$"
+)
 _PLAIN_NAME = re.compile(r"[^路街巷道弄大工业园区村镇乡城市县省港桥湾山]+")
 
 
@@ -267,7 +270,7 @@ def _read_run(run: str, state: State, village: bool = False) -> None:
                     if zone and zone < end - 2:
                         cuts.append((zone, 5, "rest"))
                     prefix = _place_before_road(run[:end])
-                    if prefix:
+                    if prefix and len(cuts) == 1:  # not inside a place cut before it
                         cuts.append((prefix, 6, "rest"))
         if cuts:
             end, _, element = min(cuts)
