@@ -412,3 +412,8 @@ def test_after_a_building_a_long_number_or_a_range_is_the_flat() -> None:
 def test_a_dashed_floor_carries_its_building_and_entrance() -> None:
     parsed = parse_text("金华市婺城区丽泽花园8-2-7楼")
     assert (parsed.building, parsed.unit, parsed.floor) == ("8", "2", "7")
+
+
+def test_a_road_s_suffix_alone_after_a_township_is_no_village() -> None:
+    parsed = parse_text("嘉兴市桐乡市濮院镇大道1373号")
+    assert (parsed.township, parsed.community) == ("濮院镇", "")

@@ -181,7 +181,9 @@ def _place_before_road(road: str) -> int:
 
 _DIRECTIONS = ("东", "西", "南", "北", "东侧", "西侧", "南侧", "北侧")
 _PLACE_NAMED_AFTER_ROAD = (*PLACE_TAILS, *COMPOUND_SUFFIXES, "大院", "宿舍", "公馆", "家园")
-_NOT_VILLAGE = (*"郡府庭苑园城湾居阁轩店厂司场馆院站所局校区弄", "中学", "小学", "大厦")
+_NOT_VILLAGE = (
+    *"郡府庭苑园城湾居阁轩店厂司场馆院站所局校区弄路街道", "中学", "小学", "大厦", "办事处",
+)  # fmt: skip
 _HOME_TAILS = (*COMPOUND_SUFFIXES, "园", "城", "府", "庭", "湾", "居", "阁", "轩", "大楼", "公馆")
 
 
