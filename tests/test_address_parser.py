@@ -417,3 +417,9 @@ def test_a_dashed_floor_carries_its_building_and_entrance() -> None:
 def test_a_road_s_suffix_alone_after_a_township_is_no_village() -> None:
     parsed = parse_text("嘉兴市桐乡市濮院镇大道1373号")
     assert (parsed.township, parsed.community) == ("濮院镇", "")
+
+
+def test_a_sender_s_remark_is_set_aside() -> None:
+    parsed = parse_text("杭州市西湖区文三路100号有疑问请联系店主")
+    assert (parsed.road, parsed.door_number, parsed.compound) == ("文三路", "100", "")
+    assert "有疑问请联系店主" in parsed.rest
