@@ -285,9 +285,9 @@ def _read_run(run: str, state: State, village: bool = False) -> None:
             # …小区北门保安室, …宾馆总台: the room where a parcel is left, not the place.
             head, tail = head[: office.start()], office.group(0) + tail
         if (len(head) > 3 and head[-1] in "号第其了") or (
-            head[-1:] in "东西南北" and head[-2:-1] in _PLACE_ENDS
+            head[-1:] in "东西南北内后" and head[-2:-1] in _PLACE_ENDS
         ):
-            head, tail = head[:-1], head[-1] + tail  # 泰隆银行号, 财富金融中心西1492: a stray
+            head, tail = head[:-1], head[-1] + tail  # 泰隆银行号, 中心西1492, 公寓内: a stray
         while True:
             inner = _INNER_LOCATOR.search(head, 2)
             if inner is None or len(head) - inner.end() < 2:
