@@ -327,6 +327,7 @@ def test_a_side_before_a_zone_is_the_zone_s_name() -> None:
 def test_a_stray_side_after_a_place_is_no_part_of_it() -> None:
     parsed = parse_text("温州市鹿城区友谊公寓南302")
     assert (parsed.compound, parsed.room) == ("友谊公寓", "302")
+    assert parse_text("温州市平阳县解放路友谊公寓内302号").compound == "友谊公寓"
 
 
 def test_a_village_committee_and_a_themed_town() -> None:
