@@ -424,3 +424,11 @@ def test_a_sender_s_remark_is_set_aside() -> None:
     parsed = parse_text("杭州市西湖区文三路100号有疑问请联系店主")
     assert (parsed.road, parsed.door_number, parsed.compound) == ("文三路", "100", "")
     assert "有疑问请联系店主" in parsed.rest
+
+
+def test_a_township_s_short_name_opening_the_text_before_a_road() -> None:
+    parsed = parse_text("沈家门滨港路17号")
+    assert (parsed.township, parsed.road, parsed.door_number) == ("沈家门", "滨港路", "17")
+    # A development zone opening the text is no township (高新区 is also some 街道's name).
+    parsed = parse_text("高新区丹桂路80号")
+    assert (parsed.township, parsed.road) == ("", "丹桂路")

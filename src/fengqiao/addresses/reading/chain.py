@@ -143,6 +143,16 @@ def _leads(text: str, start: int, end: int, candidates: list[Division], hits: li
     return len(word.group(0)) >= 4 or _NAMED_ROAD.fullmatch(word.group(0)) is not None
 
 
+def _town_leads(text: str, start: int, end: int) -> bool:
+    """A township's short name opening the text before a road of two or three characters
+    (桥下兴桥路37号, 店口湄池路): the township, written without its suffix."""
+    name = text[start:end]
+    if text[:start].strip(SEPARATORS) or name.endswith("区") or name.startswith("高新"):
+        return False  # 高新区 opening the text is a development zone, not its 街道
+    word = _WORD.match(text, end)
+    return word is not None and _NAMED_ROAD.fullmatch(word.group(0)) is not None
+
+
 _NAMED_ROAD = re.compile(r"[^村园区镇乡]{2,3}(?:路|街|大道|大街)")
 
 
@@ -235,6 +245,7 @@ def _accept(
             fits_before
             or _followed_by_part(text, end, candidates)
             or _leads(text, start, end, candidates, hits)
+            or (not hits and _town_leads(text, start, end))
         ):
             return None
     chain = hits
@@ -262,10 +273,16 @@ def _accept(
     if not strong or name in _GENERIC_COUNTIES:  # noqa: SIM102
         # Short names and generic ones (城区) only where the text around says which.
         if not chain and (
-            name in _GENERIC_COUNTIES or all(d.level == TOWNSHIP for d in candidates)
+            name in _GENERIC_COUNTIES
+            or (all(d.level == TOWNSHIP for d in candidates) and not _town_leads(text, start, end))
         ):
             return None
-    if not strong and not chain and all(d.level == TOWNSHIP for d in candidates):
+    if (
+        not strong
+        and not chain
+        and all(d.level == TOWNSHIP for d in candidates)
+        and not _town_leads(text, start, end)
+    ):
         return None
     current_first = [d for d in candidates if d.in_force] or candidates
     return _Hit(start, end, current_first, strong)
