@@ -429,6 +429,8 @@ def test_a_sender_s_remark_is_set_aside() -> None:
 def test_a_township_s_short_name_opening_the_text_before_a_road() -> None:
     parsed = parse_text("沈家门滨港路17号")
     assert (parsed.township, parsed.road, parsed.door_number) == ("沈家门", "滨港路", "17")
+    parsed = parse_text("公明玉律村第六工业区七栋")
+    assert (parsed.township, parsed.community) == ("公明", "玉律村")
     # A development zone opening the text is no township (高新区 is also some 街道's name).
     parsed = parse_text("高新区丹桂路80号")
     assert (parsed.township, parsed.road) == ("", "丹桂路")

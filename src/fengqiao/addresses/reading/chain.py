@@ -144,15 +144,19 @@ def _leads(text: str, start: int, end: int, candidates: list[Division], hits: li
 
 
 def _town_leads(text: str, start: int, end: int) -> bool:
-    """A township's short name opening the text before a road of two or three characters
-    (桥下兴桥路37号, 店口湄池路): the township, written without its suffix."""
+    """A township's short name opening the text before a road of two or three characters or
+    a village (桥下兴桥路37号, 公明玉律村): the township, written without its suffix."""
     name = text[start:end]
     if text[:start].strip(SEPARATORS) or name.endswith("区") or name.startswith("高新"):
         return False  # 高新区 opening the text is a development zone, not its 街道
     word = _WORD.match(text, end)
-    return word is not None and _NAMED_ROAD.fullmatch(word.group(0)) is not None
+    return word is not None and (
+        _NAMED_ROAD.fullmatch(word.group(0)) is not None
+        or _VILLAGE.match(word.group(0)) is not None
+    )
 
 
+_VILLAGE = re.compile(r"[^村路街镇乡区新化]{2,3}村(?!委)")  # not 新村, 文化村: places
 _NAMED_ROAD = re.compile(r"[^村园区镇乡]{2,3}(?:路|街|大道|大街)")
 
 
