@@ -1,6 +1,8 @@
 """NAACL 2019 Chinese address parsing, development half: how well addresses are cut into elements.
 
-    .venv/bin/python bench/address_parse.py [--file naacl2019_dev.txt] [--errors 15] [--no-others]
+    .venv/bin/python bench/address_parse.py [--split train | --file F] [--errors 15] [--no-others]
+
+Develop on ``--split train`` (study its errors), confirm on the default dev half.
 
 Gold: each address's BIO labels mapped to the platform's 12 elements (the data README's table:
 prov→province, city→city, district→county, town→township, community→community,
@@ -201,10 +203,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--file", type=Path, default=DATA / "naacl2019_dev.txt")
+    parser.add_argument("--file", type=Path, help="a NAACL-format file (default: the split's)")
+    parser.add_argument("--split", choices=("dev", "train"), default="dev")
     parser.add_argument("--errors", type=int, default=0, help="show this many errors per element")
     parser.add_argument("--no-others", action="store_true", help="skip jionlp and cpca")
     args = parser.parse_args()
+    args.file = args.file or DATA / f"naacl2019_{args.split}.txt"
     rows = read_naacl(args.file)
     texts = [t for t, _ in rows]
     print(f"{args.file.name}: {len(rows):,} addresses")

@@ -291,3 +291,146 @@ def test_a_village_named_without_its_suffix_after_its_township() -> None:
     assert (parsed.township, parsed.community, parsed.door_number) == ("龙坞镇", "葛衙庄", "1041")
     # Not a place with a place's ending: 三墩镇丰瑞大厦 is a building.
     assert parse_text("杭州市西湖区三墩镇丰瑞大厦").compound == "丰瑞大厦"
+
+
+# --- conventions of how addresses are written (hand-written examples) ------------------------
+
+
+def test_a_bare_number_after_a_road_is_its_door_then_the_place() -> None:
+    assert elements("宁波市海曙区药行街126天一大厦") == {
+        "city": "宁波市", "county": "海曙区", "road": "药行街", "door_number": "126",
+        "compound": "天一大厦",
+    }  # fmt: skip
+    # A number inside a place's name stays in it (速8酒店, 奥林80小区).
+    assert parse_text("杭州市西湖区奥林80小区").compound == "奥林80小区"
+
+
+def test_the_side_of_a_road_and_its_crossing_are_not_the_road() -> None:
+    parsed = parse_text("杭州市余杭区星桥路北88号")
+    assert (parsed.road, parsed.door_number) == ("星桥路", "88")
+    parsed = parse_text("杭州市江干区8号大街6号路口肯德基")
+    assert (parsed.road, parsed.door_number, parsed.compound) == ("8号大街", "6", "肯德基")
+    parsed = parse_text("嘉兴市南湖区丁字路口老王面馆")
+    assert (parsed.road, parsed.compound) == ("", "老王面馆")
+
+
+def test_a_place_named_after_its_road() -> None:
+    parsed = parse_text("杭州市西湖区学院路新村12幢3单元201室")
+    assert (parsed.road, parsed.compound, parsed.building) == ("", "学院路新村", "12")
+
+
+def test_a_side_before_a_zone_is_the_zone_s_name() -> None:
+    parsed = parse_text("绍兴市柯桥区轻纺城东三区2楼108号")
+    assert (parsed.compound, parsed.floor, parsed.room) == ("轻纺城东三区", "2", "108")
+
+
+def test_a_stray_side_after_a_place_is_no_part_of_it() -> None:
+    parsed = parse_text("温州市鹿城区友谊公寓南302")
+    assert (parsed.compound, parsed.room) == ("友谊公寓", "302")
+    assert parse_text("温州市平阳县解放路友谊公寓内302号").compound == "友谊公寓"
+
+
+def test_a_village_committee_and_a_themed_town() -> None:
+    assert parse_text("湖州市安吉县递铺镇桃源村委").community == "桃源村委"
+    parsed = parse_text("杭州市余杭区云栖小镇创业大楼")
+    assert (parsed.township, parsed.compound) == ("", "云栖小镇创业大楼")
+
+
+def test_a_lane_named_with_nong_is_a_road() -> None:
+    parsed = parse_text("宁波市海曙区王家弄15号")
+    assert (parsed.road, parsed.door_number, parsed.compound) == ("王家弄", "15", "")
+
+
+def test_locators_inside_a_place_run_are_noise() -> None:
+    assert parse_text("台州市黄岩区汽车站边水果店").compound == "汽车站水果店"
+    assert parse_text("衢州市柯城区体育馆向东两百米小李汽修").compound == "体育馆小李汽修"
+    assert parse_text("温州市龙湾区星海工业园区内明达鞋业").compound == "星海工业园区明达鞋业"
+    # A side alone is part of a name: 东大门, 西湖支行.
+    assert parse_text("杭州市西湖区文三路湖光花园东大门").compound == "湖光花园东大门"
+
+
+def test_a_one_digit_number_after_a_building_is_its_entrance() -> None:
+    parsed = parse_text("义乌市稠城街道春晖小区12栋3号")
+    assert (parsed.building, parsed.unit, parsed.room) == ("12", "3", "")
+    parsed = parse_text("义乌市稠城街道春晖小区12栋1203号")
+    assert (parsed.building, parsed.unit, parsed.room) == ("12", "", "1203")
+
+
+def test_a_dashed_number_keeps_both_parts() -> None:
+    # In a place: the building, then the flat.
+    parsed = parse_text("丽水市莲都区翠竹园18-302号")
+    assert (parsed.door_number, parsed.building, parsed.room) == ("", "18", "302")
+    # In a village: the door, then the building behind it.
+    parsed = parse_text("台州市临海市杜桥镇后洋村23-5号")
+    assert (parsed.community, parsed.door_number, parsed.building) == ("后洋村", "23", "5")
+    # Stalls in a market over two numbers.
+    assert parse_text("温州市瓯海区娄桥农贸市场21-25号").room == "21-25"
+
+
+def test_a_city_s_short_name_before_a_short_road() -> None:
+    parsed = parse_text("杭州莫干山路100号")
+    assert (parsed.city, parsed.road, parsed.door_number) == ("杭州", "莫干山路", "100")
+    parsed = parse_text("金华义乌城中路20号")
+    assert (parsed.city, parsed.county, parsed.road) == ("金华", "义乌", "城中路")
+    # Not a longer place name: 杭州湾大道 is one road.
+    assert parse_text("宁波市杭州湾大道1号").road == "杭州湾大道"
+
+
+def test_a_place_written_before_a_road_s_own_name() -> None:
+    parsed = parse_text("温州市瓯海区梧田街道上庄建设路15号")
+    assert (parsed.township, parsed.road, parsed.door_number) == ("梧田街道", "建设路", "15")
+    assert "上庄" in parsed.rest
+    # A road's own name of two or three characters stays whole (莫干山路, 解放东路).
+    assert parse_text("杭州市拱墅区莫干山路100号").road == "莫干山路"
+    assert parse_text("宁波市海曙区解放南路8号").road == "解放南路"
+    # Nor when a place is cut before the road, nor for longer kinds of road (步行街, 支路).
+    assert parse_text("台州市温岭市购物中心开罗西路4号").road == "开罗西路"
+    assert parse_text("温州市鹿城区东门步行街97号").road == "东门步行街"
+
+
+def test_a_ring_road_written_without_lu() -> None:
+    parsed = parse_text("西安市雁塔区南二环西段88号")
+    assert (parsed.road, parsed.door_number) == ("南二环西段", "88")
+
+
+def test_a_street_office_of_one_character_after_its_county() -> None:
+    parsed = parse_text("龙岩市新罗区西街道中山小区3号楼")
+    assert (parsed.township, parsed.compound, parsed.building) == ("西街道", "中山小区", "3")
+    parsed = parse_text("嘉兴市桐乡市乌镇石佛路12号")
+    assert (parsed.township, parsed.road) == ("乌镇", "石佛路")
+
+
+def test_after_a_building_a_long_number_or_a_range_is_the_flat() -> None:
+    parsed = parse_text("绍兴市柯桥区纺都小区11幢6360华美纺织")
+    assert (parsed.building, parsed.unit, parsed.room) == ("11", "", "6360")
+    parsed = parse_text("杭州市拱墅区远洋大厦C座1201-1202")
+    assert (parsed.building, parsed.room) == ("C", "1201-1202")
+    # An entrance's number is short: 3幢2-501.
+    parsed = parse_text("杭州市西湖区湖畔花园3幢2-501")
+    assert (parsed.building, parsed.unit, parsed.room) == ("3", "2", "501")
+
+
+def test_a_dashed_floor_carries_its_building_and_entrance() -> None:
+    parsed = parse_text("金华市婺城区丽泽花园8-2-7楼")
+    assert (parsed.building, parsed.unit, parsed.floor) == ("8", "2", "7")
+
+
+def test_a_road_s_suffix_alone_after_a_township_is_no_village() -> None:
+    parsed = parse_text("嘉兴市桐乡市濮院镇大道1373号")
+    assert (parsed.township, parsed.community) == ("濮院镇", "")
+
+
+def test_a_sender_s_remark_is_set_aside() -> None:
+    parsed = parse_text("杭州市西湖区文三路100号有疑问请联系店主")
+    assert (parsed.road, parsed.door_number, parsed.compound) == ("文三路", "100", "")
+    assert "有疑问请联系店主" in parsed.rest
+
+
+def test_a_township_s_short_name_opening_the_text_before_a_road() -> None:
+    parsed = parse_text("沈家门滨港路17号")
+    assert (parsed.township, parsed.road, parsed.door_number) == ("沈家门", "滨港路", "17")
+    parsed = parse_text("公明玉律村第六工业区七栋")
+    assert (parsed.township, parsed.community) == ("公明", "玉律村")
+    # A development zone opening the text is no township (高新区 is also some 街道's name).
+    parsed = parse_text("高新区丹桂路80号")
+    assert (parsed.township, parsed.road) == ("", "丹桂路")

@@ -137,7 +137,27 @@ def _leads(text: str, start: int, end: int, candidates: list[Division], hits: li
     if len(divisions) != 1:
         return False
     word = _WORD.match(text, end)
-    return word is not None and len(word.group(0)) >= 4
+    if word is None:
+        return False
+    # 杭州文三路, 温州大南路: a road of at least two characters after the name, too.
+    return len(word.group(0)) >= 4 or _NAMED_ROAD.fullmatch(word.group(0)) is not None
+
+
+def _town_leads(text: str, start: int, end: int) -> bool:
+    """A township's short name opening the text before a road of two or three characters or
+    a village (桥下兴桥路37号, 公明玉律村): the township, written without its suffix."""
+    name = text[start:end]
+    if text[:start].strip(SEPARATORS) or name.endswith("区") or name.startswith("高新"):
+        return False  # 高新区 opening the text is a development zone, not its 街道
+    word = _WORD.match(text, end)
+    return word is not None and (
+        _NAMED_ROAD.fullmatch(word.group(0)) is not None
+        or _VILLAGE.match(word.group(0)) is not None
+    )
+
+
+_VILLAGE = re.compile(r"[^村路街镇乡区新化]{2,3}村(?!委)")  # not 新村, 文化村: places
+_NAMED_ROAD = re.compile(r"[^村园区镇乡]{2,3}(?:路|街|大道|大街)")
 
 
 _WORD = re.compile(r"[\u4e00-\u9fff]+")
@@ -207,8 +227,6 @@ def _accept(
     if not strong and not _boundary(text, end):
         # A short name is read without a separator after it only next to the divisions it
         # lies in: 温州瑞安…, 金华义乌…, 江干区九堡… (not 安居西苑, 高沙小区).
-        if text.startswith(_WORD_TAILS, end):
-            return None
         joined = (
             bool(hits)
             and text[hits[-1].end : start].strip(SEPARATORS) == ""
@@ -217,10 +235,21 @@ def _accept(
         fits_before = joined and any(
             d.level > c.level and _related(d, c) for d in candidates for c in hits[-1].candidates
         )
+        if text.startswith(_WORD_TAILS, end):
+            # 安居西苑, 高沙小区: a name's start; next to its parent before a road of at least
+            # two characters it is the division still (金华永康城南路).
+            word = _WORD.match(text, end)
+            if not (
+                fits_before
+                and word is not None
+                and _NAMED_ROAD.fullmatch(word.group(0)) is not None
+            ):
+                return None
         if not (
             fits_before
             or _followed_by_part(text, end, candidates)
             or _leads(text, start, end, candidates, hits)
+            or (not hits and _town_leads(text, start, end))
         ):
             return None
     chain = hits
@@ -248,10 +277,16 @@ def _accept(
     if not strong or name in _GENERIC_COUNTIES:  # noqa: SIM102
         # Short names and generic ones (城区) only where the text around says which.
         if not chain and (
-            name in _GENERIC_COUNTIES or all(d.level == TOWNSHIP for d in candidates)
+            name in _GENERIC_COUNTIES
+            or (all(d.level == TOWNSHIP for d in candidates) and not _town_leads(text, start, end))
         ):
             return None
-    if not strong and not chain and all(d.level == TOWNSHIP for d in candidates):
+    if (
+        not strong
+        and not chain
+        and all(d.level == TOWNSHIP for d in candidates)
+        and not _town_leads(text, start, end)
+    ):
         return None
     current_first = [d for d in candidates if d.in_force] or candidates
     return _Hit(start, end, current_first, strong)

@@ -10,6 +10,7 @@ import re
 
 from fengqiao.addresses.reading.lexicons import (
     ASSIST_WORDS,
+    CN_DIGITS,
     COMMUNITY_SUFFIXES,
     DEVZONE_SUFFIXES,
     MARKER_ELEMENT,
@@ -102,8 +103,19 @@ _ZONE_TAILS = ("区", "岛", "工业城")
 _OFFICE = re.compile(
     r"(?:保安室|传达室|门卫室|收发室|办公室|值班室|物业管理处|物业|管理处|前台|总台|服务台)$"
 )
-_PLACE_ENDS = "园心区城厦场村苑楼店司"
-_INNER_NOISE = ("院内", "附近", "对面", "旁边", "隔壁", "楼下", "里面", "旁")
+_PLACE_ENDS = "园心区城厦场村苑楼店司寓馆院站厂校所局行宫庄"
+_INNER_NOISE = (
+    "院内", "附近", "斜对面", "对面", "旁边", "边上", "隔壁", "楼下", "里面", "交汇处", "交界处",
+    "交汇", "东首", "西首", "南首", "北首", "左边", "右边", "左面", "右面", "左侧", "右侧", "旁",
+)  # fmt: skip
+# After a place's ending, 内/边 alone is a locator too (工业园区内, 车管所边), and so is a
+# distance (向北一百米); a side alone is not (东大门, 西湖支行 are names).
+_DISTANCE_AFTER_PLACE = (
+    "[向往朝]?[东西南北]{1,2}(?:侧|面|边)?[约]?[0-9一二三四五六七八九十百千两]+米"
+)
+_INNER_LOCATOR = re.compile(
+    f"(?:{'|'.join(_INNER_NOISE)})|(?<=[{_PLACE_ENDS}])(?:{_DISTANCE_AFTER_PLACE}|内|边(?!上))"
+)
 
 
 def _cut(run: str, suffixes: tuple[str, ...], minimum: int, avoid: tuple[str, ...] = ()) -> int:
@@ -138,14 +150,40 @@ _NOT_ROAD_END = ("道", "桥区", "镇", "村", "社区", "段", "团", "织", "
 # A road's suffix right after a name: the name is the road's (中关村大街, not 中关村 + 大街).
 _ROAD_AHEAD = re.compile(r"[东西南北中]?(?:路|街|巷|大道|大街)")
 _DAO = re.compile(r"(?<![街通频知味轨管隧栈车人步])道(?![路口班观])")
+_RING = re.compile("[东西南北中内外][一二三四五六七]环(?:路|线|高架)?")
 _ROAD_SECTION = re.compile("[东西南北中一二三四五六七八九十]段")
 COMPOUND_SUFFIXES = (
     "工业园区", "工业区", "工业园", "园区", "小区", "新村", "花园", "大厦", "广场", "市场", "公寓",
-    "家园", "商城", "中心", "科技园", "产业园", "创业园", "新城", "苑",
+    "家园", "商城", "中心", "科技园", "产业园", "创业园", "新城", "小镇", "苑",
 )  # fmt: skip
 
 
-_NOT_VILLAGE = (*"郡府庭苑园城湾居阁轩店厂司场馆院站所局校区弄", "中学", "小学", "大厦")
+# A road's own name is two or three characters before its side, ordinal and suffix (幸福路,
+# 振兴东路, 金陵北路); a longer run of plain name is a place written before it: a village or
+# a quarter (南村幸福路, 胡家坟振兴路), read as rest.
+_ROAD_TAIL = re.compile(
+    r"[东西南北中]?[一二三四五六七八九十0-9]*号?"
+    r"(?:步行街|商业街|商街|环路|支路|横路|横街|直街|大道|大街|公路|路|街|巷|弄)$"
+)
+_PLAIN_NAME = re.compile(r"[^路街巷道弄大工业园区村镇乡城市县省港桥湾山]+")
+
+
+def _place_before_road(road: str) -> int:
+    """The length of a place's name written before a road's own name, 0 if none."""
+    tail = _ROAD_TAIL.search(road)
+    if tail is None:
+        return 0
+    core = road[: tail.start()]
+    if not 4 <= len(core) <= 6 or _PLAIN_NAME.fullmatch(core[-3:]) is None:
+        return 0
+    return 2 if len(core) == 4 else 3
+
+
+_DIRECTIONS = ("东", "西", "南", "北", "东侧", "西侧", "南侧", "北侧")
+_PLACE_NAMED_AFTER_ROAD = (*PLACE_TAILS, *COMPOUND_SUFFIXES, "大院", "宿舍", "公馆", "家园")
+_NOT_VILLAGE = (
+    *"郡府庭苑园城湾居阁轩店厂司场馆院站所局校区弄路街道", "中学", "小学", "大厦", "办事处",
+)  # fmt: skip
 _HOME_TAILS = (*COMPOUND_SUFFIXES, "园", "城", "府", "庭", "湾", "居", "阁", "轩", "大楼", "公馆")
 
 
@@ -171,8 +209,13 @@ def _read_run(run: str, state: State, village: bool = False) -> None:
         cuts: list[tuple[int, int, str]] = []  # (end, priority, element)
         if early and not state.has("township"):
             end = _cut(run, TOWNSHIP_SUFFIXES, 2, ("路", "街", "村", "大道"))
-            if end and end <= 9:
+            if end and end <= 9 and run[end - 2 : end] != "小镇":  # 梦想小镇: a place
                 cuts.append((end, 0, "township"))
+            elif (
+                run[1:3] == "街道" or (run[1:2] == "镇" and run[:1] not in "城乡集小古")
+            ) and state.has("county"):
+                # 新罗区东街道, 桐乡市景镇: a one-character name (or one written short).
+                cuts.append((3 if run[1:3] == "街道" else 2, 0, "township"))
         if not (state.has("compound") or state.has("road")):
             end = _cut(run, DEVZONE_SUFFIXES, 0)
             if end:
@@ -201,13 +244,25 @@ def _read_run(run: str, state: State, village: bool = False) -> None:
             dao = _DAO.search(run, 2)
             if dao and (not end or dao.end() < end):
                 end = dao.end()  # 鹭江道, 南京道: a road named 道 (not 街道, 通道, 频道)
+            ring = _RING.search(run)
+            if ring and (not end or ring.end() <= end):
+                end = ring.end()  # 西三环, 南二环西段: a ring road, written without 路
             if end and _ROAD_SECTION.match(run, end):
                 end += 2  # 鄞县大道中段, 人民南路四段: the section is part of the road's name
             if end and run[end - 1] in "组线" and end > 5:
                 end = 0  # 小坪组, 虹三线 are short; …设备科维修组 is no road
             if end:
                 tail = run[end:]
-                if not tail or not (tail in PLACE_TAILS or len(tail) == 1):
+                # 大学路新村, 万宝路大酒店: a place named after a road; 新一路北 (144号): the
+                # road and the side of it the door is on; 丁字路口, 雅园路口: the crossing.
+                named = tail in _PLACE_NAMED_AFTER_ROAD or (
+                    tail[:1] == "大" and tail[1:] in _PLACE_NAMED_AFTER_ROAD
+                )
+                if tail in _DIRECTIONS or tail.startswith("口"):
+                    named = False
+                elif len(tail) == 1:
+                    named = True
+                if not (named or tail in PLACE_TAILS):
                     cuts.append((end, 3, "road"))
                     # 康桥工业区康惠路: a place written before its road; 高新区江南路: a zone.
                     place = _cut(run[:end], COMPOUND_SUFFIXES, 2)
@@ -216,6 +271,9 @@ def _read_run(run: str, state: State, village: bool = False) -> None:
                     zone = _cut(run[:end], _ZONE_TAILS, 1)
                     if zone and zone < end - 2:
                         cuts.append((zone, 5, "rest"))
+                    prefix = _place_before_road(run[:end])
+                    if prefix and len(cuts) == 1:  # not inside a place cut before it
+                        cuts.append((prefix, 6, "rest"))
         if cuts:
             end, _, element = min(cuts)
             state.set(element, run[:end])
@@ -227,18 +285,19 @@ def _read_run(run: str, state: State, village: bool = False) -> None:
             # …小区北门保安室, …宾馆总台: the room where a parcel is left, not the place.
             head, tail = head[: office.start()], office.group(0) + tail
         if (len(head) > 3 and head[-1] in "号第其了") or (
-            head[-1:] in "东西南北" and head[-2:-1] in _PLACE_ENDS
+            head[-1:] in "东西南北内后" and head[-2:-1] in _PLACE_ENDS
         ):
-            head, tail = head[:-1], head[-1] + tail  # 泰隆银行号, 财富金融中心西1492: a stray
-        for word in _INNER_NOISE:
-            at = head.find(word, 2)
-            if at > 0 and len(head) - at - len(word) >= 2:
-                # 隆华精编厂院内亚士力…: both sides name the place; the locator is noise.
-                state.set("compound", head[:at])
-                state.set("rest", word)
-                state.last = "compound"
-                head = head[at + len(word) :]
+            head, tail = head[:-1], head[-1] + tail  # 泰隆银行号, 中心西1492, 公寓内: a stray
+        while True:
+            inner = _INNER_LOCATOR.search(head, 2)
+            if inner is None or len(head) - inner.end() < 2:
                 break
+            # 隆华精编厂院内亚士力…, 车管所边小店, 新体育馆南小博士幼儿园: both sides name
+            # the place (a place and a part or tenant of it); the locator is noise.
+            state.set("compound", head[: inner.start()])
+            state.set("rest", inner.group(0))
+            state.last = "compound"
+            head = head[inner.end() :]
         if (
             village
             and (state.after_township or state.last == "township")
@@ -315,13 +374,26 @@ def _read_number(number: str, marker: str, state: State, is_last: bool, after: s
     if not kind and len(number) >= 6 and number.isdigit():
         state.set("rest", number)  # a postcode, a staff number: no address number is that long
         return
+    if kind == "floor" and "-" in number and not _is_range(number):
+        # 8-11-7楼, 13-3楼: the building (and entrance) before the floor.
+        *head, number = number.split("-")
+        for element, part in zip(("building", "unit"), head, strict=False):
+            if part and not state.has(element):
+                state.set(element, part)
     if kind and "-" in number and kind in ("room", "number"):
         low, _, high = number.partition("-")
-        if _is_range(number) and (kind == "room" or state.has("floor")):
+        if _is_range(number) and (
+            kind == "room" or state.has("floor") or (state.has("building") and len(low) >= 3)
+        ):
             state.set("room", number)  # 605-606室: one room over two numbers
             return
-        if kind == "number" and not state.has("door_number") and state.has("road"):
-            # 1154-131号: the door on the road, then the building behind it.
+        if (
+            kind == "number"
+            and not state.has("door_number")
+            and (state.has("road") or (state.has("community") and not state.has("compound")))
+        ):
+            # 1154-131号, 沙头村9-8号: the door on the road (in the village), then the
+            # building behind it.
             state.set("door_number", low)
             _read_number(high, marker, state, is_last)
             return
@@ -330,6 +402,24 @@ def _read_number(number: str, marker: str, state: State, is_last: bool, after: s
         if kind == "room" or state.has("building") or state.has("floor"):
             for part in head.split("-"):
                 _read_number(part, "", state, False)
+        elif (
+            kind == "number"
+            and "-" not in head
+            and head.isdigit()
+            and number.isdigit()
+            and state.has("compound")
+            and not state.has("community")
+            and not state.has("unit")
+            and not state.has("room")
+        ):
+            if _is_range(f"{head}-{number}") and state.values["compound"].endswith(_MARKETS):
+                state.set("room", f"{head}-{number}")  # 农贸市场74-78号: stalls
+            else:
+                # 沁心园80-206号, 兴达大楼7-14号: the building, then the flat in it (in a
+                # village, 溪口村12-87号, the door and a building behind it: read below).
+                state.set("building", head)
+                state.set("room", number)
+            return
     if (
         kind == "number"
         and state.last == "compound"
@@ -339,8 +429,15 @@ def _read_number(number: str, marker: str, state: State, is_last: bool, after: s
     ):
         state.set("room", number)  # 皮革市场140号, 盛胜大厦4479号: a stall, an office
         return
-    if kind == "number" and state.has("building") and not is_last and not state.has("unit"):
-        state.set("unit", number)  # 134幢105号704室: the entrance, then the flat
+    if (
+        kind == "number"
+        and state.has("building")
+        and not state.has("unit")
+        and not state.has("floor")
+        and (not is_last or (len(number) == 1 and number.isdigit()) or number in CN_DIGITS)
+    ):
+        # 134幢105号704室: the entrance, then the flat; 5栋6号 (one digit): the entrance.
+        state.set("unit", number)
         return
     if kind == "number" and (state.has("floor") or state.has("building")) and not state.has("room"):
         state.set("room", number)  # 177幢8号, 八楼1130号: a shop or flat inside
@@ -378,6 +475,7 @@ def _read_number(number: str, marker: str, state: State, is_last: bool, after: s
             and not state.has("unit")
             and not is_last
             and not state.has("floor")
+            and (len(number) <= 2 or not number.isdigit())  # 11幢6360: a flat's number
         ):
             state.set("unit", number)
         elif not state.has("room"):
@@ -387,6 +485,14 @@ def _read_number(number: str, marker: str, state: State, is_last: bool, after: s
         return
     if not kind:  # 9-7-1453, 12-3-1001, 212-220
         parts = number.split("-")
+        if (
+            _is_range(number)
+            and len(parts[0]) >= 3
+            and state.has("building")
+            and not state.has("room")
+        ):
+            state.set("room", number)  # C座1201-1202: one flat over two numbers
+            return
         if (
             not state.has("door_number")
             and not state.has("compound")
@@ -456,7 +562,12 @@ def _merge(tokens: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
         letter = kind == "num" and not marker and value.isalpha() and len(value) == 1
         road_number = kind == "num" and (
             marker in _ROAD_MARKERS
-            or (marker == "号" and after[0] == "cjk" and after[1].startswith(("大街", "路", "街")))
+            or (
+                marker == "号"
+                and after[0] == "cjk"
+                and after[1].startswith(("大街", "路", "街"))
+                and not after[1].startswith(_CROSSING)  # 9号路口: the door, then the crossing
+            )
         )
         shop = kind == "num" and not marker and after[0] == "cjk" and after[1][:1] in "店"
         # 速8酒店, 创新128园, 奥林80小区: a number inside a place's name.
@@ -464,9 +575,22 @@ def _merge(tokens: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
             kind == "num"
             and not marker
             and prev[0] == "cjk"
+            and not prev[1].endswith(ROAD_SUFFIXES)  # 丹霞路586银来大厦: the door, then the place
             and after[0] == "cjk"
             and _HOME_OR_PLACE.match(after[1]) is not None
         )
+        if (
+            kind == "num"
+            and marker in ("区", "期")
+            and prev[0] == "cjk"
+            and len(prev[1]) >= 3
+            and prev[1][-1] in "东西南北"
+            and "\u4e00" <= prev[1][-2] <= "\u9fff"
+        ):
+            # 轻纺城北四区, 大关小区东七区: the side is part of the zone's name.
+            out[-1] = ("cjk", prev[1][:-1], prev[2])
+            out.append(("num", prev[1][-1] + value, marker))
+            continue
         if (letter and prev[0] == "cjk" and after[0] == "cjk") or road_number or shop:
             joined = (prev[1] if prev[0] == "cjk" else "") + value + marker
             if prev[0] == "cjk":
@@ -493,6 +617,7 @@ def _merge(tokens: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
 _HOME_OR_PLACE = re.compile(
     r"^[\u4e00-\u9fff]{0,3}(?:小区|酒店|宾馆|园|苑|城|大厦|公寓|广场|新村|中心)"
 )
+_CROSSING = ("路口", "街口", "交叉口", "十字路口")
 _ROAD_MARKERS = frozenset({"路", "国道", "省道", "道", "大街", "巷"})
 
 
