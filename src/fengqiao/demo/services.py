@@ -49,6 +49,9 @@ class StationPlan:
     community_officers: list[int]
     # how busy the station is and how well it keeps its clocks (history.py)
     rhythm: Rhythm
+    # the station's size beyond its communities: grids per community, doors per road
+    grids: int = 4
+    doors: int = 4
 
 
 STATIONS = [
@@ -78,29 +81,32 @@ STATIONS = [
         name="西街派出所",
         township="西街街道",
         communities=["白马社区", "西巷社区", "青莲社区", "太行社区", "梨园社区"],
-        districts=[[0, 1], [2], [3, 4]],
+        districts=[[0, 1, 2], [3, 4]],
         officers=12,
         auxiliaries=14,
-        community_officers=[2, 1, 2],  # 5 of 12 (42 %)
+        community_officers=[3, 2],  # 5 of 12 (42 %), two officers or more in each
         rhythm=Rhythm(per_day=5.5, on_time=0.9, travel_minutes=10, trend=0.04),
+        grids=3,
+        doors=3,
     ),
     StationPlan(
         key="beishidian",
         name="北石店派出所",
         township="北石店镇",
         communities=["北石店村", "南石店村", "吕匠村", "小张村", "司徒村", "东武匠村"],
-        districts=[[0, 1], [2, 3], [4, 5]],
+        districts=[[0, 1], [2, 3], [4], [5]],
         officers=9,
         auxiliaries=8,
-        # a rural station short of officers: 2 of 9 (22 %), the third district vacant, so
+        # a rural station short of officers: 3 of 9 (33 %), the third district vacant, so
         # the demo bureau fails 两个40% (2) and 一区一警 where the records say it does
-        community_officers=[1, 1, 0],
+        community_officers=[1, 1, 0, 1],
         rhythm=Rhythm(per_day=3.2, on_time=0.87, travel_minutes=16, trend=-0.1),
+        grids=2,
+        doors=6,
     ),
 ]
 
 UNITS = ["刑侦大队", "治安大队", "交警大队", "禁毒大队", "网安大队", "经侦大队"]
-GRIDS_PER_COMMUNITY = 4
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段"  # noqa: E501
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰志红建国晓东海燕鹏辉波宁丹斌浩凯琳雪梅亮俊峰新林文博宇晨"  # noqa: E501
@@ -204,7 +210,7 @@ class _Loader:
         for c_index, community in enumerate(communities):
             road = ROADS[(c_index + len(plan.key)) % len(ROADS)]
             compound = COMPOUNDS[c_index % len(COMPOUNDS)]
-            for door in range(1, 5):
+            for door in range(1, plan.doors + 1):
                 for building in ["1", "2"] if compound else [""]:
                     for room in ["101", "201", "301"] if building else [""]:
                         address = address_services.create_address(
@@ -212,7 +218,7 @@ class _Loader:
                             community=community,
                             # a door number's houses in one grid: the maps and the
                             # zero-case communities of 一屏尽览 count by grid
-                            grid=grids[f"{community.name}第{door}网格"],
+                            grid=grids[f"{community.name}第{(door - 1) % plan.grids + 1}网格"],
                             road=road,
                             door_number=str(door * 2),
                             compound=compound,
@@ -355,7 +361,7 @@ class _Loader:
         grids = {
             community.pk: [
                 self.node(Kind.GRID, f"{community.name}第{n}网格", community)
-                for n in range(1, GRIDS_PER_COMMUNITY + 1)
+                for n in range(1, plan.grids + 1)
             ]
             for community in communities
         }
@@ -378,8 +384,12 @@ class _Loader:
         # district, then the second officers), the rest split between the case team and
         # the command room.
         self.user(f"{key}.chief", Role.STATION_CHIEF, station, post=Post.LEADERSHIP, listed=True)
-        placed = [d for d, n in zip(districts, plan.community_officers, strict=True) if n >= 1]
-        placed += [d for d, n in zip(districts, plan.community_officers, strict=True) if n >= 2]
+        placed = [
+            d
+            for level in range(1, max(plan.community_officers) + 1)
+            for d, n in zip(districts, plan.community_officers, strict=True)
+            if n >= level
+        ]
         for number, district in enumerate(placed, start=1):
             self.user(
                 f"{key}.community{number}",
