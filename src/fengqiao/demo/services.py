@@ -102,7 +102,7 @@ STATIONS = [
         community_officers=[1, 1, 0, 1],
         rhythm=Rhythm(per_day=3.2, on_time=0.87, travel_minutes=16, trend=-0.1),
         grids=2,
-        doors=6,
+        doors=5,
     ),
 ]
 
