@@ -1,4 +1,4 @@
-"""The demo stations' past: fourteen months of 警情 with their clocks, timelines and the
+"""The demo stations' past: two years of 警情 with their clocks, timelines and the
 reporters' surveys, so the dashboards have a year ago to compare with (同比) and a last
 month (环比), and the clocks read like a real station's (most met, a few late).
 
@@ -44,7 +44,7 @@ from fengqiao.incidents.models import (
 from fengqiao.incidents.workflow import TERMINAL
 from fengqiao.jurisdictions.models import Jurisdiction
 
-HISTORY_DAYS = 430  # fourteen months and more: this month, last month and a year ago
+HISTORY_DAYS = 760  # two years and a month: 同比 for every point of the 12-month trend
 QUIET_HOURS = 6  # the last hours are the live stories' (services.py), not history's
 SIGMA = 0.42  # spread of log(duration / median): a step takes half to twice its median
 LATE_AT_MOST = 1.3  # of a clock's limit: late, but not by days

@@ -266,7 +266,7 @@ class _Loader:
     def load_incidents(
         self, station: Jurisdiction, bureau: Jurisdiction, plan: StationPlan
     ) -> None:
-        """警情 at the station: fourteen months of history (history.py), then the live
+        """警情 at the station: two years of history (history.py), then the live
         stories of the last hours through the services — handled, open and just-received
         ones, repeat addresses, a whistle to the criminal investigation unit — and, at
         南街, the two deliberately overdue cases of :data:`OVERDUE_STORIES`."""
@@ -286,7 +286,8 @@ class _Loader:
         addresses = list(
             StandardAddress.objects.filter(police_district__parent=station).order_by("code")[:12]
         )
-        stories = [(n, *INCIDENTS[n % len(INCIDENTS)]) for n in range(28)]
+        # One of each story: the history gives the volume; more would crowd today.
+        stories = [(n, *story) for n, story in enumerate(INCIDENTS)]
         if plan is STATIONS[0]:
             stories += [(len(stories) + k, *story) for k, story in enumerate(OVERDUE_STORIES)]
         for n, text, code, source, steps, *age in stories:
