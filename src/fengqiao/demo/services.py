@@ -14,6 +14,7 @@ import datetime as dt
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -24,6 +25,7 @@ from fengqiao.addresses import services as address_services
 from fengqiao.addresses.models import StandardAddress
 from fengqiao.core.roles import Role
 from fengqiao.core.validators import id_number_check_character
+from fengqiao.demo.history import QUIET_HOURS, History, Rhythm
 from fengqiao.jurisdictions import services as jurisdiction_services
 from fengqiao.jurisdictions.models import Jurisdiction, Kind
 from fengqiao.registry import services as registry_services
@@ -45,6 +47,11 @@ class StationPlan:
     auxiliaries: int
     # community officers (社区民警) per district: 1 is 一区一警, 2 一区多警, 0 a vacancy
     community_officers: list[int]
+    # how busy the station is and how well it keeps its clocks (history.py)
+    rhythm: Rhythm
+    # the station's size beyond its communities: grids per community, doors per road
+    grids: int = 4
+    doors: int = 4
 
 
 STATIONS = [
@@ -67,33 +74,39 @@ STATIONS = [
         auxiliaries=22,
         # the district of two communities has two officers: 8 of 19 police (42 %)
         community_officers=[1, 1, 1, 1, 1, 1, 2],
+        rhythm=Rhythm(per_day=9.0, on_time=0.93, travel_minutes=8, trend=-0.06),
     ),
     StationPlan(
         key="xijie",
         name="西街派出所",
         township="西街街道",
         communities=["白马社区", "西巷社区", "青莲社区", "太行社区", "梨园社区"],
-        districts=[[0, 1], [2], [3, 4]],
+        districts=[[0, 1, 2], [3, 4]],
         officers=12,
         auxiliaries=14,
-        community_officers=[2, 1, 2],  # 5 of 12 (42 %)
+        community_officers=[3, 2],  # 5 of 12 (42 %), two officers or more in each
+        rhythm=Rhythm(per_day=5.5, on_time=0.9, travel_minutes=10, trend=0.04),
+        grids=3,
+        doors=3,
     ),
     StationPlan(
         key="beishidian",
         name="北石店派出所",
         township="北石店镇",
         communities=["北石店村", "南石店村", "吕匠村", "小张村", "司徒村", "东武匠村"],
-        districts=[[0, 1], [2, 3], [4, 5]],
+        districts=[[0, 1], [2, 3], [4], [5]],
         officers=9,
         auxiliaries=8,
-        # a rural station short of officers: 2 of 9 (22 %), the third district vacant, so
+        # a rural station short of officers: 3 of 9 (33 %), the third district vacant, so
         # the demo bureau fails 两个40% (2) and 一区一警 where the records say it does
-        community_officers=[1, 1, 0],
+        community_officers=[1, 1, 0, 1],
+        rhythm=Rhythm(per_day=3.2, on_time=0.87, travel_minutes=16, trend=-0.1),
+        grids=2,
+        doors=5,
     ),
 ]
 
 UNITS = ["刑侦大队", "治安大队", "交警大队", "禁毒大队", "网安大队", "经侦大队"]
-GRIDS_PER_COMMUNITY = 4
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段"  # noqa: E501
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰志红建国晓东海燕鹏辉波宁丹斌浩凯琳雪梅亮俊峰新林文博宇晨"  # noqa: E501
@@ -197,7 +210,7 @@ class _Loader:
         for c_index, community in enumerate(communities):
             road = ROADS[(c_index + len(plan.key)) % len(ROADS)]
             compound = COMPOUNDS[c_index % len(COMPOUNDS)]
-            for door in range(1, 5):
+            for door in range(1, plan.doors + 1):
                 for building in ["1", "2"] if compound else [""]:
                     for room in ["101", "201", "301"] if building else [""]:
                         address = address_services.create_address(
@@ -205,7 +218,7 @@ class _Loader:
                             community=community,
                             # a door number's houses in one grid: the maps and the
                             # zero-case communities of 一屏尽览 count by grid
-                            grid=grids[f"{community.name}第{door}网格"],
+                            grid=grids[f"{community.name}第{(door - 1) % plan.grids + 1}网格"],
                             road=road,
                             door_number=str(door * 2),
                             compound=compound,
@@ -250,9 +263,13 @@ class _Loader:
                                 responsible_phone=self.phone(),
                             )
 
-    def load_incidents(self, station: Jurisdiction, bureau: Jurisdiction) -> None:
-        """A fortnight of 警情 at the station: handled, open and overdue ones, repeat
-        addresses, and a whistle to the criminal investigation unit."""
+    def load_incidents(
+        self, station: Jurisdiction, bureau: Jurisdiction, plan: StationPlan
+    ) -> None:
+        """警情 at the station: two years of history (history.py), then the live
+        stories of the last hours through the services — handled, open and just-received
+        ones, repeat addresses, a whistle to the criminal investigation unit — and, at
+        南街, the two deliberately overdue cases of :data:`OVERDUE_STORIES`."""
         from django.utils import timezone
 
         from fengqiao.incidents import services as incidents
@@ -264,14 +281,22 @@ class _Loader:
         duty = User.objects.filter(jurisdiction=station, role=Role.COMMAND_ROOM).first()
         if duty is None:
             return
+        now = timezone.now()
+        History(self.random, actor=duty).load(station, plan.rhythm, now=now)
         addresses = list(
             StandardAddress.objects.filter(police_district__parent=station).order_by("code")[:12]
         )
-        now = timezone.now()
-        for n in range(28):
-            text, code, source, steps = INCIDENTS[n % len(INCIDENTS)]
-            hours = (n * 11) % (14 * 24) + (0 if steps else -12 * 24)
-            received = now - dt.timedelta(hours=max(hours, 0), minutes=7 * n + 3)
+        # One of each story: the history gives the volume; more would crowd today.
+        stories = [(n, *story) for n, story in enumerate(INCIDENTS)]
+        if plan is STATIONS[0]:
+            stories += [(len(stories) + k, *story) for k, story in enumerate(OVERDUE_STORIES)]
+        for n, text, code, source, steps, *age in stories:
+            if age:  # a deliberate overdue case: received that many hours ago
+                received = now - dt.timedelta(hours=age[0])
+            elif steps in ([], ["dispatched"]):  # live: just received, its clocks running
+                received = now - dt.timedelta(minutes=2 + n % 5)
+            else:  # handled within the last hours (history stops QUIET_HOURS ago)
+                received = now - dt.timedelta(minutes=(n * 53) % (QUIET_HOURS * 60 - 90) + 90)
             address = addresses[n % 7] if addresses else None  # some addresses call again
             incident = incidents.intake(
                 actor=duty, source=source, description=text, received_at=received,
@@ -288,6 +313,7 @@ class _Loader:
                     actor=duty, incident=incident, to_status=step, case_number=case,
                     expected_version=incident.version, note=note,
                 )  # fmt: skip
+            _replay(incident, now)
             if code == "0103" and n < len(INCIDENTS):
                 unit = Jurisdiction.objects.filter(parent=bureau, kind=Kind.UNIT).first()
                 if unit is not None:
@@ -326,6 +352,8 @@ class _Loader:
         from fengqiao.demo.boundaries import draw_demo_boundaries  # the 一屏尽览 maps' outlines
 
         draw_demo_boundaries(bureau)
+        self.progress("scores")
+        _rollups_and_scores()
         return self.result
 
     def load_station(self, plan: StationPlan, county: Jurisdiction, bureau: Jurisdiction) -> None:
@@ -334,7 +362,7 @@ class _Loader:
         grids = {
             community.pk: [
                 self.node(Kind.GRID, f"{community.name}第{n}网格", community)
-                for n in range(1, GRIDS_PER_COMMUNITY + 1)
+                for n in range(1, plan.grids + 1)
             ]
             for community in communities
         }
@@ -357,8 +385,12 @@ class _Loader:
         # district, then the second officers), the rest split between the case team and
         # the command room.
         self.user(f"{key}.chief", Role.STATION_CHIEF, station, post=Post.LEADERSHIP, listed=True)
-        placed = [d for d, n in zip(districts, plan.community_officers, strict=True) if n >= 1]
-        placed += [d for d, n in zip(districts, plan.community_officers, strict=True) if n >= 2]
+        placed = [
+            d
+            for level in range(1, max(plan.community_officers) + 1)
+            for d, n in zip(districts, plan.community_officers, strict=True)
+            if n >= level
+        ]
         for number, district in enumerate(placed, start=1):
             self.user(
                 f"{key}.community{number}",
@@ -389,7 +421,7 @@ class _Loader:
             f"{key}.volunteer", Role.VOLUNTEER, districts[0], kind=StaffKind.VOLUNTEER, listed=first
         )
         self.load_registry(plan, communities, districts)
-        self.load_incidents(station, bureau)
+        self.load_incidents(station, bureau, plan)
         self.load_disputes(station, districts)
 
     def load_disputes(self, station: Jurisdiction, districts: list[Jurisdiction]) -> None:
@@ -591,10 +623,82 @@ INCIDENTS = [
 ]
 
 
+# Deliberately overdue (the chief's 督办 story): (description, category, source, steps,
+# hours since received). Nothing else on a duty list is overdue by more than hours.
+OVERDUE_STORIES = [
+    (
+        "报警人称其店内收银台现金被盗，监控已调取，嫌疑人尚未查获（超期督办示例）。",
+        "0101",
+        "110",
+        ["dispatched", "on_scene"],
+        75,
+    ),
+    (
+        "报警人称与物业因漏水维修费用争执多日，多次调解未果（超期督办示例）。",
+        "0505",
+        "phone",
+        ["dispatched", "on_scene"],
+        100,
+    ),
+]
+STEP_MINUTES = [3.0, 9.0, 35.0, 80.0]  # a live story's steps, minutes after the one before
+
+
+def _replay(incident: Any, now: dt.datetime) -> None:
+    """Give a story's steps plausible times: the services stamp each with the moment of
+    loading, which would put every step at once and make the long clocks look late or
+    met in no time. Steps are spread after the call (squeezed to fit before ``now``),
+    and the clocks they stopped take those times."""
+    from fengqiao.incidents.models import Deadline, EventKind, Incident, IncidentEvent
+    from fengqiao.incidents.workflow import TERMINAL
+
+    received = incident.received_at
+    steps = list(
+        IncidentEvent.objects.filter(incident=incident, kind=EventKind.TRANSITION).order_by("pk")
+    )
+    offsets = [sum(STEP_MINUTES[: i + 1]) for i in range(len(steps))]
+    room = (now - received).total_seconds() / 60 - 1
+    squeeze = min(1.0, room / offsets[-1]) if offsets and offsets[-1] > 0 else 1.0
+    times = [received + dt.timedelta(minutes=m * squeeze) for m in offsets]
+    for event, at in zip(steps, times, strict=True):
+        IncidentEvent.objects.filter(pk=event.pk).update(at=at)
+    IncidentEvent.objects.filter(incident=incident, kind=EventKind.INTAKE).update(at=received)
+    if times:
+        Incident.objects.filter(pk=incident.pk).update(status_changed_at=times[-1])
+    for deadline in Deadline.objects.filter(incident=incident, met_at__isnull=False).select_related(
+        "rule"
+    ):
+        stops = set(deadline.rule.stop_statuses) | TERMINAL
+        met = next((at for e, at in zip(steps, times, strict=True) if e.to_status in stops), None)
+        if met is not None:
+            Deadline.objects.filter(pk=deadline.pk).update(met_at=met)
+
+
 def load_demo(*, progress: Callable[[str], None] | None = None) -> DemoResult:
     """Create (or complete) the demo bureau in one transaction: all of it or nothing."""
     with transaction.atomic():
         return _Loader(progress).load()
 
 
-DEMO_STEPS = 3 + len(STATIONS)
+def _rollups_and_scores() -> None:
+    """Recount the rollups (the history and the stories' times were written around the
+    signals that keep them) and score 一表通考 for every month of the history, so the
+    scoring pages and the dashboards' trends are filled from the first login."""
+    from django.utils import timezone
+
+    from fengqiao.rollups import store as rollups
+    from fengqiao.scoring import periods
+    from fengqiao.scoring import services as scoring
+    from fengqiao.scoring.models import Level
+
+    rollups.rebuild()
+    today = timezone.localdate()
+    period = periods.containing(today, periods.MONTH)
+    for _ in range(SCORED_MONTHS):
+        for level in Level.values:
+            scoring.compute_scores(period=period, level=level, today=today)
+        period = period.previous()
+
+
+SCORED_MONTHS = 14
+DEMO_STEPS = 4 + len(STATIONS)
