@@ -147,6 +147,7 @@ INSTALLED_APPS = [
     "fengqiao.dashboards",
     "fengqiao.demo",
     "fengqiao.api",
+    "fengqiao.setup",
 ]
 
 MIDDLEWARE = [
@@ -165,6 +166,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "fengqiao.audit.middleware.AuditContextMiddleware",
     "axes.middleware.AxesMiddleware",
+    "fengqiao.setup.middleware.FirstRunMiddleware",
 ]
 
 ROOT_URLCONF = "fengqiao.urls"
