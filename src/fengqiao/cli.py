@@ -117,6 +117,11 @@ def cmd_serve(args: argparse.Namespace) -> None:
     # else where this server answers.
     settings.FENGQIAO_SERVED_URL = url
     logins = _load_demo() if args.demo else []
+    from fengqiao.setup.services import setup_done
+
+    # Until the first administrator and the bureau exist, every page leads to the setup.
+    settings.FENGQIAO_FIRST_RUN = True
+    first_run = not setup_done()
     from waitress import serve
 
     from fengqiao.wsgi import application
@@ -124,6 +129,11 @@ def cmd_serve(args: argparse.Namespace) -> None:
     print(f"\nFengqiao (枫桥) is serving the staff web UI at {url}")
     if logins:
         _print_logins(logins)
+    if first_run:
+        print(
+            f"First run: open http://127.0.0.1:{args.port}/setup/ in a browser on this "
+            "machine to create the administrator and the bureau (or stop and run with --demo)."
+        )
     from fengqiao.core import worker
 
     # The background worker (imports over the inline limit) and the periodic jobs run

@@ -148,6 +148,7 @@ INSTALLED_APPS = [
     "fengqiao.home",
     "fengqiao.demo",
     "fengqiao.api",
+    "fengqiao.setup",
 ]
 
 MIDDLEWARE = [
@@ -166,6 +167,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "fengqiao.audit.middleware.AuditContextMiddleware",
     "axes.middleware.AxesMiddleware",
+    "fengqiao.setup.middleware.FirstRunMiddleware",
 ]
 
 ROOT_URLCONF = "fengqiao.urls"

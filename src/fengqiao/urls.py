@@ -15,6 +15,7 @@ urlpatterns = [
     path("dashboard/reports/", include("fengqiao.dashboards.report_urls")),
     path("", include("fengqiao.dashboards.urls")),
     path("accounts/", include("fengqiao.accounts.urls")),
+    path("setup/", include("fengqiao.setup.urls")),
     path("jurisdictions/", include("fengqiao.jurisdictions.urls")),
     path("registry/import/", include("fengqiao.registry.import_urls")),
     path("registry/", include("fengqiao.registry.urls")),
