@@ -28,7 +28,7 @@ LAYERS: list[set[str]] = [
     {"disputes"},
     {"scoring"},
     {"home"},  # 我的工作: composes the domains' selectors; mounted by dashboards' root url
-    {"api", "dashboards", "demo", "portal", "ops"},
+    {"api", "dashboards", "demo", "portal", "ops", "setup"},
 ]
 LEVEL = {app: level for level, apps in enumerate(LAYERS) for app in apps}
 
