@@ -202,13 +202,15 @@ _TABLE = _build_table()
 _NEEDS_TABLE = re.compile("[" + re.escape("".join(map(chr, _TABLE))) + "]")
 _CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 _CN_DIGIT |= {"六": 6, "七": 7, "八": 8, "九": 9}
-_CN_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百]+(?=单元|栋|幢|座|号|层|楼|室|户)")
+_CN_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百]+(?=单元|栋|幢|座|号|层|楼|室|户|巷|弄|期)")
+# a letter's 楼 is a building (A楼, B楼); a number's is a floor (10楼 → 10层, below)
+_LETTER_BUILDING = re.compile(r"(?<![0-9A-Z])([A-Z])楼")
 _MARKER = re.compile(r"(?<=[0-9A-Z])(?:号楼|#楼|幢|座|栋|楼|层|户|房|室|#)|第(?=[0-9])")
 _MARKER_CANONICAL = {"号楼": "栋", "#楼": "栋", "幢": "栋", "座": "栋", "栋": "栋", "楼": "层"}
 _MARKER_CANONICAL |= {"层": "层", "户": "室", "房": "室", "室": "室", "#": "号", "第": ""}
 
 
-def cn_to_digits(text: str) -> str:
+def _cn_to_digits(text: str) -> str:
     """一百零二 → 102, 十二 → 12, 五零二 → 502 (digit by digit when no 十/百)."""
     if "十" not in text and "百" not in text:
         return "".join(str(_CN_DIGIT[c]) for c in text)
@@ -226,7 +228,7 @@ def cn_to_digits(text: str) -> str:
 
 
 def _numeral(m: re.Match[str]) -> str:
-    return cn_to_digits(m.group())
+    return _cn_to_digits(m.group())
 
 
 def _marker(m: re.Match[str]) -> str:
@@ -239,6 +241,8 @@ def normalise(text: str) -> str:
         text = text.translate(_TABLE)
     if _CN_NUMBER.search(text):
         text = _CN_NUMBER.sub(_numeral, text)
+    if "楼" in text:
+        text = _LETTER_BUILDING.sub(r"\1栋", text)
     return _MARKER.sub(_marker, text)
 
 

@@ -59,7 +59,7 @@ import scipy.sparse as sp
 
 from fengqiao.addresses.reading.templates import ShapeReader, release_freed_memory
 from fengqiao.addresses.reasons import Reason
-from fengqiao.addresses.resolver import cn_to_digits, normalise
+from fengqiao.addresses.resolver import normalise
 
 __all__ = ["CONFIDENT", "DEPLOYMENT_CONFIDENT", "Candidate", "Entry", "Matcher", "Reading", "read"]
 
@@ -229,21 +229,8 @@ def tail_grams(reading: Reading) -> list[str]:
     return out
 
 
-# Chinese numerals before a lane or a phase (十一巷, 二期) as digits, as the resolver's
-# normalise does before 号/栋/单元 …, so that 十一巷 is 11巷 and 二期 2期
-_CN_PART = re.compile(r"[一二两三四五六七八九十百]+(?=巷|弄|期)")
-
-
-# a letter's 楼 is a building (A楼, B楼), a number's a floor (10楼)
-_LETTER_BUILDING = re.compile(r"(?<![0-9０-９A-Za-zＡ-Ｚａ-ｚ])([A-Za-zＡ-Ｚａ-ｚ])楼")
-
-
 def _tokens(text: str) -> tuple[list[str], list[str]]:
-    if "楼" in text:
-        text = _LETTER_BUILDING.sub(r"\1栋", text)
-    text = normalise(text)
-    if _CN_PART.search(text):
-        text = _CN_PART.sub(lambda m: cn_to_digits(m.group()), text)
+    text = normalise(text)  # also 十一巷 → 11巷, 二期 → 2期, A楼 → A栋
     text = _PHONE.sub("", text)
     text = _DISTANCE.sub("", text)
     tokens: list[str] = []
