@@ -299,27 +299,18 @@ def grams(reading: Reading) -> dict[str, float]:
     """The token 1- and 2-grams and their weight (the highest where repeated)."""
     tokens, weights = reading.tokens, reading.weights
     o1, o2 = ORDER_WEIGHT
-    out: dict[str, float]
-    if not reading.remarks:
-        # weights grow along the text: a repeated gram's last weight is its highest
-        out = dict(zip(tokens, weights if o1 == 1.0 else [w * o1 for w in weights], strict=True))
-        pairs = map("\x1f".join, pairwise(tokens))
-        out.update(zip(pairs, [w * o2 for w in weights[1:]], strict=True))
-        return _with_numbers(reading, out)
-    out = {}
-    previous = ""
-    for i in range(len(tokens)):
-        token = tokens[i]
-        w = weights[i]
-        x = w * o1
-        if out.get(token, 0.0) < x:
-            out[token] = x
-        if i:
-            pair = previous + "\x1f" + token
-            x = w * o2
-            if out.get(pair, 0.0) < x:
-                out[pair] = x
-        previous = token
+    # The text's weights grow along it and all exceed the remarks' (BRACKET_WEIGHT, at
+    # the end): written remarks first, then the text, a gram keeps its highest weight.
+    cut = len(tokens) - reading.remarks
+    ones = [w * o1 for w in weights]
+    out = dict(zip(tokens[cut:], ones[cut:], strict=True))
+    out.update(zip(tokens[:cut], ones[:cut], strict=True))
+    # a pair weighs as its second token; the first pair ending in a remark goes with them
+    pairs = list(map("\x1f".join, pairwise(tokens)))
+    twos = [w * o2 for w in weights[1:]]
+    split = max(cut - 1, 0)
+    out.update(zip(pairs[split:], twos[split:], strict=True))
+    out.update(zip(pairs[:split], twos[:split], strict=True))
     return _with_numbers(reading, out)
 
 
