@@ -6,7 +6,8 @@ PostgreSQL does it with ``COPY … FROM STDIN`` after drawing the ids from the t
 sequence. bulk_create prepares every value of every row through the field's methods and
 binds them into one long statement; for a batch of 25 incidents that Python work cost
 three to six times what COPY costs, on the path that decides the feed's latency. Elsewhere
-(SQLite) it is bulk_create. No signals are sent, as with bulk_create."""
+(SQLite) it is bulk_create, or plain multi-row inserts when no ids are wanted. No signals
+are sent, as with bulk_create."""
 
 from __future__ import annotations
 
@@ -39,7 +40,10 @@ def insert(objs: Iterable[M], *, ids: bool = True) -> list[M]:
     alias = router.db_for_write(model)
     connection = connections[alias]
     if connection.vendor != "postgresql":
-        return model._default_manager.using(alias).bulk_create(objs)
+        if ids or any(obj.pk is not None for obj in objs):
+            return model._default_manager.using(alias).bulk_create(objs)
+        _execute_many(objs, connection)
+        return objs
     meta = model._meta
     for obj in objs:  # refuses unsaved related objects, takes ids saved since assignment
         obj._prepare_related_fields_for_save(operation_name="insert")  # type: ignore[attr-defined]
@@ -64,6 +68,23 @@ def insert(objs: Iterable[M], *, ids: bool = True) -> list[M]:
         for obj in objs:
             obj._state.adding, obj._state.db = False, alias
     return objs
+
+
+def _execute_many(objs: list[M], connection: Any) -> None:
+    """Plain multi-row inserts, the rows' ids left to the table (SQLite): without
+    bulk_create's per-object work, a demo's two years of timelines load in half the time."""
+    meta = objs[0]._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(connection.ops.quote_name(cast(str, f.column)) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    table = connection.ops.quote_name(meta.db_table)
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608 - the model's names
+    for obj in objs:
+        obj._prepare_related_fields_for_save(operation_name="insert")  # type: ignore[attr-defined]
+    rows = [[f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields] for obj in objs]
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 2000):
+            cursor.executemany(sql, rows[start : start + 2000])
 
 
 def _preparer(field: models.Field, connection: Any) -> Any:

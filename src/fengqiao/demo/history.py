@@ -25,7 +25,6 @@ from itertools import accumulate
 from statistics import NormalDist
 from typing import Any
 
-from django.db import connection
 from django.utils import timezone
 
 from fengqiao.addresses.models import StandardAddress
@@ -67,26 +66,6 @@ def _stamp(seconds: float) -> dt.datetime:
 
 def _cumulative(weights: Sequence[float]) -> list[float]:
     return list(accumulate(weights))
-
-
-def _insert_plain(objs: Sequence[Any]) -> None:
-    """Multi-row inserts without the ORM's per-object work (no signals, no ids back): a
-    year's timelines are tens of thousands of rows, most of the load's time through
-    ``bulk_create``."""
-    if not objs:
-        return
-    meta = objs[0]._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
-    names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    table = connection.ops.quote_name(meta.db_table)
-    sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608 - names from the model
-    rows = [
-        [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields] for obj in objs
-    ]
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), 2000):
-            cursor.executemany(sql, rows[start : start + 2000])
 
 
 class History:
@@ -239,8 +218,8 @@ class History:
                 if at <= now:
                     rating = self._rating()
                     surveys.append((SurveyResponse(incident=incident, rating=rating), at))
-        _insert_plain(events)
-        _insert_plain(deadlines)
+        bulk.insert(events, ids=False)
+        bulk.insert(deadlines, ids=False)
         made = bulk.insert([survey for survey, _at in surveys])
         # auto_now_add stamped them with the present: put each back on its own day.
         for survey, (_survey, at) in zip(made, surveys, strict=True):
