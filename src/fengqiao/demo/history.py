@@ -30,7 +30,7 @@ from django.utils import timezone
 from fengqiao.addresses.models import StandardAddress
 from fengqiao.core import bulk
 from fengqiao.demo import province_data as data
-from fengqiao.incidents.codes import ALPHABET, LENGTH, check_character
+from fengqiao.incidents import codes
 from fengqiao.incidents.models import (
     Category,
     Deadline,
@@ -102,8 +102,7 @@ class History:
         return items[min(bisect(cum, self.rng.random() * cum[-1]), len(items) - 1)]
 
     def tracking_code(self) -> str:
-        body = "".join(self.rng.choice(ALPHABET) for _ in range(LENGTH - 1))
-        return body + check_character(body)
+        return codes.new_code(self.rng.choice)
 
     def duration(self, limit: float, on_time: float) -> float:
         """A step's duration around a clock's ``limit``: met with probability ``on_time``,
