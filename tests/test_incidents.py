@@ -442,7 +442,7 @@ def test_the_home_page_counts_todays_work_in_scope(client, make_incident, world)
     assert summary.breached_clocks == 2 and summary.clocks_due_soon == 2  # dispatch, arrival
     client.force_login(world.a[Role.STATION_CHIEF])
     page = client.get("/").content.decode()
-    assert "已超时限" in page  # the chief's home (home app) leads with the late clocks
+    assert "已超时限" in page and "今日研判" in page  # the chief's late clocks and brief
 
 
 def test_the_whistle_entry_leads_each_role_to_its_page(client, world):
