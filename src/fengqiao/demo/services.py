@@ -287,7 +287,8 @@ class _Loader:
             StandardAddress.objects.filter(police_district__parent=station).order_by("code")[:12]
         )
         # One of each story: the history gives the volume; more would crowd today.
-        stories = [(n, *story) for n, story in enumerate(INCIDENTS)]
+        # (n, text, code, source, steps[, hours ago for an overdue case])
+        stories: list[tuple[Any, ...]] = [(n, *story) for n, story in enumerate(INCIDENTS)]
         if plan is STATIONS[0]:
             stories += [(len(stories) + k, *story) for k, story in enumerate(OVERDUE_STORIES)]
         for n, text, code, source, steps, *age in stories:

@@ -376,8 +376,8 @@ def _read_number(number: str, marker: str, state: State, is_last: bool, after: s
         return
     if kind == "floor" and "-" in number and not _is_range(number):
         # 8-11-7楼, 13-3楼: the building (and entrance) before the floor.
-        *head, number = number.split("-")
-        for element, part in zip(("building", "unit"), head, strict=False):
+        *before, number = number.split("-")
+        for element, part in zip(("building", "unit"), before, strict=False):
             if part and not state.has(element):
                 state.set(element, part)
     if kind and "-" in number and kind in ("room", "number"):
