@@ -283,7 +283,9 @@ def test_a_mapping_missing_a_required_field_is_refused(chief, addresses, tmp_pat
 # --- Duplicates and scope -------------------------------------------------------------------
 
 
-def test_duplicates_inside_the_file_and_against_the_database(chief, world, addresses, tmp_path):
+def test_duplicates_inside_the_file_are_refused_and_registered_ones_updated(
+    chief, world, addresses, tmp_path
+):
     Person.objects.create(name="老住户", id_number=id_number(7), police_district=world.district_a)
     Organisation.objects.create(name="老店", credit_code=uscc(2), industry="other",
                                 address=addresses["a"][0])  # fmt: skip
@@ -292,13 +294,13 @@ def test_duplicates_inside_the_file_and_against_the_database(chief, world, addre
     rows.append(["老住户", id_number(7), "", "", addresses["a"][0].code, "租住", "2024-05-01"])
     report = run("people", write_csv(tmp_path / "p.csv", rows), chief)
     reasons = {e.row: e.reason for e in report.errors}
-    assert reasons == {4: "身份证号在文件中重复。", 5: "身份证号已登记在系统中。"}
+    assert reasons == {4: "身份证号在文件中重复。"}  # row 5 is registered: an update
     orgs = [["单位名称", "统一社会信用代码", "行业", "标准地址编码"],
             ["甲", uscc(3), "小商店", addresses["a"][0].code],
             ["乙", uscc(3), "小商店", addresses["a"][0].code],
             ["丙", uscc(2), "小商店", addresses["a"][0].code]]  # fmt: skip
     report = run("organisations", write_csv(tmp_path / "o.csv", orgs), chief)
-    assert [e.row for e in report.errors] == [3, 4]
+    assert [e.row for e in report.errors] == [3]
     places_rows = [["社区", "街路巷", "门牌号"], ["凤台社区", "阳头路", "1"],
                    ["凤台社区", "泽州路", "1"], ["凤台社区", "泽州路", "1"]]  # fmt: skip
     report = run("addresses", write_csv(tmp_path / "a.csv", places_rows), chief)
@@ -307,8 +309,7 @@ def test_duplicates_inside_the_file_and_against_the_database(chief, world, addre
     houses = [["标准地址编码"], [addresses["a"][0].code], [addresses["a"][1].code],
               [addresses["a"][1].code]]  # fmt: skip
     report = run("houses", write_csv(tmp_path / "h.csv", houses), chief)
-    assert {e.row: e.reason for e in report.errors} == {
-        2: "该地址已登记房屋。", 4: "该地址在文件中重复。"}  # fmt: skip
+    assert {e.row: e.reason for e in report.errors} == {4: "该地址在文件中重复。"}
     assert Person.objects.count() == 1 and House.objects.count() == 1
 
 

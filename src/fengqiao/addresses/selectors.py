@@ -73,15 +73,16 @@ def public_contacts(address: StandardAddress) -> dict[str, Any]:
     }
 
 
-# One index per scope, rebuilt when the scope's addresses or the organisations registered
-# at them change (count and latest edit):
+# One matcher and one resolver index per scope, each rebuilt when the scope's addresses or
+# the organisations registered at them change (count and latest edit):
 # the matcher ranks (n-grams over the address text and the names of the organisations
 # registered there, reranked by numbers, a calibrated score), the resolver's index reads
-# the text into elements for the API's "parsed". A station's builds in milliseconds.
-_INDEXES: dict[str, tuple[tuple[Any, ...], tuple[Matcher, AddressIndex]]] = {}
+# the text into elements for the API's "parsed". A station's build in milliseconds.
+_MATCHERS: dict[str, tuple[tuple[Any, ...], Matcher]] = {}
+_RECORD_INDEXES: dict[str, tuple[tuple[Any, ...], AddressIndex]] = {}
 
 
-def _index_for(user: Any) -> tuple[Matcher, AddressIndex]:
+def _active_in_scope(user: Any) -> tuple[QuerySet[StandardAddress], tuple[Any, ...]]:
     addresses = addresses_for(user=user).filter(status=AddressStatus.ACTIVE)
     # the names registered at the addresses are in the index too: a new shop changes it
     stamp = (
@@ -89,16 +90,32 @@ def _index_for(user: Any) -> tuple[Matcher, AddressIndex]:
         addresses.aggregate(latest=Max("updated_at"))["latest"],
         *names.stamp(addresses),
     )
+    return addresses, stamp
+
+
+def matcher_for(user: Any) -> Matcher:
+    """The matcher over the active standard addresses in the user's scope (cached)."""
+    addresses, stamp = _active_in_scope(user)
     key = user.jurisdiction.path
-    cached = _INDEXES.get(key)
+    cached = _MATCHERS.get(key)
     if cached and cached[0] == stamp:
         return cached[1]
-    rows = addresses.select_related(None).select_related("community__parent").only(*_RECORD_FIELDS)
-    records = [_record(address) for address in rows.iterator(chunk_size=5000)]
     matcher = Matcher(_entries(addresses), confident_at=DEPLOYMENT_CONFIDENT)
-    built = (matcher, AddressIndex(records))
-    _INDEXES[key] = (stamp, built)
-    return built
+    _MATCHERS[key] = (stamp, matcher)
+    return matcher
+
+
+def _index_for(user: Any) -> tuple[Matcher, AddressIndex]:
+    matcher = matcher_for(user)
+    addresses, stamp = _active_in_scope(user)
+    key = user.jurisdiction.path
+    cached = _RECORD_INDEXES.get(key)
+    if cached and cached[0] == stamp:
+        return matcher, cached[1]
+    rows = addresses.select_related(None).select_related("community__parent").only(*_RECORD_FIELDS)
+    index = AddressIndex(_record(address) for address in rows.iterator(chunk_size=5000))
+    _RECORD_INDEXES[key] = (stamp, index)
+    return matcher, index
 
 
 def _entries(addresses: QuerySet[StandardAddress]) -> list[Entry]:

@@ -51,6 +51,8 @@ class ImportJob(TimeStampedModel):
     rows_done = models.PositiveIntegerField(_("已处理行数"), default=0)
     rows_total = models.PositiveIntegerField(_("总行数"), default=0)
     report = models.JSONField(_("报告"), default=dict, blank=True)
+    # 只导入通过校验的行: chosen at commit after a dry run with errors; the rest are listed
+    good_rows_only = models.BooleanField(_("只导入通过校验的行"), default=False)
     validated_at = models.DateTimeField(_("校验时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
@@ -96,9 +98,89 @@ class ImportJob(TimeStampedModel):
 
     @property
     def can_commit(self) -> bool:
+        """A dry run passed without an error: the whole file can go in."""
         report: dict[str, Any] = self.report or {}
         return (
             self.status == ImportStatus.VALIDATED
             and report.get("error_count") == 0
             and report.get("total_rows", 0) > 0
         )
+
+    @property
+    def can_commit_good_rows(self) -> bool:
+        """A dry run found errors but also good rows: those may go in, if asked for."""
+        report: dict[str, Any] = self.report or {}
+        return (
+            self.status == ImportStatus.VALIDATED
+            and not report.get("refused")
+            and report.get("error_count", 0) > 0
+            and report.get("valid_rows", 0) > 0
+        )
+
+    @property
+    def rejects_path(self) -> Path:
+        """Beside the upload: the refused rows with their reasons, as .xlsx."""
+        return Path(self.file.path).with_suffix(".rejects.xlsx")
+
+
+class ReviewStatus(models.TextChoices):
+    PENDING = "pending", _("待确认")
+    CONFIRMED = "confirmed", _("已确认为已有地址")
+    CREATED = "created", _("已新建地址")
+    SKIPPED = "skipped", _("已忽略")
+
+
+class AddressReview(TimeStampedModel):
+    """地址待确认: a free-text address from an import that the matcher could not settle
+    (no confident match, or a new address it could not place), waiting for an officer.
+
+    ``payload`` holds the rest of the ledger row (a person, a house, an organisation),
+    written once the address is settled; an address list's row has none."""
+
+    job = models.ForeignKey(
+        ImportJob, verbose_name=_("导入任务"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="reviews",
+    )  # fmt: skip
+    kind = models.CharField(_("导入类别"), max_length=16, choices=ImportKind.choices)
+    # the importer's unit: the item is seen by him and by those whose scope contains it
+    scope = models.ForeignKey(
+        "jurisdictions.Jurisdiction", verbose_name=_("所属辖区"), on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    row = models.PositiveIntegerField(_("行号"))
+    text = models.CharField(_("地址原文"), max_length=300)
+    group = models.CharField(_("街路巷/小区"), max_length=100, blank=True, db_index=True)
+    elements = models.JSONField(_("解析结果"), default=dict, blank=True)
+    community = models.ForeignKey(
+        "jurisdictions.Jurisdiction", verbose_name=_("社区/村"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )  # fmt: skip
+    candidates = models.JSONField(_("候选地址"), default=list, blank=True)
+    payload = models.JSONField(_("台账行"), default=dict, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=12, choices=ReviewStatus.choices, default=ReviewStatus.PENDING
+    )
+    address = models.ForeignKey(
+        "addresses.StandardAddress", verbose_name=_("确认的地址"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )  # fmt: skip
+    record_id = models.PositiveBigIntegerField(_("写入的记录"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("确认人"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )  # fmt: skip
+    resolved_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("地址待确认")
+        verbose_name_plural = _("地址待确认")
+        ordering = ["group", "row", "pk"]
+        indexes = [models.Index(fields=["scope", "status", "group"])]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == ReviewStatus.PENDING

@@ -13,8 +13,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from fengqiao.core.roles import Capability
-from fengqiao.registry import imports, tasks
-from fengqiao.registry.import_models import ImportJob, ImportKind
+from fengqiao.registry import blanks, imports, tasks
+from fengqiao.registry.import_models import ImportJob, ImportKind, ReviewStatus
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _xlsx(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 def _job(request: HttpRequest, pk: int) -> ImportJob:
@@ -37,8 +45,11 @@ def _fields(job: ImportJob) -> list[dict[str, Any]]:
 
 def _context(job: ImportJob) -> dict[str, Any]:
     report = imports.Report.from_dict(job.report) if job.report else None
+    pending = job.reviews.filter(status=ReviewStatus.PENDING).count() if job.pk else 0
     return {
         "job": job,
+        "has_rejects": not job.is_running and job.rejects_path.exists(),
+        "pending_reviews": pending,
         "fields": _fields(job),
         "headers": list(enumerate(job.headers or [])),
         "report": report,
@@ -100,6 +111,8 @@ def job(request: HttpRequest, pk: int) -> HttpResponse:
                 tasks.start_validation(user=request.user, job=record)
             elif action == "commit":
                 tasks.start_commit(user=request.user, job=record)
+            elif action == "commit_good_rows":
+                tasks.start_commit(user=request.user, job=record, good_rows_only=True)
         except imports.MappingError as error:
             messages.error(request, str(error))
         except ValidationError as error:
@@ -121,9 +134,27 @@ def export(request: HttpRequest, kind: str) -> HttpResponse:
     if kind not in imports.KINDS:
         raise Http404
     result = imports.export_xlsx(kind=kind, user=request.user)
-    response = HttpResponse(
-        result.content,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{result.filename}"'
-    return response
+    return _xlsx(result.content, result.filename)
+
+
+@login_required
+def template(request: HttpRequest, kind: str) -> HttpResponse:
+    """台账模板: the blank .xlsx of one ledger, with an example row and drop-down lists."""
+    if kind not in imports.KINDS:
+        raise Http404
+    user: Any = request.user
+    if not user.can(Capability.EDIT_RECORDS):
+        raise PermissionDenied
+    filename, content = blanks.template_xlsx(kind)
+    return _xlsx(content, filename)
+
+
+@login_required
+def rejects(request: HttpRequest, pk: int) -> HttpResponse:
+    """The rows of an import that were refused, with a reason column, to fix and re-import.
+    The user's own upload comes back to him: his cells as he wrote them, not audited
+    again beyond the import itself."""
+    record = _job(request, pk)
+    if record.is_running or not record.rejects_path.exists():
+        raise Http404
+    return _xlsx(record.rejects_path.read_bytes(), f"import-{record.pk}-rejects.xlsx")

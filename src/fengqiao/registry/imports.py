@@ -63,6 +63,8 @@ from fengqiao.core.validators import (
 )
 from fengqiao.jurisdictions.models import Jurisdiction, Kind
 from fengqiao.registry import population, selectors
+from fengqiao.registry.address_texts import Settled, TextSettler
+from fengqiao.registry.import_models import AddressReview
 from fengqiao.registry.models import (
     House,
     HouseholdType,
@@ -189,9 +191,15 @@ class Report:
     valid_rows: int = 0
     error_count: int = 0
     errors: list[RowError] = field(default_factory=list)
+    rejected_rows: int = 0  # rows with at least one error (error_count counts cells)
+    file_errors: int = 0  # problems with the file as a whole: nothing is ever written
+    to_review: int = 0  # rows whose address waits in the review queue (not errors)
+    existing: int = 0  # addresses of an address list already registered (not errors)
     created: int = 0
+    updated: int = 0  # people and organisations already registered (same ID, same code)
     houses_created: int = 0
     committed: bool = False
+    good_rows_only: bool = False  # committed the good rows, the rejected listed
     refused: bool = False  # the file itself was refused (ImportRefused): never importable
 
     def add(self, row: int | None, column: str, reason: str) -> None:
@@ -201,6 +209,7 @@ class Report:
 
     def add_file_error(self, error: Exception) -> None:
         self.add(None, "", str(error))
+        self.file_errors += 1
         self.refused = self.refused or isinstance(error, ImportRefused)
 
     @property
@@ -248,6 +257,8 @@ class KindSpec:
     label: str
     model: type[Model]
     fields: tuple[FieldSpec, ...]
+    # at least one of these columns must be mapped, and filled in each row
+    one_of: tuple[str, ...] = ()
 
     def field(self, name: str) -> FieldSpec:
         return next(f for f in self.fields if f.name == name)
@@ -394,6 +405,7 @@ def choice_of(choices: Any) -> Converter:
                 "value": text, "allowed": allowed})  # fmt: skip
         return found
 
+    convert.choices = choices  # type: ignore[attr-defined]  # the templates' drop-down lists
     return convert
 
 
@@ -402,13 +414,24 @@ def _length(model: type[Model], name: str) -> int | None:
 
 
 _CODE_ALIASES = ("标准地址编码", "地址编码", "标准地址代码", "地址代码", "地址码")
+_TEXT_ALIASES = (
+    "地址", "详细地址", "住址", "现住址", "现居住地址", "居住地址", "现住地址", "房屋地址",
+    "门牌地址", "单位地址", "经营地址", "场所地址", "地址名称",
+)  # fmt: skip
+_ADDRESS_ONE_OF = ("address_code", "address_text")
+
+
+def _address_text(label: str) -> FieldSpec:
+    """The free-text address column (现住址, 地址): settled by the matcher."""
+    return FieldSpec("address_text", label, aliases=_TEXT_ALIASES, max_length=300)
 
 
 def _build_specs() -> dict[str, KindSpec]:
     A, H, P, O = StandardAddress, House, Person, Organisation  # noqa: E741
     return {
         "addresses": KindSpec("addresses", "标准地址", A, (
-            FieldSpec("community", "社区/村", True,
+            FieldSpec("text", "地址", aliases=_TEXT_ALIASES, max_length=300),
+            FieldSpec("community", "社区/村", False,
                       ("社区", "村", "社区名称", "所属社区", "社区（村）", "村（社区）", "社区村",
                        "社区编码", "社区代码")),
             FieldSpec("road", "街路巷", aliases=("街路巷名称", "街路巷名", "路", "街路", "道路"),
@@ -423,9 +446,10 @@ def _build_specs() -> dict[str, KindSpec]:
             FieldSpec("floor", "楼层", aliases=("层",), max_length=_length(A, "floor")),
             FieldSpec("room", "户室", aliases=("室", "户室号", "房间号", "房号", "门牌室号"),
                       max_length=_length(A, "room")),
-        )),
+        ), one_of=("text", "community")),
         "houses": KindSpec("houses", "实有房屋", H, (
-            FieldSpec("address_code", "标准地址编码", True, _CODE_ALIASES, address_code_value),
+            FieldSpec("address_code", "标准地址编码", False, _CODE_ALIASES, address_code_value),
+            _address_text("房屋地址"),
             FieldSpec("owner_name", "产权人", aliases=("房主", "房主姓名", "产权人姓名", "业主"),
                       max_length=_length(H, "owner_name")),
             FieldSpec("owner_phone", "产权人电话",
@@ -438,7 +462,7 @@ def _build_specs() -> dict[str, KindSpec]:
             FieldSpec("rental_rooms", "出租间数", aliases=("出租房间数",), convert=count_value),
             FieldSpec("rented_since", "出租起始", aliases=("出租日期", "出租起始日期"),
                       convert=date_value),
-        )),
+        ), one_of=_ADDRESS_ONE_OF),
         "people": KindSpec("people", "实有人口", P, (
             FieldSpec("name", "姓名", True, ("名字", "人员姓名"), max_length=_length(P, "name")),
             FieldSpec("id_number", "身份证号",
@@ -451,14 +475,15 @@ def _build_specs() -> dict[str, KindSpec]:
             FieldSpec("household_type", "人口类别",
                       aliases=("人员类别", "人口类型", "户籍类别", "人员类型"),
                       convert=choice_of(HouseholdType)),
-            FieldSpec("address_code", "标准地址编码", True,
+            FieldSpec("address_code", "标准地址编码", False,
                       (*_CODE_ALIASES, "居住地址编码", "现住址编码"), address_code_value),
+            _address_text("现住址"),
             FieldSpec("relation", "与房屋关系", True,
                       ("关系", "居住关系", "人房关系", "与房屋的关系"), choice_of(Relation)),
             FieldSpec("moved_in", "迁入日期", True,
                       ("入住日期", "迁入时间", "入住时间", "居住起始日期"), date_value),
             FieldSpec("note", "备注", max_length=_length(P, "note")),
-        )),
+        ), one_of=_ADDRESS_ONE_OF),
         "organisations": KindSpec("organisations", "实有单位", O, (
             FieldSpec("name", "单位名称", True, ("名称", "单位", "企业名称", "店名", "场所名称"),
                       max_length=_length(O, "name")),
@@ -466,7 +491,8 @@ def _build_specs() -> dict[str, KindSpec]:
                       aliases=("信用代码", "社会信用代码", "统一代码"), convert=uscc_value),
             FieldSpec("industry", "行业", True,
                       ("行业类别", "所属行业", "场所类别", "行业类型"), choice_of(Industry)),
-            FieldSpec("address_code", "标准地址编码", True, _CODE_ALIASES, address_code_value),
+            FieldSpec("address_code", "标准地址编码", False, _CODE_ALIASES, address_code_value),
+            _address_text("地址"),
             FieldSpec("responsible_name", "负责人",
                       aliases=("法定代表人", "法人", "负责人姓名", "法人代表"),
                       max_length=_length(O, "responsible_name")),
@@ -478,7 +504,7 @@ def _build_specs() -> dict[str, KindSpec]:
                       convert=mobile_value),
             FieldSpec("closed_on", "注销/停业日期", aliases=("注销日期", "停业日期"),
                       convert=date_value),
-        )),
+        ), one_of=_ADDRESS_ONE_OF),
     }  # fmt: skip
 
 
@@ -543,6 +569,11 @@ def check_mapping(kind: str, headers: list[str], mapping: dict[str, Any]) -> Map
     missing = [f.label for f in spec.required if f.name not in clean]
     if missing:
         raise MappingError(_("缺少必填字段的对应列：%(fields)s。") % {"fields": join_list(missing)})
+    if spec.one_of and not any(name in clean for name in spec.one_of):
+        labels = [_(spec.field(name).label) for name in spec.one_of]
+        raise MappingError(
+            _("请至少为其中一项选择对应列：%(fields)s。") % {"fields": join_list(labels)}
+        )
     columns = list(clean.values())
     if len(columns) != len(set(columns)):
         raise MappingError(_("同一列不能对应多个字段。"))
@@ -725,6 +756,11 @@ class ParsedRow:
     row: int
     values: dict[str, Any]
     ok: bool = True
+    raw: list[Any] = field(default_factory=list)  # the cells as read, for the rejects file
+    reasons: list[str] = field(default_factory=list)
+
+
+MAX_REJECTS_LISTED = 200_000  # rows of the rejects file: beyond, fix the file and rerun
 
 
 @dataclass
@@ -750,9 +786,12 @@ class ImportState:
     communities: dict[str, list[Jurisdiction]] | None = None
     districts: dict[int, Jurisdiction | None] = field(default_factory=dict)
     plan: list[tuple[FieldSpec, int | None]] = field(default_factory=list)
+    settler: TextSettler | None = None
+    rejects: list[ParsedRow] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.plan = [(target, self.mapping.get(target.name)) for target in self.spec.fields]
+        self.settler = TextSettler(self.user)
 
     def column(self, name: str) -> str:
         index = self.mapping.get(name)
@@ -762,11 +801,13 @@ class ImportState:
 
     def error(self, parsed: ParsedRow, name: str, reason: str) -> None:
         parsed.ok = False
-        self.report.add(parsed.row, self.column(name), reason)
+        column = self.column(name)
+        parsed.reasons.append(f"{column}：{reason}")
+        self.report.add(parsed.row, column, reason)
 
 
 def _parse_row(state: ImportState, number: int, values: list[Any], *, xlsx: bool) -> ParsedRow:
-    parsed = ParsedRow(number, {})
+    parsed = ParsedRow(number, {}, raw=values)
     width = len(values)
     for target, index in state.plan:
         raw = values[index] if index is not None and index < width else None
@@ -819,6 +860,25 @@ def _resolve_addresses(state: ImportState, batch: list[ParsedRow]) -> None:
         state.addresses[code] = None
 
 
+def _settle_texts(state: ImportState, batch: list[ParsedRow]) -> None:
+    """Rows with a free-text address and no code: a confident match gives the code; any
+    other row waits for an officer in the review queue (``_review``), not an error."""
+    asking = [p for p in batch if not p.values.get("address_code") and p.values.get("address_text")]
+    column = "address_code" if "address_code" in state.mapping else "address_text"
+    for parsed in batch:
+        if not parsed.values.get("address_code") and not parsed.values.get("address_text"):
+            state.error(parsed, column, _("标准地址编码和地址至少填写一项。"))
+    if not asking or state.settler is None:
+        return
+    for parsed, settled in zip(
+        asking, state.settler.settle([p.values["address_text"] for p in asking]), strict=True
+    ):
+        if settled.code:
+            parsed.values["address_code"] = settled.code
+        else:
+            parsed.values["_review"] = settled
+
+
 def _check_address_code(state: ImportState, parsed: ParsedRow) -> _AddressInfo | None:
     code = parsed.values.get("address_code")
     if not code:
@@ -864,10 +924,27 @@ def _existing(model: type[Model], name: str, values: list[str]) -> set[str]:
         return {row[0] for row in cursor.fetchall()}
 
 
+def _registered(
+    state: ImportState, model: type[Model], name: str, values: list[str], via: str
+) -> dict[str, tuple[int, bool]]:
+    """Which of a batch's keys are registered already: key → (pk, in the user's scope)."""
+    keys = _existing(model, name, values)  # the fast check: usually none
+    if not keys:
+        return {}
+    found = dict(model.objects.filter(**{f"{name}__in": keys}).values_list(name, "pk"))
+    mine = set(
+        scoped(model.objects.filter(pk__in=found.values()), user=state.user, via=via).values_list(
+            "pk", flat=True
+        )
+    )
+    return {key: (pk, pk in mine) for key, pk in found.items()}
+
+
 def _check_people(state: ImportState, batch: list[ParsedRow]) -> None:
+    _settle_texts(state, batch)
     _resolve_addresses(state, batch)
     numbers = [p.values["id_number"] for p in batch if p.values.get("id_number")]
-    existing = _existing(Person, "id_number", numbers)
+    registered = _registered(state, Person, "id_number", numbers, "police_district")
     for parsed in batch:
         _check_address_code(state, parsed)
         number = parsed.values.get("id_number")
@@ -875,11 +952,18 @@ def _check_people(state: ImportState, batch: list[ParsedRow]) -> None:
             continue
         if _duplicate(state, parsed, "id_number", number, _DUPLICATE_ID):
             continue
-        if number in existing:
-            state.error(parsed, "id_number", _("身份证号已登记在系统中。"))
+        if number in registered:
+            pk, mine = registered[number]
+            if mine:
+                parsed.values["_update"] = pk  # the same ledger again: update, not twice
+            else:
+                state.error(
+                    parsed, "id_number", _("此人已登记在其他辖区，请与该辖区核实后再登记。")
+                )
 
 
 def _check_houses(state: ImportState, batch: list[ParsedRow]) -> None:
+    _settle_texts(state, batch)
     _resolve_addresses(state, batch)
     for parsed in batch:
         info = _check_address_code(state, parsed)
@@ -887,13 +971,16 @@ def _check_houses(state: ImportState, batch: list[ParsedRow]) -> None:
         if not code or _duplicate(state, parsed, "address_code", code, _DUPLICATE_ADDRESS):
             continue
         if info is not None and info.house_id is not None:
-            state.error(parsed, "address_code", _("该地址已登记房屋。"))
+            parsed.values["_update"] = info.house_id  # the same ledger again: update
 
 
 def _check_organisations(state: ImportState, batch: list[ParsedRow]) -> None:
+    _settle_texts(state, batch)
     _resolve_addresses(state, batch)
     credit_codes = [p.values["credit_code"] for p in batch if p.values.get("credit_code")]
-    existing = _existing(Organisation, "credit_code", credit_codes)
+    registered = _registered(
+        state, Organisation, "credit_code", credit_codes, "address__police_district"
+    )
     for parsed in batch:
         _check_address_code(state, parsed)
         credit = parsed.values.get("credit_code")
@@ -901,8 +988,14 @@ def _check_organisations(state: ImportState, batch: list[ParsedRow]) -> None:
             continue
         if _duplicate(state, parsed, "credit_code", credit, _DUPLICATE_CREDIT_CODE):
             continue
-        if credit in existing:
-            state.error(parsed, "credit_code", _("统一社会信用代码已登记在系统中。"))
+        if credit in registered:
+            pk, mine = registered[credit]
+            if mine:
+                parsed.values["_update"] = pk
+            else:
+                state.error(
+                    parsed, "credit_code", _("该单位已登记在其他辖区，请与该辖区核实后再登记。")
+                )
 
 
 _ELEMENTS = ("road", "door_number", "compound", "building", "unit", "floor", "room")
@@ -938,14 +1031,51 @@ def _local_text(values: dict[str, Any]) -> str:
     return StandardAddress(**{name: values.get(name, "") for name in _ELEMENTS}).local_text
 
 
+def _settle_address_texts(state: ImportState, batch: list[ParsedRow]) -> None:
+    """An address list in free text: a text the matcher is sure of is registered already
+    (``_existing``, counted, not an error); a clean reading near no existing address in a
+    known community is new; the rest wait in the review queue (``_review``)."""
+    asking = [p for p in batch if p.values.get("text")]
+    for parsed in batch:
+        if not parsed.values.get("text") and not parsed.values.get("community"):
+            state.error(parsed, "community", _("请填写社区/村，或填写完整地址。"))
+    if not asking or state.settler is None:
+        return
+    settled = state.settler.settle([p.values["text"] for p in asking])
+    state.settler.place([s for s in settled if not s.code])
+    for parsed, found in zip(asking, settled, strict=True):
+        if found.code:
+            parsed.values["_existing"] = found.code
+            state.report.existing += 1
+            continue
+        fits = True
+        for name in _ELEMENTS:
+            if not parsed.values.get(name):
+                value = found.elements[name]
+                fits = fits and len(value) <= (_length(StandardAddress, name) or 0)
+                parsed.values[name] = value
+        if not parsed.values.get("community") and found.community is not None:
+            parsed.values["community"] = found.community
+        if (
+            found.maybe_existing
+            or not found.clean
+            or not fits
+            or not parsed.values.get("community")
+        ):
+            parsed.values["_review"] = found
+
+
 def _check_addresses(state: ImportState, batch: list[ParsedRow]) -> None:
+    _settle_address_texts(state, batch)
     communities = _communities(state)
     candidates: list[tuple[ParsedRow, Jurisdiction]] = []
     for parsed in batch:
+        if not parsed.ok or "_existing" in parsed.values or "_review" in parsed.values:
+            continue
         name = parsed.values.get("community")
         if not name:
             continue
-        matches = communities.get(name, [])
+        matches = [name] if isinstance(name, Jurisdiction) else communities.get(name, [])
         if not matches:
             state.error(parsed, "community", _("社区/村不存在或不在您的辖区内。"))
             continue
@@ -998,13 +1128,18 @@ def _batches(
 ) -> Iterator[list[ParsedRow]]:
     """Parse and check the file batch by batch; yield each batch (rows marked ok or not)."""
     report = state.report
-    merged = table.merged_ranges()
-    for row, column in merged:
+    merged: dict[int, str] = {}
+    for row, column in table.merged_ranges():
         header = table.headers[column] if column < len(table.headers) else ""
         report.add(row, header, _("合并单元格，请取消合并后逐行填写。"))
+        merged.setdefault(row, header)
     batch: list[ParsedRow] = []
     for number, values in table.rows():
-        batch.append(_parse_row(state, number, values, xlsx=table.is_xlsx))
+        parsed = _parse_row(state, number, values, xlsx=table.is_xlsx)
+        if number in merged:  # reported above: the row is refused, not counted twice
+            parsed.ok = False
+            parsed.reasons.append(f"{merged[number]}：" + _("合并单元格，请取消合并后逐行填写。"))
+        batch.append(parsed)
         if len(batch) == BATCH_SIZE:
             yield _finish(state, batch, progress)
             batch = []
@@ -1012,6 +1147,7 @@ def _batches(
         yield _finish(state, batch, progress)
     if report.total_rows == 0:
         report.add(None, "", _("文件中没有数据行。"))
+        report.file_errors += 1
 
 
 def _finish(
@@ -1019,7 +1155,13 @@ def _finish(
 ) -> list[ParsedRow]:
     _CHECKS[state.spec.kind](state, [p for p in batch if p.ok])
     state.report.total_rows += len(batch)
-    state.report.valid_rows += sum(1 for p in batch if p.ok)
+    valid = sum(1 for p in batch if p.ok)
+    state.report.valid_rows += valid
+    state.report.rejected_rows += len(batch) - valid
+    state.report.to_review += sum(1 for p in batch if p.ok and "_review" in p.values)
+    room = MAX_REJECTS_LISTED - len(state.rejects)
+    if room > 0 and valid < len(batch):
+        state.rejects.extend([p for p in batch if not p.ok][:room])
     if progress:
         progress(state.report.total_rows)
     return batch
@@ -1053,9 +1195,11 @@ def validate_file(
     progress: Progress | None = None,
     max_bytes: int | None = None,
     time_limit: float | None = None,
+    rejects_path: Path | None = None,
 ) -> Report:
     """试导入 (dry run): check every row, write nothing. File-level problems (size,
-    format, encoding, mapping) come back as a report with one error and no rows."""
+    format, encoding, mapping) come back as a report with one error and no rows. The
+    refused rows, with their reasons, go to ``rejects_path`` (.xlsx) when given."""
     _authorise(user)
     report = Report(kind=kind)
     try:
@@ -1067,7 +1211,21 @@ def validate_file(
         state = ImportState(user, spec, report, table.headers, clean)
         for _batch in _file_errors_reported(_batches(table, state, progress), report):
             pass
+    _write_rejects(state, rejects_path)
     return report
+
+
+def _write_rejects(state: ImportState, path: Path | None) -> None:
+    """The refused rows as they were, and why, in a sheet to fix and import again."""
+    if path is None:
+        return
+    if not state.rejects:
+        path.unlink(missing_ok=True)
+        return
+    headers = [*state.headers, _("错误原因")]
+    width = len(state.headers)
+    rows = ([*(list(p.raw) + [None] * width)[:width], "；".join(p.reasons)] for p in state.rejects)
+    path.write_bytes(to_xlsx(headers, rows, title=_("未导入的行")))
 
 
 class _Rollback(Exception):
@@ -1105,9 +1263,18 @@ def commit_file(
     progress: Progress | None = None,
     max_bytes: int | None = None,
     time_limit: float | None = None,
+    good_rows_only: bool = False,
+    job: Any = None,
+    rejects_path: Path | None = None,
 ) -> Report:
     """导入: validate again while inserting batch by batch in ONE transaction. If any row
-    fails, the transaction is rolled back and the report says why: all or nothing.
+    fails, the transaction is rolled back and the report says why: all or nothing. With
+    ``good_rows_only`` (the user asked for it) the valid rows are kept and the refused
+    ones listed (``rejects_path``); a problem with the file itself still keeps nothing.
+
+    Rows whose free-text address is not settled go to the review queue (of ``job``) in
+    the same transaction; rows of people, houses and organisations registered already in
+    the user's scope (same ID number, address, credit code) are updated.
 
     On PostgreSQL the inserts run on a writer thread with its own connection and
     transaction, so the server indexes batch N while Python validates batch N+1, and the
@@ -1128,37 +1295,56 @@ def commit_file(
             object_repr=_("导入 %(n)d 条") % {"n": context.created},
             scope_path=user.scope_path, fields=fields, reason=table.name,
         )  # fmt: skip
+        if context.updated:
+            audit.record(
+                actor=user, action="update", object_type=spec.model._meta.label_lower,
+                object_repr=_("导入时更新 %(n)d 条") % {"n": context.updated},
+                scope_path=user.scope_path, fields=fields, reason=table.name,
+            )  # fmt: skip
 
+    report.good_rows_only = good_rows_only
     with table:
         state = ImportState(user, spec, report, table.headers, clean)
         batches = _file_errors_reported(_batches(table, state, progress), report)
         write = _write_on_thread if _can_use_thread() else _write_all
-        context = write(kind, user, _committable(batches, report), report, audit_import)
-    if context is not None and report.ok:
+        context = write(
+            kind, _WriteContext(user=user, job=job), _committable(batches, report),
+            report, audit_import,
+        )  # fmt: skip
+    if context is not None:
         report.created = context.created
+        report.updated = context.updated
         report.houses_created = context.houses_created
         report.committed = True
+    _write_rejects(state, rejects_path)
     return report
 
 
+def _keeps(report: Report) -> bool:
+    """Whether what was written may stay: all rows good, or the good ones when asked."""
+    if report.good_rows_only:
+        return not report.file_errors and report.valid_rows > 0
+    return report.ok
+
+
 def _committable(batches: Iterable[list[ParsedRow]], report: Report) -> Iterator[list[ParsedRow]]:
-    """The valid rows of each batch until the first error; after it every row is still
-    validated (for the report) but nothing more is handed to the writer."""
+    """The valid rows of each batch until the first error (all or nothing) or the first
+    file error (good rows only); after it every row is still validated (for the report)
+    but nothing more is handed to the writer."""
     for batch in batches:
-        if not report.error_count:
+        if (report.good_rows_only and not report.file_errors) or not report.error_count:
             yield [p for p in batch if p.ok]
 
 
 def _write_all(
     kind: str,
-    user: Any,
+    context: _WriteContext,
     batches: Iterable[list[ParsedRow]],
     report: Report,
     on_success: Callable[[_WriteContext], None],
 ) -> _WriteContext | None:
-    """Write every batch in one transaction, kept only if the whole file was valid."""
+    """Write every batch in one transaction, kept only if :func:`_keeps` says so."""
     writer = _WRITERS[kind]
-    context = _WriteContext(user=user)
     try:
         with _big_page_cache(), transaction.atomic():
             if connection.vendor == "postgresql":
@@ -1167,10 +1353,12 @@ def _write_all(
                 with connection.cursor() as cursor:
                     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             for rows in batches:
-                writer(context, rows)
-            if not report.ok:
+                writer(context, _held(context, kind, rows))
+            if not _keeps(report):
                 raise _Rollback
             population.add(context.moved_in)
+            if context.touched_districts:
+                population.recount(districts=context.touched_districts - {None})
             on_success(context)
     except _Rollback:
         return None
@@ -1192,7 +1380,7 @@ IMPORT_SWITCH_INTERVAL = 0.0005
 
 def _write_on_thread(
     kind: str,
-    user: Any,
+    context: _WriteContext,
     batches: Iterable[list[ParsedRow]],
     report: Report,
     on_success: Callable[[_WriteContext], None],
@@ -1209,7 +1397,7 @@ def _write_on_thread(
 
     def work() -> None:
         try:
-            outcome["context"] = _write_all(kind, user, received(), report, on_success)
+            outcome["context"] = _write_all(kind, context, received(), report, on_success)
         except BaseException as error:  # handed to the caller's thread below
             outcome["error"] = error
             while pending.get() not in (_DONE, _ABORT):  # let the producer finish
@@ -1255,13 +1443,68 @@ def _file_errors_reported(
 @dataclass
 class _WriteContext:
     user: Any
+    job: Any = None  # the ImportJob whose unsettled rows go to the review queue
     now: dt.datetime = field(default_factory=timezone.now)
     created: int = 0
+    updated: int = 0
+    touched_districts: set[int] = field(default_factory=set)  # by updates: recounted
+    last_ids: list[int] = field(default_factory=list)  # the records of the last batch
     houses_created: int = 0
     houses: dict[int, int] = field(default_factory=dict)  # address pk → house pk
     serials: dict[str, int] = field(default_factory=dict)  # county code → last serial
     prefixes: dict[int, tuple[str, str]] = field(default_factory=dict)  # community → text
     moved_in: Counter[int] = field(default_factory=Counter)  # new residents by district
+
+
+def _payload(values: dict[str, Any]) -> dict[str, Any]:
+    """A row's values as JSON, for the review queue (dates ISO, decimals as text)."""
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        if name.startswith("_") or name in ("address_text", "text"):
+            continue
+        if isinstance(value, dt.date):
+            value = value.isoformat()
+        elif isinstance(value, Decimal):
+            value = str(value)
+        elif isinstance(value, Model):
+            value = value.pk
+        out[name] = value
+    return out
+
+
+def row_from_payload(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """The inverse of :func:`_payload`: values ready for the writers."""
+    values = dict(payload)
+    for target in spec_for(kind).fields:
+        value = values.get(target.name)
+        if target.convert in (date_value,) and isinstance(value, str) and value:
+            values[target.name] = dt.date.fromisoformat(value)
+        elif target.convert is decimal_value and isinstance(value, str) and value:
+            values[target.name] = Decimal(value)
+    return values
+
+
+def _held(context: _WriteContext, kind: str, rows: list[ParsedRow]) -> list[ParsedRow]:
+    """Put the rows whose address waits for an officer into the review queue; return the
+    rows to write now (an address list's already registered ones are neither)."""
+    waiting = [p for p in rows if "_review" in p.values]
+    if waiting:
+        AddressReview.objects.bulk_create(
+            [_review_item(context, kind, parsed) for parsed in waiting], batch_size=1000
+        )
+    return [p for p in rows if "_review" not in p.values and "_existing" not in p.values]
+
+
+def _review_item(context: _WriteContext, kind: str, parsed: ParsedRow) -> AddressReview:
+    settled: Settled = parsed.values["_review"]
+    community = parsed.values.get("community")
+    return AddressReview(
+        job=context.job, kind=kind, scope=context.user.jurisdiction, row=parsed.row,
+        text=settled.text[:300], group=settled.group, elements=settled.elements,
+        community=community if isinstance(community, Jurisdiction) else settled.community,
+        candidates=settled.candidates,
+        payload={} if kind == "addresses" else _payload(parsed.values),
+    )  # fmt: skip
 
 
 def _write_addresses(context: _WriteContext, rows: list[ParsedRow]) -> None:
@@ -1301,7 +1544,34 @@ def _decode_serial(text: str) -> int:
 _HOUSE_FIELDS = ("owner_name", "owner_phone", "use", "area_m2", "rental_rooms", "rented_since")
 
 
+def _update_fields(
+    context: _WriteContext, model: type[Model], rows: list[ParsedRow], names: Iterable[str]
+) -> list[Any]:
+    """Re-imported records: the row's filled-in values replace the stored ones (an empty
+    cell keeps what is there), one UPDATE per field changed, the version raised."""
+    found = model._default_manager.in_bulk([p.values["_update"] for p in rows])
+    changed: set[str] = set()
+    for parsed in rows:
+        obj = found[parsed.values["_update"]]
+        for name in names:
+            value = parsed.values.get(name)
+            if value not in (None, "") and getattr(obj, name) != value:
+                setattr(obj, name, value)
+                changed.add(name.removesuffix("_id"))
+        obj.version += 1
+        obj.updated_at = context.now
+    objects = list(found.values())
+    fields = [*changed, "version", "updated_at"]
+    model._default_manager.bulk_update(objects, fields, batch_size=1000)
+    context.updated += len(objects)
+    return objects
+
+
 def _write_houses(context: _WriteContext, rows: list[ParsedRow]) -> None:
+    again = [p for p in rows if "_update" in p.values]
+    if again:
+        _update_fields(context, House, again, _HOUSE_FIELDS)
+        rows = [p for p in rows if "_update" not in p.values]
     objects = [
         House(
             address_id=parsed.values["_address"].pk,
@@ -1313,6 +1583,7 @@ def _write_houses(context: _WriteContext, rows: list[ParsedRow]) -> None:
         house.use = house.use or HouseUse.SELF
     House.objects.bulk_create(objects, batch_size=1000)
     context.created += len(objects)
+    context.last_ids = [house.pk for house in objects]
 
 
 _ORGANISATION_FIELDS = ("name", "credit_code", "industry", "responsible_name",
@@ -1320,6 +1591,12 @@ _ORGANISATION_FIELDS = ("name", "credit_code", "industry", "responsible_name",
 
 
 def _write_organisations(context: _WriteContext, rows: list[ParsedRow]) -> None:
+    again = [p for p in rows if "_update" in p.values]
+    if again:
+        for parsed in again:
+            parsed.values["address_id"] = parsed.values["_address"].pk
+        _update_fields(context, Organisation, again, (*_ORGANISATION_FIELDS, "address_id"))
+        rows = [p for p in rows if "_update" not in p.values]
     objects = [
         Organisation(
             address_id=parsed.values["_address"].pk,
@@ -1329,6 +1606,7 @@ def _write_organisations(context: _WriteContext, rows: list[ParsedRow]) -> None:
     ]
     Organisation.objects.bulk_create(objects, batch_size=1000)
     context.created += len(objects)
+    context.last_ids = [organisation.pk for organisation in objects]
 
 
 def _ensure_houses(context: _WriteContext, rows: list[ParsedRow]) -> None:
@@ -1403,6 +1681,12 @@ def _write_people(context: _WriteContext, rows: list[ParsedRow]) -> None:
     if not rows:
         return
     _ensure_houses(context, rows)
+    again = [p for p in rows if "_update" in p.values]
+    if again:
+        _update_people(context, again)
+        rows = [p for p in rows if "_update" not in p.values]
+        if not rows:
+            return
     sqlite = connection.vendor == "sqlite"
     stamp: Any = connection.ops.adapt_datetimefield_value(context.now) if sqlite else context.now
     person_ids = _reserve_ids(Person, len(rows))
@@ -1424,6 +1708,48 @@ def _write_people(context: _WriteContext, rows: list[ParsedRow]) -> None:
     _raw_insert(Residence, _RESIDENCE_COLUMNS, residences)
     context.moved_in.update(person[8] for person in people)  # police_district_id
     context.created += len(rows)
+    context.last_ids = person_ids
+
+
+_PERSON_FIELDS = ("name", "phone", "household_type", "note")
+
+
+def _update_people(context: _WriteContext, rows: list[ParsedRow]) -> None:
+    """People registered already (same ID number, in the user's scope): their details
+    updated; one who now lives at another house gets a stay there, his open stays that
+    began before it end on its move-in day, and he is kept by the new house's district."""
+    people = {p.pk: p for p in _update_fields(context, Person, rows, _PERSON_FIELDS)}
+    open_stays: dict[int, list[Residence]] = {}
+    for stay in Residence.objects.filter(person_id__in=people, moved_out__isnull=True).exclude(
+        status=ResidenceStatus.REJECTED
+    ):
+        open_stays.setdefault(stay.person_id, []).append(stay)
+    ended, started, moved = [], [], []
+    for parsed in rows:
+        values = parsed.values
+        person = people[values["_update"]]
+        info: _AddressInfo = values["_address"]
+        house_id = context.houses[info.pk]
+        stays = open_stays.get(person.pk, [])
+        if any(stay.house_id == house_id for stay in stays):
+            continue
+        for stay in stays:
+            if stay.moved_in <= values["moved_in"]:
+                stay.moved_out = values["moved_in"]
+                stay.version += 1
+                ended.append(stay)
+        started.append(Residence(
+            person_id=person.pk, house_id=house_id, relation=values["relation"],
+            moved_in=values["moved_in"], status=ResidenceStatus.APPROVED,
+            registered_by=context.user,
+        ))  # fmt: skip
+        context.touched_districts.update({person.police_district_id, info.district_id})
+        if person.police_district_id != info.district_id:
+            person.police_district_id = info.district_id
+            moved.append(person)
+    Residence.objects.bulk_update(ended, ["moved_out", "version", "updated_at"], batch_size=1000)
+    Residence.objects.bulk_create(started, batch_size=1000)
+    Person.objects.bulk_update(moved, ["police_district"], batch_size=1000)
 
 
 _WRITERS: dict[str, Callable[[_WriteContext, list[ParsedRow]], None]] = {
@@ -1432,6 +1758,38 @@ _WRITERS: dict[str, Callable[[_WriteContext, list[ParsedRow]], None]] = {
     "people": _write_people,
     "organisations": _write_organisations,
 }
+
+
+def write_settled_row(
+    *, kind: str, user: Any, row: int, payload: dict[str, Any], address: StandardAddress
+) -> int | None:
+    """A ledger row that waited in the review queue, written as the import would have
+    written it, now that an officer settled its address. Returns the record's id."""
+    values = row_from_payload(kind, payload)
+    house = House.objects.filter(address=address).values_list("pk", flat=True).first()
+    values["_address"] = _AddressInfo(address.pk, address.police_district_id, True, house)
+    values["address_code"] = address.code
+    key = {"people": "id_number", "organisations": "credit_code"}.get(kind)
+    model = spec_for(kind).model
+    if key and values.get(key):
+        registered = model._default_manager.filter(**{key: values[key]}).first()
+        if registered is not None:
+            if not _in_scope(user, registered, kind):
+                raise PermissionDenied(_("此记录已登记在其他辖区。"))
+            values["_update"] = registered.pk
+    if kind == "houses" and house is not None:
+        values["_update"] = house
+    context = _WriteContext(user=user)
+    _WRITERS[kind](context, [ParsedRow(row, values)])
+    population.add(context.moved_in)
+    if context.touched_districts:
+        population.recount(districts=context.touched_districts - {None})
+    return values.get("_update") or (context.last_ids[0] if context.last_ids else None)
+
+
+def _in_scope(user: Any, record: Model, kind: str) -> bool:
+    via = "police_district" if kind == "people" else "address__police_district"
+    return scoped(type(record)._default_manager.filter(pk=record.pk), user=user, via=via).exists()
 
 
 # --- Export -----------------------------------------------------------------------------

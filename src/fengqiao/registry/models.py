@@ -273,4 +273,4 @@ class DistrictPopulation(models.Model):
         return f"{self.district_id}: {self.residents}"
 
 
-from fengqiao.registry.import_models import ImportJob  # noqa: E402, F401
+from fengqiao.registry.import_models import AddressReview, ImportJob  # noqa: E402, F401

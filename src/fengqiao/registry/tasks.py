@@ -170,13 +170,16 @@ def start_validation(*, user: Any, job: ImportJob, inline: bool | None = None) -
     return job
 
 
-def start_commit(*, user: Any, job: ImportJob, inline: bool | None = None) -> ImportJob:
-    """Import for real: only after a dry run without a single error."""
+def start_commit(
+    *, user: Any, job: ImportJob, inline: bool | None = None, good_rows_only: bool = False
+) -> ImportJob:
+    """Import for real: after a dry run without a single error, or, when the user asks for
+    it (``good_rows_only``), the rows that passed while the others are listed."""
     _own(user, job)
-    if not job.can_commit:
+    if not (job.can_commit_good_rows if good_rows_only else job.can_commit):
         raise ValidationError(_("试导入全部通过后才能正式导入。"))
-    job.status, job.rows_done = ImportStatus.COMMITTING, 0
-    job.save(update_fields=["status", "rows_done", "updated_at"])
+    job.status, job.rows_done, job.good_rows_only = ImportStatus.COMMITTING, 0, good_rows_only
+    job.save(update_fields=["status", "rows_done", "good_rows_only", "updated_at"])
     if inline if inline is not None else _parse_cost(job) <= INLINE_MAX_BYTES:
         run_commit(job.pk, time_limit=INLINE_TIME_LIMIT_SECONDS)
     else:
@@ -208,11 +211,15 @@ def _run(job_id: int, *, commit: bool, time_limit: float | None = None) -> None:
         with imports.TableFile(job.file.path, name=job.original_name) as table:
             total = min(table.estimated_rows(), table.max_rows)
         ImportJob.objects.filter(pk=job_id).update(rows_total=total)
-        step = imports.commit_file if commit else imports.validate_file
-        report = step(
-            kind=job.kind, path=job.file.path, mapping=job.mapping, user=job.user,
-            name=job.original_name, progress=_progress(job), time_limit=time_limit,
-        )  # fmt: skip
+        common: dict[str, Any] = {
+            "kind": job.kind, "path": job.file.path, "mapping": job.mapping, "user": job.user,
+            "name": job.original_name, "progress": _progress(job), "time_limit": time_limit,
+            "rejects_path": job.rejects_path,
+        }  # fmt: skip
+        if commit:
+            report = imports.commit_file(**common, job=job, good_rows_only=job.good_rows_only)
+        else:
+            report = imports.validate_file(**common)
     except imports.ImportFileError as error:
         report = imports.Report(kind=job.kind)
         report.add_file_error(error)
