@@ -101,24 +101,38 @@ class TextSettler:
         found = self.communities().get(name) or self.communities().get(_community_stem(name))
         return found[0] if found and len(found) == 1 else None
 
-    def settle(self, texts: Sequence[str]) -> list[Settled]:
-        """Read and match a batch of texts (one matcher call for the batch)."""
+    def settle(self, texts: Sequence[str], *, read_all: bool = False) -> list[Settled]:
+        """Match a batch of texts (one matcher call). A text matched with confidence is
+        settled by its code alone; the others, and all with ``read_all`` (an address list,
+        whose new addresses need their elements), are also read by the parser and their
+        candidates explained (which numbers differ): the costly part, done only there."""
         if not texts:
             return []
-        ranked = self.matcher.match_many(list(texts), limit=CANDIDATES_KEPT)
+        ranked = self.matcher.match_many(list(texts), limit=CANDIDATES_KEPT, explain=False)
+        unsure = [
+            i for i, found in enumerate(ranked) if read_all or not (found and found[0].confident)
+        ]
+        explained = self.matcher.match_many([texts[i] for i in unsure], limit=CANDIDATES_KEPT)
+        for i, found in zip(unsure, explained, strict=True):
+            ranked[i] = found
+        read = set(unsure)
         out = []
-        for text, candidates in zip(texts, ranked, strict=True):
+        for i, (text, candidates) in enumerate(zip(texts, ranked, strict=True)):
+            top = candidates[0] if candidates else None
+            code = top.code if top is not None and top.confident else None
+            if i not in read:
+                out.append(Settled(text, code, [], {}, "", "", clean=True))
+                continue
             parsed = parse_text(text)
             elements = {name: getattr(parsed, name) for name in LOCAL_ELEMENTS}
             clean = not parsed.rest.strip() and bool(
                 (elements["road"] and elements["door_number"])
                 or (elements["compound"] and elements["building"])
             )
-            top = candidates[0] if candidates else None
             out.append(
                 Settled(
                     text=text,
-                    code=top.code if top is not None and top.confident else None,
+                    code=code,
                     candidates=[
                         {"code": c.code, "score": c.score, "differs": _differs(c.reasons)}
                         for c in candidates

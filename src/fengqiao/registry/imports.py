@@ -1041,7 +1041,7 @@ def _settle_address_texts(state: ImportState, batch: list[ParsedRow]) -> None:
             state.error(parsed, "community", _("请填写社区/村，或填写完整地址。"))
     if not asking or state.settler is None:
         return
-    settled = state.settler.settle([p.values["text"] for p in asking])
+    settled = state.settler.settle([p.values["text"] for p in asking], read_all=True)
     state.settler.place([s for s in settled if not s.code])
     for parsed, found in zip(asking, settled, strict=True):
         if found.code:

@@ -46,9 +46,11 @@ def queue(request: HttpRequest) -> HttpResponse:
         request,
         "registry/import/review.html",
         {
-            "page": page, "job_id": job_id, "pending": sum(g.pending for g in groups),
+            "page": page,
+            "job_id": job_id,
+            "pending": sum(g.pending for g in groups),
             "query": f"job={job_id}&" if job_id else "",
-        },  # fmt: skip
+        },
     )
 
 

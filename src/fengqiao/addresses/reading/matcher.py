@@ -106,6 +106,8 @@ _TOKEN = re.compile(
     r"|([^\s])"
 )
 _ROAD_END = frozenset("路街道巷弄大")
+# what a bare number names when these follow it (normalise drops the 第 of 第1社区)
+_NAMED_BY_NUMBER = ("社区", "居委", "村")
 
 
 @dataclass(slots=True)
@@ -265,6 +267,8 @@ def _tokens(text: str) -> tuple[list[str], list[str]]:
             last_role = _ROOM
             continue
         if role < 0:
+            if text.startswith(_NAMED_BY_NUMBER, m.end()):
+                continue  # a name's number (第1社区, 3村), never a door or a room
             if previous in _ROAD_END and not numbers[_DOOR]:
                 role = _DOOR
             elif last_role in (_BUILDING, _UNIT, _FLOOR) or numbers[_DOOR]:
