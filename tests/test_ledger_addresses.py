@@ -248,3 +248,28 @@ def test_the_pages_walk_from_the_job_to_the_queue_and_back(client, chief, street
     assert answer.status_code == 302
     assert Person.objects.filter(id_number=id_number(2)).exists()
     assert client.get("/registry/import/template/people/").status_code == 200
+
+
+def test_a_ledger_with_its_title_row_above_the_headers_is_read(chief, street, tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["凤台社区实有人口登记表"])
+    sheet.merge_cells("A1:F1")
+    sheet.append([])
+    sheet.append(HEADERS)
+    sheet.append(person_row(1, "阳头路2号"))
+    path = tmp_path / "titled.xlsx"
+    book.save(path)
+    assert imports.read_headers(path) == HEADERS
+    report = run("people", path, chief)
+    assert report.committed and report.created == 1
+    assert report.errors == []
+
+
+def test_merged_header_cells_are_a_file_error_even_for_good_rows_only(chief, street, tmp_path):
+    path = write_xlsx(tmp_path / "m.xlsx", [HEADERS, person_row(1, "阳头路2号")], merge="F1:G1")
+    report = run("people", path, chief, good_rows_only=True)
+    assert not report.committed and Person.objects.count() == 0
+    assert "表头有合并单元格" in report.errors[0].reason

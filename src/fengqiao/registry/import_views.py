@@ -48,7 +48,7 @@ def _context(job: ImportJob) -> dict[str, Any]:
     pending = job.reviews.filter(status=ReviewStatus.PENDING).count() if job.pk else 0
     return {
         "job": job,
-        "has_rejects": not job.is_running and job.rejects_path.exists(),
+        "has_rejects": bool(job.file) and not job.is_running and job.rejects_path.exists(),
         "pending_reviews": pending,
         "fields": _fields(job),
         "headers": list(enumerate(job.headers or [])),
@@ -155,6 +155,6 @@ def rejects(request: HttpRequest, pk: int) -> HttpResponse:
     The user's own upload comes back to him: his cells as he wrote them, not audited
     again beyond the import itself."""
     record = _job(request, pk)
-    if record.is_running or not record.rejects_path.exists():
+    if not record.file or record.is_running or not record.rejects_path.exists():
         raise Http404
     return _xlsx(record.rejects_path.read_bytes(), f"import-{record.pk}-rejects.xlsx")

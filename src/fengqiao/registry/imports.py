@@ -82,6 +82,7 @@ DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 # memory: only for files small enough for that to be cheap.
 MERGE_CHECK_MAX_BYTES = 5 * 1024 * 1024
 MAX_REPORTED_ERRORS = 200
+MAX_TITLE_ROWS = 5  # rows above the header (a title, a date line, a blank) that are skipped
 BATCH_SIZE = 5000
 PROGRESS_EVERY = BATCH_SIZE
 KINDS = ("addresses", "houses", "people", "organisations")
@@ -616,6 +617,7 @@ class TableFile:
         self.max_rows = _limit("MAX_ROWS", MAX_ROWS)
         self.encoding = "" if self.is_xlsx else _detect_encoding(self.path)
         self._workbook: Any = None
+        self.header_row = 1  # a title row above the headers is skipped (see _read_headers)
         self.headers = self._read_headers()
 
     def _looks_like_xlsx(self) -> bool:
@@ -666,18 +668,29 @@ class TableFile:
                     ) from None
 
     def _read_headers(self) -> list[str]:
-        first = next(iter(self._raw_rows()), None)
-        headers = [_text(value) for value in first or []]
-        while headers and not headers[-1]:
-            headers.pop()
-        if not any(headers):
-            raise ImportFileError(_("第 1 行应为表头，但它是空的。"))
-        return headers
+        """The first row of two or more filled cells: a ledger as stations keep it often
+        opens with its title (凤台社区实有人口登记表) in one merged cell, or a blank row.
+        A file of one column (a list of addresses) has its header in row 1."""
+        first: list[list[str]] = []
+        for row in self._raw_rows():
+            headers = [_text(value) for value in row]
+            while headers and not headers[-1]:
+                headers.pop()
+            first.append(headers)
+            if sum(1 for h in headers if h) >= 2:
+                self.header_row = len(first)
+                return headers
+            if len(first) > MAX_TITLE_ROWS:
+                break
+        if first and any(first[0]):
+            return first[0]
+        raise ImportFileError(_("第 1 行应为表头，但它是空的。"))
 
     def rows(self) -> Iterator[tuple[int, list[Any]]]:
         rows = self._raw_rows()
-        next(rows, None)  # the header
-        for number, values in enumerate(rows, start=2):
+        for _skipped in range(self.header_row):  # the title rows and the header
+            next(rows, None)
+        for number, values in enumerate(rows, start=self.header_row + 1):
             if number % 1000 == 0 and time.monotonic() > self.deadline:
                 raise ImportRefused(
                     _(
@@ -712,7 +725,12 @@ class TableFile:
         from openpyxl import load_workbook
 
         sheet = load_workbook(self.path, read_only=False, data_only=False).worksheets[0]
-        return [(r.min_row, r.min_col - 1) for r in sheet.merged_cells.ranges]
+        # a title above the header may be merged across the columns: that is no data
+        return [
+            (r.min_row, r.min_col - 1)
+            for r in sheet.merged_cells.ranges
+            if r.min_row >= self.header_row
+        ]
 
     def close(self) -> None:
         if self._workbook is not None:
@@ -1131,6 +1149,10 @@ def _batches(
     merged: dict[int, str] = {}
     for row, column in table.merged_ranges():
         header = table.headers[column] if column < len(table.headers) else ""
+        if row == table.header_row:  # which column is which cannot be told
+            report.add(row, header, _("表头有合并单元格：请取消合并，每一列一个表头。"))
+            report.file_errors += 1
+            continue
         report.add(row, header, _("合并单元格，请取消合并后逐行填写。"))
         merged.setdefault(row, header)
     batch: list[ParsedRow] = []

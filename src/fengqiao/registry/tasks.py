@@ -105,6 +105,7 @@ def _fail_refused(job_id: int, report: dict[str, Any]) -> None:
     job = ImportJob.objects.get(pk=job_id)
     if job.file:
         job.progress_path.unlink(missing_ok=True)
+        job.rejects_path.unlink(missing_ok=True)
         job.file.delete(save=False)
     job.status, job.report, job.finished_at = ImportStatus.FAILED, report, timezone.now()
     job.save(update_fields=["file", "status", "report", "finished_at", "updated_at"])
