@@ -62,7 +62,9 @@ def import_file(page, kind: str, path: Path) -> None:
 
 
 @pytest.mark.parametrize(("language", "width"), [("zh-hans", 390), ("en", 1280)])
-def test_free_text_lists_come_in_through_the_review_queue(browser, server, tmp_path, language, width):
+def test_free_text_lists_come_in_through_the_review_queue(
+    browser, server, tmp_path, language, width
+):
     context = browser.new_context(viewport={"width": width, "height": 900}, locale=language)
     page = context.new_page()
     page.base = server[0]

@@ -59,8 +59,10 @@ def run(kind, path, user, *, good_rows_only=False, job=None):
 
 
 def test_a_free_text_address_that_the_matcher_is_sure_of_is_used(chief, street, tmp_path):
-    path = write_csv(tmp_path / "p.csv", [HEADERS, person_row(1, "阳头路2号"),
-                                          person_row(2, "凤台社区阳头路3号")])  # fmt: skip
+    path = write_csv(
+        tmp_path / "p.csv",
+        [HEADERS, person_row(1, "阳头路2号"), person_row(2, "凤台社区阳头路3号")],
+    )
     report = run("people", path, chief)
     assert report.committed and report.created == 2 and report.to_review == 0
     homes = Residence.objects.filter(person__id_number__in=[id_number(1), id_number(2)])
@@ -70,12 +72,15 @@ def test_a_free_text_address_that_the_matcher_is_sure_of_is_used(chief, street, 
 def test_an_unsure_address_waits_in_the_review_queue_and_the_row_is_written_when_settled(
     chief, street, tmp_path
 ):
-    path = write_csv(tmp_path / "p.csv", [HEADERS, person_row(1, "阳头路2号"),
-                                          person_row(2, "阳头路9号")])  # fmt: skip
+    path = write_csv(
+        tmp_path / "p.csv", [HEADERS, person_row(1, "阳头路2号"), person_row(2, "阳头路9号")]
+    )
     checked = imports.validate_file(
-        kind="people", path=path, user=chief,
+        kind="people",
+        path=path,
+        user=chief,
         mapping=imports.propose_mapping("people", imports.read_headers(path)),
-    )  # fmt: skip
+    )
     assert checked.ok and checked.to_review == 1  # waiting is not an error
     report = run("people", path, chief)
     assert report.created == 1 and report.to_review == 1
@@ -84,8 +89,12 @@ def test_an_unsure_address_waits_in_the_review_queue_and_the_row_is_written_when
     assert item.payload["id_number"] == id_number(2) and item.candidates
     assert not Person.objects.filter(id_number=id_number(2)).exists()
 
-    review.create_new(user=chief, item=item, community=item.community or street["doors"][0].community,
-                      elements=item.elements)  # fmt: skip
+    review.create_new(
+        user=chief,
+        item=item,
+        community=item.community or street["doors"][0].community,
+        elements=item.elements,
+    )
     item.refresh_from_db()
     assert item.status == ReviewStatus.CREATED and item.address.local_key == "阳头路9号"
     person = Person.objects.get(id_number=id_number(2))
@@ -101,13 +110,17 @@ def test_the_queue_is_scoped_to_the_importers_unit(chief, world, street, tmp_pat
     assert list(review.reviews_for(user=chief)) == [item]
     other = world.b_chief
     assert not review.reviews_for(user=other).exists()
-    with pytest.raises(Exception):  # noqa: B017, PT011 — PermissionDenied
+    with pytest.raises(Exception):  # noqa: B017 — PermissionDenied
         review.confirm(user=other, item=item, address=street["b"])
 
 
 def test_a_whole_group_is_settled_to_its_first_candidates(chief, street, tmp_path):
-    rows = [HEADERS, person_row(1, "书香苑1栋"), person_row(2, "书香苑1幢(东门)"),
-            person_row(3, "书香苑一栋")]  # fmt: skip
+    rows = [
+        HEADERS,
+        person_row(1, "书香苑1栋"),
+        person_row(2, "书香苑1幢(东门)"),
+        person_row(3, "书香苑一栋"),
+    ]
     run("people", write_csv(tmp_path / "p.csv", rows), chief)
     waiting = AddressReview.objects.filter(group="书香苑").count()
     outcome = review.settle_group(user=chief, group="书香苑", how="first")
@@ -125,8 +138,14 @@ def test_good_rows_only_keeps_the_good_and_lists_the_rest_with_reasons(chief, st
 
     rejects = tmp_path / "rejects.xlsx"
     mapping = imports.propose_mapping("people", imports.read_headers(path))
-    report = imports.commit_file(kind="people", path=path, mapping=mapping, user=chief,
-                                 good_rows_only=True, rejects_path=rejects)  # fmt: skip
+    report = imports.commit_file(
+        kind="people",
+        path=path,
+        mapping=mapping,
+        user=chief,
+        good_rows_only=True,
+        rejects_path=rejects,
+    )
     assert report.committed and report.created == 2 and report.rejected_rows == 1
     assert report.total_rows == 3 and report.valid_rows == 2
     assert Person.objects.count() == 2
@@ -140,8 +159,9 @@ def test_a_file_error_keeps_nothing_even_with_good_rows_only(chief, street, tmp_
     path = tmp_path / "p.csv"
     path.write_bytes(b"")
     mapping = {"name": 0}
-    report = imports.commit_file(kind="people", path=path, mapping=mapping, user=chief,
-                                 good_rows_only=True)  # fmt: skip
+    report = imports.commit_file(
+        kind="people", path=path, mapping=mapping, user=chief, good_rows_only=True
+    )
     assert not report.committed and Person.objects.count() == 0
 
 
@@ -162,19 +182,25 @@ def test_a_person_registered_in_another_station_is_refused_not_taken_over(
     chief, world, street, tmp_path
 ):
     Person.objects.create(name="外所人", id_number=id_number(5), police_district=world.district_b)
-    report = run("people", write_csv(tmp_path / "p.csv", [HEADERS, person_row(5, "阳头路1号")]),
-                 chief)  # fmt: skip
+    report = run(
+        "people", write_csv(tmp_path / "p.csv", [HEADERS, person_row(5, "阳头路1号")]), chief
+    )
     assert not report.committed
     assert "其他辖区" in report.errors[0].reason
 
 
 def test_an_organisation_ledger_reimported_updates_by_credit_code(chief, street, tmp_path):
     headers = ["单位名称", "统一社会信用代码", "行业", "地址"]
-    run("organisations", write_csv(tmp_path / "a.csv", [headers, ["老店", uscc(1), "小商店", "阳头路1号"]]),
-        chief)  # fmt: skip
-    report = run("organisations",
-                 write_csv(tmp_path / "b.csv", [headers, ["老店新名", uscc(1), "小商店", "阳头路2号"]]),
-                 chief)  # fmt: skip
+    run(
+        "organisations",
+        write_csv(tmp_path / "a.csv", [headers, ["老店", uscc(1), "小商店", "阳头路1号"]]),
+        chief,
+    )
+    report = run(
+        "organisations",
+        write_csv(tmp_path / "b.csv", [headers, ["老店新名", uscc(1), "小商店", "阳头路2号"]]),
+        chief,
+    )
     assert report.updated == 1
     shop = Organisation.objects.get()
     assert shop.name == "老店新名" and shop.address == street["doors"][1]
@@ -201,8 +227,9 @@ def test_an_address_list_in_free_text_creates_new_recognises_known_and_asks_the_
 
 def test_the_mapping_needs_an_address_code_or_an_address_column(chief, tmp_path):
     with pytest.raises(imports.MappingError, match="至少"):
-        imports.check_mapping("people", ["姓名", "与房屋关系", "迁入日期"],
-                              {"name": 0, "relation": 1, "moved_in": 2})  # fmt: skip
+        imports.check_mapping(
+            "people", ["姓名", "与房屋关系", "迁入日期"], {"name": 0, "relation": 1, "moved_in": 2}
+        )
 
 
 @pytest.mark.parametrize("kind", imports.KINDS)
@@ -214,7 +241,9 @@ def test_each_blank_template_has_its_headers_an_example_row_that_passes_and_drop
     sheet = book.worksheets[0]
     headers = [c.value for c in sheet[1]]
     spec = imports.spec_for(kind)
-    assert headers[: len(spec.fields)] == [f.label + ("*" if f.required else "") for f in spec.fields]
+    assert headers[: len(spec.fields)] == [
+        f.label + ("*" if f.required else "") for f in spec.fields
+    ]
     choice_fields = [f for f in spec.fields if getattr(f.convert, "choices", None) is not None]
     assert len(sheet.data_validations.dataValidation) == len(choice_fields)
     path = tmp_path / filename
@@ -228,7 +257,9 @@ def test_the_pages_walk_from_the_job_to_the_queue_and_back(client, chief, street
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     client.force_login(chief)
-    path = write_csv(tmp_path / "p.csv", [HEADERS, person_row(1, "阳头路2号"), person_row(2, "阳头路9号")])
+    path = write_csv(
+        tmp_path / "p.csv", [HEADERS, person_row(1, "阳头路2号"), person_row(2, "阳头路9号")]
+    )
     upload = SimpleUploadedFile("p.csv", path.read_bytes())
     job = tasks.create_job(user=chief, kind="people", upload=upload)
     tasks.start_validation(user=chief, job=job, inline=True)
@@ -240,11 +271,17 @@ def test_the_pages_walk_from_the_job_to_the_queue_and_back(client, chief, street
     group = client.get("/registry/import/review/group/", {"name": "阳头路", "job": job.pk})
     assert "阳头路9号" in group.content.decode() and "138" not in group.content.decode()
     item = AddressReview.objects.get()
-    answer = client.post(f"/registry/import/review/{item.pk}/", {
-        "action": "new", "community": str(street["doors"][0].community_id),
-        **{name: item.elements.get(name, "") for name in ("road", "door_number", "compound",
-                                                           "building", "unit", "floor", "room")},
-    })  # fmt: skip
+    answer = client.post(
+        f"/registry/import/review/{item.pk}/",
+        {
+            "action": "new",
+            "community": str(street["doors"][0].community_id),
+            **{
+                name: item.elements.get(name, "")
+                for name in ("road", "door_number", "compound", "building", "unit", "floor", "room")
+            },
+        },
+    )
     assert answer.status_code == 302
     assert Person.objects.filter(id_number=id_number(2)).exists()
     assert client.get("/registry/import/template/people/").status_code == 200
