@@ -605,6 +605,7 @@ class Verdict:
     bad_features: set[int] = field(default_factory=set)
     bad_units: set[int] = field(default_factory=set)
     context: dict[int, Any] = field(default_factory=dict)  # unit id → stored shape drawn
+    labels: dict[int, str] = field(default_factory=dict)  # feature number → its label
 
     def add(self, error: dict[str, Any]) -> None:
         self.errors.append(error)
@@ -644,6 +645,9 @@ def check(
     shapes: dict[int, Any] = {}
     geojson: dict[int, Any] = {}
     by_number = {feature.number: feature for feature in features}
+    verdict.labels = {
+        feature.number: feature_label(feature.number, feature.name) for feature in features
+    }
     for done, feature in enumerate(features, start=1):
         shape, error, stored = build_shape(feature)
         if error:
@@ -728,7 +732,7 @@ def _check_places(
         if sibling not in new and units[sibling].has_boundary
     }  # fmt: skip
     stored = _load_shapes(wanted | stored_children | siblings)
-    verdict.context = {pk: stored[pk] for pk in (siblings | wanted) if pk in stored}
+    verdict.context = {pk: stored[pk] for pk in siblings if pk in stored}
 
     def outline(pk: int) -> Any:
         return new[pk] if pk in new else stored.get(pk)
@@ -886,7 +890,9 @@ def render_svg(verdict: Verdict, *, frame: Any = None, frame_name: str = "") -> 
         colour = 'fill="#fdecea" stroke="#c81e1e" stroke-width="2"' if bad else (
             'fill="#e3f6ec" fill-opacity="0.7" stroke="#1f7a4d" stroke-width="1"'
         )  # fmt: skip
-        lines.append(f'<path d="{path(shape)}" {colour}><title>{number}</title></path>')
+        lines.append(
+            f'<path d="{path(shape)}" {colour}><title>{xml_escape(verdict.labels.get(number, str(number)))}</title></path>'
+        )
     lines.append("</svg>")
     return "\n".join(lines)
 
