@@ -890,9 +890,8 @@ def render_svg(verdict: Verdict, *, frame: Any = None, frame_name: str = "") -> 
         colour = 'fill="#fdecea" stroke="#c81e1e" stroke-width="2"' if bad else (
             'fill="#e3f6ec" fill-opacity="0.7" stroke="#1f7a4d" stroke-width="1"'
         )  # fmt: skip
-        lines.append(
-            f'<path d="{path(shape)}" {colour}><title>{xml_escape(verdict.labels.get(number, str(number)))}</title></path>'
-        )
+        label = xml_escape(verdict.labels.get(number, str(number)))
+        lines.append(f'<path d="{path(shape)}" {colour}><title>{label}</title></path>')
     lines.append("</svg>")
     return "\n".join(lines)
 
