@@ -209,7 +209,7 @@ def main() -> None:
         if not (upload.status == UploadStatus.CHECKED and upload.can_save):
             raise SystemExit(f"check failed: {upload.report.get('errors')}")
         checks.append(elapsed)
-        stage_times.append(clock.stages)
+        stage_times.append(("check", clock.stages, elapsed))
         gaps.append(clock.longest_gap)
         BoundaryUpload.objects.filter(pk=upload.pk).update(status=UploadStatus.SAVING)
         elapsed, clock = timed(boundaries.run_save, upload.pk)
@@ -217,6 +217,7 @@ def main() -> None:
         if upload.status != UploadStatus.DONE:
             raise SystemExit(f"save failed: {upload.report.get('errors')}")
         saves.append(elapsed)
+        stage_times.append(("save", clock.stages, elapsed))
         gaps.append(clock.longest_gap)
         print(f"run {_run + 1}: check {checks[-1]:.1f} s, save {saves[-1]:.1f} s")
     saved = Jurisdiction.objects.exclude(boundary=None).count()
@@ -230,12 +231,15 @@ def main() -> None:
     )
     both = statistics.median(c + s for c, s in zip(checks, saves, strict=True))
     print(f"check + save:                                    median {both:.1f} s")
-    first = stage_times[len(stage_times) // 2]
-    marks = sorted(first.items(), key=lambda item: item[1])
-    ends = [t for _s, t in marks[1:]] + [statistics.median(checks)]
-    print("check stages (one run): " + ", ".join(
-        f"{stage} {end - start:.1f} s" for (stage, start), end in zip(marks, ends, strict=True)
-    ))  # fmt: skip
+    for step in ("check", "save"):
+        runs = [(stages, total) for name, stages, total in stage_times if name == step]
+        stages, total = sorted(runs, key=lambda run: run[1])[len(runs) // 2]  # the median run
+        marks = sorted(stages.items(), key=lambda item: item[1])
+        ends = [start for _stage, start in marks[1:]] + [total]
+        spans = ", ".join(
+            f"{stage} {end - start:.1f} s" for (stage, start), end in zip(marks, ends, strict=True)
+        )
+        print(f"{step} stages (median run, {total:.1f} s): {spans}")
     print(f"longest gap between progress reports: {max(gaps):.1f} s")
     print(f"peak memory: {peak:.0f} MB")
 

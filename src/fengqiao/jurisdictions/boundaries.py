@@ -1012,17 +1012,30 @@ def _verdict_for(upload: BoundaryUpload, progress: Progress) -> tuple[Verdict, l
     if upload.mode == UploadMode.SUBTREE:
         options = match_options(features, _candidates(units))
         if not prop:
-            complete = [o for o in options if o.matched == len(features)]
-            if len({(o.property, o.key) for o in complete}) >= 1 and (
-                len(complete) == 1 or len({o.property for o in complete}) == 1
-            ):
-                prop, key = complete[0].property, complete[0].key
-            else:
+            chosen = _unambiguous(features, _candidates(units), options)
+            if chosen is None:
                 return Verdict(features=len(features)), options
+            prop, key = chosen
     verdict = check(anchor=anchor, mode=upload.mode, features=features, prop=prop, key=key,
                     progress=progress, units=units)  # fmt: skip
     verdict.matched = verdict.matched or {}
     return verdict, options
+
+
+def _unambiguous(
+    features: Sequence[Feature], candidates: Sequence[Unit], options: Sequence[MatchOption]
+) -> tuple[str, str] | None:
+    """The (property, key) to use without asking: the options that match every feature,
+    when they all give the same units; None when the user must choose."""
+    complete = [o for o in options if o.matched == len(features)]
+    if not complete:
+        return None
+    mappings = [
+        match_features(features, candidates, prop=o.property, key=o.key)[0] for o in complete
+    ]
+    if any(mapping != mappings[0] for mapping in mappings[1:]):
+        return None
+    return complete[0].property, complete[0].key
 
 
 def _frame(upload: BoundaryUpload, verdict: Verdict) -> tuple[Any, str]:
