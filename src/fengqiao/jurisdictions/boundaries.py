@@ -39,7 +39,7 @@ import shapely
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -810,11 +810,22 @@ def store(*, actor: Any, outlines: dict[int, Any], progress: Progress = _noop) -
     total = len(outlines)
     now = timezone.now()
     items = sorted(outlines.items())
-    for start in range(0, total, 500):
-        batch = items[start : start + 500]
-        objs = [Jurisdiction(pk=pk, boundary=geometry, updated_at=now) for pk, geometry in batch]
-        Jurisdiction.objects.bulk_update(objs, ["boundary", "updated_at"])
-        progress("saving", min(total, start + 500), total)
+    # One prepared UPDATE run for each row: bulk_update's CASE WHEN over 500 ids per
+    # statement took 2.6 times as long for a bureau's 10,000 outlines (bench/boundaries.py).
+    meta = Jurisdiction._meta
+    boundary, updated_at = meta.get_field("boundary"), meta.get_field("updated_at")
+    quote = connection.ops.quote_name
+    table, pk_column = quote(meta.db_table), quote(meta.pk.column or "id")
+    # Identifiers from the model, values bound as parameters.
+    sql = f"UPDATE {table} SET boundary = %s, updated_at = %s WHERE {pk_column} = %s"  # noqa: S608
+    stamp = updated_at.get_db_prep_save(now, connection)
+    with connection.cursor() as cursor:
+        for start in range(0, total, 1000):
+            batch = items[start : start + 1000]
+            cursor.executemany(
+                sql, [(boundary.get_db_prep_save(g, connection), stamp, pk) for pk, g in batch]
+            )
+            progress("saving", min(total, start + 1000), total)
     # One event per unit, as record() would write them, under one lock in one insert.
     named: list[Jurisdiction] = []
     for start in range(0, total, 500):
