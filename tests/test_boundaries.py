@@ -312,3 +312,18 @@ def test_a_large_upload_goes_to_the_background_with_progress(bureau_outline, set
     record.refresh_from_db()
     assert record.status == UploadStatus.CHECKED
     assert {"reading", "geometry", "matching", "parents", "overlaps"} <= set(seen)
+
+
+def test_the_preview_and_its_errors_read_in_english(bureau_outline, client):
+    world = bureau_outline
+    client.force_login(world.admin)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    data = collection(
+        feature("甲派出所", square(112.80, 35.40, 0.06)),
+        feature("乙派出所", square(112.85, 35.40, 0.05)),
+    )
+    url = reverse("jurisdictions:boundaries", args=[world.bureau.pk])
+    assert "Upload boundaries" in client.get(url).content.decode()
+    response = client.post(url, {"mode": "subtree", "file": SimpleUploadedFile("a.geojson", data)})
+    body = client.get(response["Location"]).content.decode()
+    assert "甲派出所 and 乙派出所 overlap" in body and "Save boundaries" not in body
