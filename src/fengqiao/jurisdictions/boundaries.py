@@ -1016,6 +1016,7 @@ def _finish(upload_id: int, **values: Any) -> None:
 def _verdict_for(upload: BoundaryUpload, progress: Progress) -> tuple[Verdict, list[MatchOption]]:
     progress("reading", 0, 0)
     features = read_features(Path(upload.file.path).read_bytes())
+    progress("reading", len(features), len(features))  # parsed: the longest silent step
     anchor = upload.unit
     options: list[MatchOption] = []
     prop, key = upload.match_property, upload.match_key
