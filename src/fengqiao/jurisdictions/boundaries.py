@@ -950,6 +950,7 @@ def create_upload(
     record = BoundaryUpload(user=user, unit=unit, mode=mode, original_name=name)
     record.file.save(name, upload, save=False)
     record.save()
+    audit.record(actor=user, action="create", obj=record, fields=["file", "mode", "unit"])
     _enqueue_or_run(record, inline)
     record.refresh_from_db()
     return record
@@ -1105,8 +1106,9 @@ def run_save(upload_id: int) -> None:
                 _finish(upload_id, status=UploadStatus.CHECKED, report=report)
                 return
             saved = store(actor=upload.user, outlines=verdict.stored, progress=progress)
-            audit.record(actor=upload.user, action="update", obj=upload, fields=["boundary"],
-                         reason=_("上传边界 %(n)d 个") % {"n": saved})  # fmt: skip
+            # The units' own events (one each) were written by store(); this one ties
+            # them to the file they came from.
+            audit.record(actor=upload.user, action="update", obj=upload, fields=["status"])
             _finish(upload_id, status=UploadStatus.DONE, finished_at=timezone.now(),
                     report={**verdict.report(options=options), "saved": saved})  # fmt: skip
     except BoundaryFileError as error:
