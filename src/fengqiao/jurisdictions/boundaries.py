@@ -858,8 +858,12 @@ def render_svg(verdict: Verdict, *, frame: Any = None, frame_name: str = "") -> 
     scale_x = math.cos(math.radians((south + north) / 2)) or 1.0
     span_x = max((east - west) * scale_x, 1e-9)
     span_y = max(north - south, 1e-9)
-    width = SVG_WIDTH
-    height = min(SVG_MAX_HEIGHT, max(200, round(width * span_y / span_x)))
+    # The box takes the area's shape: wide areas SVG_WIDTH across, tall ones SVG_MAX_HEIGHT
+    # high (so a tall district does not sit in a wide empty frame).
+    if span_y / span_x <= SVG_MAX_HEIGHT / SVG_WIDTH:
+        width, height = SVG_WIDTH, max(200, round(SVG_WIDTH * span_y / span_x))
+    else:
+        width, height = max(200, round(SVG_MAX_HEIGHT * span_x / span_y)), SVG_MAX_HEIGHT
     pad = 8
     factor = min((width - 2 * pad) / span_x, (height - 2 * pad) / span_y)
     tolerance = 0.5 / factor  # half a pixel, in degrees
