@@ -858,19 +858,19 @@ def render_svg(verdict: Verdict, *, frame: Any = None, frame_name: str = "") -> 
     scale_x = math.cos(math.radians((south + north) / 2)) or 1.0
     span_x = max((east - west) * scale_x, 1e-9)
     span_y = max(north - south, 1e-9)
-    # The box takes the area's shape: wide areas SVG_WIDTH across, tall ones SVG_MAX_HEIGHT
-    # high (so a tall district does not sit in a wide empty frame).
-    if span_y / span_x <= SVG_MAX_HEIGHT / SVG_WIDTH:
-        width, height = SVG_WIDTH, max(200, round(SVG_WIDTH * span_y / span_x))
-    else:
-        width, height = max(200, round(SVG_MAX_HEIGHT * span_x / span_y)), SVG_MAX_HEIGHT
+    # At most square (the page draws it 100 % wide: a tall area must not make it taller
+    # than wide); the drawing is centred in the box.
+    width = SVG_WIDTH
+    height = min(SVG_MAX_HEIGHT, max(200, round(width * span_y / span_x)))
     pad = 8
     factor = min((width - 2 * pad) / span_x, (height - 2 * pad) / span_y)
+    left = (width - span_x * factor) / 2
+    top = (height - span_y * factor) / 2
     tolerance = 0.5 / factor  # half a pixel, in degrees
 
     def project(coords: np.ndarray) -> np.ndarray:
-        x = pad + (coords[:, 0] - west) * scale_x * factor
-        y = pad + (north - coords[:, 1]) * factor
+        x = left + (coords[:, 0] - west) * scale_x * factor
+        y = top + (north - coords[:, 1]) * factor
         return np.column_stack([x, y])
 
     def path(shape: Any) -> str:
