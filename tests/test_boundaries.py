@@ -327,3 +327,45 @@ def test_the_preview_and_its_errors_read_in_english(bureau_outline, client):
     response = client.post(url, {"mode": "subtree", "file": SimpleUploadedFile("a.geojson", data)})
     body = client.get(response["Location"]).content.decode()
     assert "甲派出所 and 乙派出所 overlap" in body and "Save boundaries" not in body
+
+
+def test_a_new_outline_leaving_out_a_stored_child_is_refused(bureau_outline):
+    world = bureau_outline
+    Jurisdiction.objects.filter(pk=world.district_a.pk).update(boundary=square(112.82, 35.42, 0.02))
+    data = json.dumps(square(112.85, 35.40, 0.05)).encode()  # station A moved east of it
+    found = _refused(world, data, "原有下级", unit=world.station_a, mode=UploadMode.UNIT)
+    assert "甲一警务区" in found[0]
+
+
+def test_two_features_for_one_unit_are_refused(bureau_outline):
+    data = collection(
+        feature("甲派出所", square(112.80, 35.40, 0.02)),
+        feature("甲派出所", square(112.83, 35.40, 0.02)),
+    )
+    record = upload(bureau_outline, data)
+    record = boundaries.choose_match(
+        user=bureau_outline.admin, upload=record, prop="name", key="name", inline=True
+    )
+    assert any("都对应辖区 甲派出所" in m for m in messages(record)), messages(record)
+    assert not record.can_save
+
+
+def test_kml_multigeometry_with_extended_data_matches_by_code(bureau_outline):
+    world = bureau_outline
+    Jurisdiction.objects.filter(pk=world.station_b.pk).update(code="B2")
+    ring = "{w},{s} {e},{s} {e},{n} {w},{n} {w},{s}"
+    polygons = "".join(
+        "<Polygon><outerBoundaryIs><LinearRing><coordinates>"
+        + ring.format(w=w, s=35.40, e=w + 0.02, n=35.42)
+        + "</coordinates></LinearRing></outerBoundaryIs></Polygon>"
+        for w in (112.85, 112.88)
+    )
+    kml = (
+        '<kml xmlns="http://www.opengis.net/kml/2.2"><Document><Placemark><name>x</name>'
+        '<ExtendedData><Data name="编码"><value>B2</value></Data></ExtendedData>'
+        f"<MultiGeometry>{polygons}</MultiGeometry></Placemark></Document></kml>"
+    ).encode()
+    record = upload(world, kml, name="b.kml")
+    assert record.status == UploadStatus.CHECKED and record.can_save, messages(record)
+    boundaries.start_save(user=world.admin, upload=record, inline=True)
+    assert stored(world.station_b)["type"] == "MultiPolygon"
