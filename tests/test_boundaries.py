@@ -369,3 +369,9 @@ def test_kml_multigeometry_with_extended_data_matches_by_code(bureau_outline):
     assert record.status == UploadStatus.CHECKED and record.can_save, messages(record)
     boundaries.start_save(user=world.admin, upload=record, inline=True)
     assert stored(world.station_b)["type"] == "MultiPolygon"
+
+
+def test_coordinates_written_as_text_are_refused(bureau_outline):
+    ring = [[str(x), str(y)] for x, y in square(112.81, 35.41, 0.02)["coordinates"][0]]
+    data = collection(feature("甲派出所", {"type": "Polygon", "coordinates": [ring]}))
+    _refused(bureau_outline, data, "坐标格式不正确")

@@ -408,9 +408,14 @@ def build_shape(feature: Feature) -> tuple[Any, dict[str, Any] | None, Any]:
         for ring in polygon:
             ring_number += 1
             try:
-                array = np.asarray(ring, dtype=float)
+                # No dtype: numbers written as strings ("112.8") must be refused, not cast,
+                # or they would be stored as strings and break the maps.
+                array = np.asarray(ring)
             except (TypeError, ValueError):
                 return None, _error("bad_coordinates", feature, ring=ring_number), None
+            if array.dtype.kind not in "iuf":
+                return None, _error("bad_coordinates", feature, ring=ring_number), None
+            array = array.astype(float, copy=False)
             if array.ndim != 2 or array.shape[1] not in (2, 3) or not np.isfinite(array).all():
                 return None, _error("bad_coordinates", feature, ring=ring_number), None
             if len(array) < 4:
