@@ -119,3 +119,6 @@ class Jurisdiction(TimeStampedModel):
 
     def contains(self, other: Jurisdiction) -> bool:
         return other.path.startswith(self.path)
+
+
+from fengqiao.jurisdictions.boundary_models import BoundaryUpload  # noqa: E402, F401
