@@ -32,6 +32,12 @@ def events_for(node: Jurisdiction) -> list[AuditEvent]:
     )
 
 
+def all_rollups() -> list[tuple[object, ...]]:
+    """Every non-zero count, comparable with the counts after a rebuild."""
+    fields = ("node", "fact", "grain", "day", "category", "status", "n")
+    return sorted(Rollup.objects.exclude(n=0).values_list(*fields))
+
+
 # --- add a child ------------------------------------------------------------------------
 
 
@@ -111,7 +117,7 @@ def test_move_and_its_undo_rewrite_the_subtree(world):
 
 
 def test_moving_a_unit_under_its_own_child_names_the_unit(world):
-    with pytest.raises(ValidationError, match="甲派出所.*甲一警务区"):
+    with pytest.raises(ValidationError, match=r"甲派出所.*甲一警务区"):
         editing.move(actor=world.admin, node=world.station_a, new_parent=world.district_a,
                      expected_version=1)  # fmt: skip
 
@@ -237,13 +243,10 @@ def test_merge_moves_records_staff_children_coverage_and_counts(world, places, m
     with pytest.raises(ValidationError, match="合并不能自动撤回"):
         editing.undo(actor=world.admin, change=change)
     # the rollups followed: what the on-write counts say is what a rebuild says
-    kept = sorted(Rollup.objects.exclude(n=0).values_list("node", "fact", "grain", "day",
-                                                           "category", "status", "n"))  # fmt: skip
+    kept = all_rollups()
     assert sorted(Rollup.objects.filter(node=world.station_a).values_list("fact", "n"))
     store.rebuild()
-    rebuilt = sorted(Rollup.objects.exclude(n=0).values_list("node", "fact", "grain", "day",
-                                                              "category", "status", "n"))  # fmt: skip
-    assert kept == rebuilt
+    assert kept == all_rollups()
     assert not Rollup.objects.filter(node=source).exclude(n=0).exists()
     assert station_counts == sorted(
         Rollup.objects.filter(node=world.station_a).values_list("fact", "n")
@@ -254,12 +257,10 @@ def test_move_keeps_rollups_equal_to_a_rebuild(world, make_incident):
     make_incident(jurisdiction=world.district_a)
     editing.move(actor=world.admin, node=world.district_a, new_parent=world.station_b,
                  expected_version=1)  # fmt: skip
-    kept = sorted(Rollup.objects.exclude(n=0).values_list("node", "fact", "grain", "day",
-                                                           "category", "status", "n"))  # fmt: skip
+    kept = all_rollups()
     assert Rollup.objects.filter(node=world.station_b).exclude(n=0).exists()
     store.rebuild()
-    assert kept == sorted(Rollup.objects.exclude(n=0).values_list("node", "fact", "grain", "day",
-                                                                   "category", "status", "n"))  # fmt: skip
+    assert kept == all_rollups()
 
 
 def test_merge_refuses_another_kind_and_itself(world):
@@ -305,11 +306,12 @@ def test_non_admin_cannot_change_the_tree(world):
 def test_admin_sees_the_actions_others_the_tree_read_only(client, world):
     client.force_login(world.admin)
     page = client.get(reverse("jurisdictions:children", args=[world.bureau.pk])).content.decode()
-    assert reverse("jurisdictions:edit", args=[world.station_a.pk]) in page
+    assert reverse("jurisdictions:manage", args=[world.station_a.pk]) in page
+    assert client.get(reverse("jurisdictions:manage", args=[world.station_a.pk])).status_code == 200
     client.force_login(world.a[Role.STATION_CHIEF])
     page = client.get(reverse("jurisdictions:tree")).content.decode()
     assert "甲一警务区" in page
-    assert reverse("jurisdictions:edit", args=[world.district_a.pk]) not in page
+    assert "node-manage" not in page and "维护" not in page
     url = reverse("jurisdictions:edit", args=[world.district_a.pk])
     assert client.get(url).status_code == 404
     assert client.post(url, {"name": "x", "version": 1}).status_code == 404
