@@ -28,7 +28,9 @@ def bureau_admin(world):
 
 def events_for(node: Jurisdiction) -> list[AuditEvent]:
     return list(
-        AuditEvent.objects.filter(object_type="jurisdictions.jurisdiction", object_id=str(node.pk))
+        AuditEvent.objects.filter(
+            object_type="jurisdictions.jurisdiction", object_id=str(node.pk)
+        ).order_by("seq")
     )
 
 
@@ -236,6 +238,7 @@ def test_merge_moves_records_staff_children_coverage_and_counts(world, places, m
     assert officer.jurisdiction_id == target.pk
     assert fresh(room).parent_id == target.pk and fresh(room).path.startswith(target.path)
     assert set(selectors.coverage_of(target)) == {places.community_a, places.grid_a}
+    assert not selectors.coverage_of(fresh(source)).exists()
     assert fresh(source).retired_at is not None
     change = TreeChange.objects.get(kind=ChangeKind.MERGE)
     assert change.after["records"]["incidents.Incident.jurisdiction"] == 1
@@ -261,6 +264,34 @@ def test_move_keeps_rollups_equal_to_a_rebuild(world, make_incident):
     assert Rollup.objects.filter(node=world.station_b).exclude(n=0).exists()
     store.rebuild()
     assert kept == all_rollups()
+
+
+def test_merging_communities_moves_grids_and_coverage_and_recounts(world, places,
+                                                                    make_incident):  # fmt: skip
+    incident = make_incident(jurisdiction=world.district_a)
+    incident.grid = places.grid_a
+    incident.save(update_fields=["grid"])  # the rollups count it for the grid and community
+    assert Rollup.objects.filter(node=places.community_a).exclude(n=0).exists()
+    source, target = places.community_a, places.community_b
+    editing.merge(actor=world.admin, source=source, target=target, expected_version=1)
+    assert fresh(places.grid_a).parent_id == target.pk
+    assert target in selectors.coverage_of(world.district_a)
+    assert source not in selectors.coverage_of(world.district_a)
+    assert Rollup.objects.filter(node=target).exclude(n=0).exists()
+    kept = all_rollups()
+    store.rebuild()
+    assert kept == all_rollups()
+
+
+def test_undo_is_audited_as_its_own_change(world):
+    editing.edit_details(actor=world.admin, node=world.station_a, expected_version=1, name="一")
+    change = TreeChange.objects.get()
+    back = editing.undo(actor=world.admin, change=change)
+    reasons = [e.reason for e in events_for(world.station_a)]
+    assert reasons[-2:] == [
+        f"tree change #{change.pk}",
+        f"tree change #{back.pk}, undoes #{change.pk}",
+    ]
 
 
 def test_merge_refuses_another_kind_and_itself(world):

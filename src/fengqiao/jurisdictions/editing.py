@@ -480,9 +480,15 @@ def merge(
         old_lineage=lineage(source.path),
         new_lineage=lineage(target.path),
     )
-    target.covers.add(*source.covers.all())
-    for district in source.covered_by.all():
+    # Coverage passes to the target and leaves the source: a retired district claiming a
+    # community would count in the staffing checks (一区一警). The change log keeps it.
+    covers = list(source.covers.values_list("pk", flat=True))
+    covered_by = list(source.covered_by.values_list("pk", flat=True))
+    target.covers.add(*covers)
+    source.covers.clear()
+    for district in Jurisdiction.objects.filter(pk__in=covered_by):
         district.covers.add(target)
+        district.covers.remove(source)
     source.led_stations.exclude(pk=target.pk).update(lead_station=target)
     if target.lead_station_id == source.pk:
         Jurisdiction.objects.filter(pk=target.pk).update(lead_station=None)
@@ -491,6 +497,7 @@ def merge(
     _log(actor=actor, kind=ChangeKind.MERGE, node=source,
          before={"parent": source.parent_id, "retired_at": None},
          after={"into": target.pk, "children": [c.pk for c in children], "records": moved,
+                "covers": covers, "covered_by": covered_by,
                 "retired_at": source.retired_at.isoformat()},
          undoes=None, fields=["retired_at", "merged_into"])  # fmt: skip
     audit.record(

@@ -212,3 +212,8 @@ def recent_changes_for(user: Any, *, limit: int = 20) -> list[TreeChange]:
         .annotate(undone_count=Count("undone_by"))
         .order_by("-at", "-pk")[:limit]
     )
+
+
+def change_for(user: Any, pk: int) -> TreeChange:
+    """One tree change of a node in ``user``'s scope (``TreeChange.DoesNotExist`` else)."""
+    return TreeChange.objects.select_related("node").get(pk=pk, node__in=editable_for(user))

@@ -16,7 +16,7 @@ from fengqiao.core.concurrency import StaleEditError
 from fengqiao.core.forms import refusal_text, show_refusal
 from fengqiao.core.roles import Capability, require
 from fengqiao.jurisdictions import editing, forms, selectors
-from fengqiao.jurisdictions.models import Jurisdiction, Kind
+from fengqiao.jurisdictions.models import Jurisdiction, Kind, TreeChange
 
 
 def _node_or_404(request: HttpRequest, pk: int) -> Jurisdiction:
@@ -301,10 +301,10 @@ def changes(request: HttpRequest) -> HttpResponse:
 @require_POST
 def undo(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, Capability.MANAGE_JURISDICTIONS)
-    change = next((c for c in selectors.recent_changes_for(request.user, limit=200)
-                   if c.pk == pk), None)  # fmt: skip
-    if change is None:
-        raise Http404
+    try:
+        change = selectors.change_for(request.user, pk)
+    except TreeChange.DoesNotExist:
+        raise Http404 from None
     try:
         editing.undo(actor=request.user, change=change)
     except StaleEditError as error:
