@@ -407,3 +407,39 @@ def test_changes_page_lists_and_undoes_and_explains_a_merge(client, world):
     assert "合并不能自动撤回" in response.content.decode()
     client.force_login(world.a[Role.STATION_CHIEF])
     assert client.get(reverse("jurisdictions:changes")).status_code == 403
+
+
+def test_every_maintenance_page_opens_for_its_kind(client, world, places):
+    client.force_login(world.admin)
+    pages = [("manage", world.station_a), ("add", world.station_a), ("edit", places.room_a),
+             ("move", world.district_a), ("coverage", world.district_a), ("lead", world.station_b),
+             ("merge", world.district_a), ("retire", places.room_a)]  # fmt: skip
+    for name, node in pages:
+        assert client.get(reverse(f"jurisdictions:{name}", args=[node.pk])).status_code == 200
+    # coverage is a police district's, a lead station a station's
+    assert (
+        client.get(reverse("jurisdictions:coverage", args=[world.station_a.pk])).status_code == 404
+    )
+    assert client.get(reverse("jurisdictions:lead", args=[world.district_a.pk])).status_code == 404
+
+
+def test_retire_page_names_what_blocks_it_and_coverage_saves_through_the_page(client, world,
+                                                                               places):  # fmt: skip
+    client.force_login(world.admin)
+    page = client.get(reverse("jurisdictions:retire", args=[world.station_a.pk])).content.decode()
+    assert "暂不能撤销" in page and "甲一警务区" in page
+    response = client.post(reverse("jurisdictions:retire", args=[world.station_a.pk]),
+                           {"version": 1})  # fmt: skip
+    assert response.status_code == 200 and fresh(world.station_a).retired_at is None
+    district = fresh(world.district_a)
+    url = reverse("jurisdictions:coverage", args=[district.pk])
+    response = client.post(url, {"version": district.version, "areas": [places.community_b.pk]})
+    assert response.status_code == 302
+    assert list(selectors.coverage_of(district)) == [places.community_b]
+
+
+def test_the_pages_speak_english_when_asked(client, world):
+    client.force_login(world.admin)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    page = client.get(reverse("jurisdictions:manage", args=[world.station_a.pk])).content.decode()
+    assert "Set lead station" in page and "Retire unit" in page and "撤销单位" not in page
