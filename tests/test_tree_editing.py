@@ -118,6 +118,21 @@ def test_move_and_its_undo_rewrite_the_subtree(world):
     assert kinds == [(ChangeKind.MOVE, None), (ChangeKind.MOVE, change.pk)]
 
 
+def test_a_move_uses_where_the_unit_is_now_not_where_the_page_saw_it(world):
+    district = fresh(world.district_a)  # the page is drawn
+    other = make_node(Kind.COUNTY_BUREAU, "另一分局", world.department.children.get())
+    editing.move(actor=world.admin, node=fresh(world.station_a), new_parent=other,
+                 expected_version=1)  # fmt: skip
+    editing.move(actor=world.admin, node=district, new_parent=fresh(world.station_b),
+                 expected_version=1)  # fmt: skip
+    assert fresh(world.district_a).path == f"{world.station_b.path}{district.pk}/"
+    assert (
+        not Jurisdiction.objects.filter(path__startswith=world.station_a.path)
+        .exclude(pk=world.station_a.pk)
+        .exists()
+    )
+
+
 def test_moving_a_unit_under_its_own_child_names_the_unit(world):
     with pytest.raises(ValidationError, match=r"甲派出所.*甲一警务区"):
         editing.move(actor=world.admin, node=world.station_a, new_parent=world.district_a,

@@ -152,6 +152,13 @@ def _bump(node: Jurisdiction, expected_version: int | None) -> None:
     node.version = (expected_version or node.version) + 1
 
 
+def _reread(*nodes: Jurisdiction) -> None:
+    """Where the nodes are now: a move of an ancestor since the page was drawn rewrote
+    their paths without touching their versions, and a subtree is moved by its path."""
+    for node in nodes:
+        node.refresh_from_db(fields=["path", "depth", "parent", "retired_at", "kind"])
+
+
 def _log(
     *,
     actor: Any,
@@ -300,6 +307,8 @@ def move(
     """调整上级: hang ``node`` and its subtree under ``new_parent``. Refused under the
     node's own subtree, under a parent of the wrong kind, under a retired unit."""
     _require_scope(actor, node, new_parent)
+    _bump(node, expected_version)  # first: from here the node's row is ours
+    _reread(node, new_parent)
     if new_parent.path.startswith(node.path):
         raise ValidationError(
             {"new_parent": _("不能把“%(node)s”移到它自己的下级“%(parent)s”之下。")
@@ -310,7 +319,6 @@ def move(
     if new_parent.pk == node.parent_id:
         raise ValidationError({"new_parent": _("“%s”已在该上级之下。") % node.name})
     before = {"parent": node.parent_id}
-    _bump(node, expected_version)
     move_subtree(node, new_parent)
     _log(actor=actor, kind=ChangeKind.MOVE, node=node, before=before,
          after={"parent": new_parent.pk}, undoes=undoes, fields=["parent"])  # fmt: skip
@@ -457,15 +465,16 @@ def merge(
     :data:`MERGE_KEEPS`) are re-pointed, a district's coverage joins the target's, the
     stations it led are led by the target, and the source is retired. Not undoable."""
     _require_scope(actor, source, target)
-    _require_active(source, target)
     if source.pk == target.pk:
         raise ValidationError({"target": _("不能把单位合并到它自己。")})
+    _bump(source, expected_version)
+    _bump(target, None)
+    _reread(source, target)
+    _require_active(source, target)
     if source.kind != target.kind:
         raise ValidationError({"target": _("只能合并到同一类别的单位。")})
     if target.path.startswith(source.path):
         raise ValidationError({"target": _("不能合并到它自己的下级。")})
-    _bump(source, expected_version)
-    _bump(target, None)
     children = list(source.children.order_by("path"))
     for child in children:
         move_subtree(child, target)
