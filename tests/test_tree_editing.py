@@ -173,6 +173,7 @@ def test_bureau_admin_picks_coverage_near_his_bureau_only(world, places, bureau_
     choices = set(selectors.coverage_choices(bureau_admin, world.district_a))
     assert {places.community_a, places.community_b, places.grid_a} <= choices
     assert far not in choices
+    assert far not in selectors.coverage_choices(world.admin, world.district_a)  # near only
     with pytest.raises(ValidationError, match="远方社区"):
         editing.set_coverage(actor=bureau_admin, district=world.district_a, areas=[far],
                              expected_version=1)  # fmt: skip

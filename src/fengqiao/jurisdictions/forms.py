@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from fengqiao.jurisdictions.models import Jurisdiction, RoomClass
+from fengqiao.jurisdictions.models import Jurisdiction, Kind, RoomClass
 
 
 def node_label(node: Jurisdiction) -> str:
@@ -100,4 +100,10 @@ class CoverageForm(VersionedForm):
     def __init__(self, *args: Any, choices: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["areas"].queryset = choices
-        self.fields["areas"].label_from_instance = node_label  # type: ignore[attr-defined]
+        self.fields["areas"].label_from_instance = area_label  # type: ignore[attr-defined]
+
+
+def area_label(node: Jurisdiction) -> str:
+    """A coverage box: a community by its name, its grids indented under it (the list is
+    in tree order, so a grid follows its community)."""
+    return f"　　{node.name}" if node.kind == Kind.GRID else node.name

@@ -162,12 +162,12 @@ def lead_station_choices(user: Any, station: Jurisdiction) -> QuerySet[Jurisdict
 def coverage_choices(user: Any, district: Jurisdiction) -> QuerySet[Jurisdiction]:
     """Communities and grids a district may cover: those under the townships where the
     districts of its bureau already cover areas (a bureau's administrator sees no
-    administrative tree of his own), and every one for a root-level administrator."""
+    administrative tree of his own; a province's communities would be tens of thousands of
+    boxes), plus what it covers now. A root-level administrator setting up a bureau that
+    covers nothing yet is offered every community and grid."""
     areas = Jurisdiction.objects.filter(kind__in=(Kind.COMMUNITY, Kind.GRID))
     if not can_edit_tree(user):
         return areas.none()
-    if _sees_every_tree(user):
-        return areas.filter(retired_at=None).order_by("path")
     bureau = nearest(district, BUREAU_KINDS) or district
     # A community's ancestors end with its township, a grid's with township, community.
     townships = set()
@@ -178,6 +178,8 @@ def coverage_choices(user: Any, district: Jurisdiction) -> QuerySet[Jurisdiction
         township = ids[-1] if node.kind == Kind.COMMUNITY else ids[-2] if len(ids) > 1 else None
         if township is not None:
             townships.add(township)
+    if not townships and _sees_every_tree(user):
+        return areas.filter(retired_at=None).order_by("path")
     paths = Jurisdiction.objects.filter(pk__in=townships).values_list("path", flat=True)
     query = Q(pk__in=district.covers.values("pk"))
     for path in paths:
