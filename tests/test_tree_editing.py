@@ -443,7 +443,7 @@ def test_retire_page_names_what_blocks_it_and_coverage_saves_through_the_page(cl
                                                                                places):  # fmt: skip
     client.force_login(world.admin)
     page = client.get(reverse("jurisdictions:retire", args=[world.station_a.pk])).content.decode()
-    assert "暂不能撤销" in page and "甲一警务区" in page
+    assert "暂不能撤销" in page and "甲一警务区" in page and "确认撤销" not in page
     response = client.post(reverse("jurisdictions:retire", args=[world.station_a.pk]),
                            {"version": 1})  # fmt: skip
     assert response.status_code == 200 and fresh(world.station_a).retired_at is None

@@ -93,6 +93,7 @@ def _form_page(
     warning: str = "",
     button: str = "",
     danger: bool = False,
+    blocked: bool = False,
 ) -> HttpResponse:
     """The shared shape of a change: GET shows the form; a valid POST calls ``save`` with
     the cleaned data; a refusal stays on the form with the input kept (409 when stale)."""
@@ -109,7 +110,7 @@ def _form_page(
             messages.success(request, done)
             return redirect("jurisdictions:manage", pk=node.pk)
     context = {"node": node, "form": form, "title": title, "intro": intro, "warning": warning,
-               "button": button or _("保存"), "danger": danger}  # fmt: skip
+               "button": button or _("保存"), "danger": danger, "blocked": blocked}  # fmt: skip
     return render(request, "jurisdictions/form.html", context, status=status)
 
 
@@ -282,7 +283,8 @@ def retire(request: HttpRequest, pk: int) -> HttpResponse:
         else _("撤销后，本单位不再出现在选择列表中，记录和历史全部保留，可以撤回。")
     )
     return _form_page(request, node, form, title=_("撤销单位"), save=save, done=_("已撤销。"),
-                      warning=warning, button=_("确认撤销"), danger=True)  # fmt: skip
+                      warning=warning, button=_("确认撤销"), danger=True,
+                      blocked=bool(blockers))  # fmt: skip
 
 
 @login_required
