@@ -6,11 +6,12 @@ indexed query (``path__within``, see :mod:`fengqiao.core.fields`) on SQLite and 
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from fengqiao.core.fields import MaterialisedPathField
-from fengqiao.core.models import TimeStampedModel
+from fengqiao.core.models import VersionedModel
 
 
 class Kind(models.TextChoices):
@@ -54,7 +55,14 @@ ALLOWED_PARENTS: dict[str, frozenset[str | None]] = {
 }
 
 
-class Jurisdiction(TimeStampedModel):
+class RoomClass(models.TextChoices):
+    """警务室等级 (一类/二类), set on police rooms only."""
+
+    FIRST = "1", _("一类警务室")
+    SECOND = "2", _("二类警务室")
+
+
+class Jurisdiction(VersionedModel):
     """辖区节点: a division (省/市/区县/乡镇街道/社区村/网格) or a police body
     (公安厅/市局/分局/警种/派出所/警务区/警务室)."""
 
@@ -93,6 +101,33 @@ class Jurisdiction(TimeStampedModel):
         related_name="covered_by",
         help_text=_("警务区负责的社区、村或网格"),
     )
+    # 中心派出所: a station may be led by another station of the bureau (中心所带一般所).
+    lead_station = models.ForeignKey(
+        "self",
+        verbose_name=_("中心派出所"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="led_stations",
+    )
+    room_class = models.CharField(
+        _("警务室等级"), max_length=1, choices=RoomClass.choices, blank=True, db_default=""
+    )
+    # 以英模命名的警务室: the officer it is named after, often retired or fallen, so the
+    # account may be inactive; never deleted while a room bears his name.
+    named_officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("命名民警"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="named_rooms",
+    )
+    # The optimistic lock (VersionedModel's), with a database default as well: the province
+    # generator writes nodes with a bulk COPY/INSERT that names its columns.
+    version = models.PositiveIntegerField(_("版本"), default=1, db_default=1, editable=False)
+    # 撤销: a retired unit keeps its records and history; it only leaves the pickers.
+    retired_at = models.DateField(_("撤销日期"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("辖区")
@@ -119,6 +154,60 @@ class Jurisdiction(TimeStampedModel):
 
     def contains(self, other: Jurisdiction) -> bool:
         return other.path.startswith(self.path)
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None
+
+
+class ChangeKind(models.TextChoices):
+    CREATE = "create", _("新增")
+    EDIT = "edit", _("修改名称信息")
+    MOVE = "move", _("调整上级")
+    COVERAGE = "coverage", _("调整覆盖范围")
+    LEAD = "lead", _("设置中心派出所")
+    MERGE = "merge", _("合并")
+    RETIRE = "retire", _("撤销")
+    RESTORE = "restore", _("恢复")
+
+
+class TreeChange(models.Model):
+    """辖区调整记录: one change an administrator made to the tree, with the node's state
+    before and after (JSON), so it can be shown and undone by a counter-change. The audit
+    chain says that a change happened; this says what to put back."""
+
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    kind = models.CharField(_("调整类别"), max_length=16, choices=ChangeKind.choices)
+    node = models.ForeignKey(
+        Jurisdiction, verbose_name=_("辖区"), on_delete=models.PROTECT, related_name="changes"
+    )
+    before = models.JSONField(_("调整前"), default=dict, blank=True)
+    after = models.JSONField(_("调整后"), default=dict, blank=True)
+    # The change this one undid (a counter-change), and the one that undid this.
+    undoes = models.OneToOneField(
+        "self",
+        verbose_name=_("撤回的调整"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="undone_by",
+    )
+
+    class Meta:
+        verbose_name = _("辖区调整记录")
+        verbose_name_plural = _("辖区调整记录")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.node_id}"
 
 
 from fengqiao.jurisdictions.boundary_models import BoundaryUpload  # noqa: E402, F401

@@ -7,7 +7,13 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from fengqiao.core.roles import Capability
-from fengqiao.jurisdictions.models import POLICE_KINDS, Jurisdiction, Kind
+from fengqiao.jurisdictions.models import (
+    ALLOWED_PARENTS,
+    POLICE_KINDS,
+    Jurisdiction,
+    Kind,
+    TreeChange,
+)
 
 
 def subtree(node: Jurisdiction, *, include_self: bool = True) -> QuerySet[Jurisdiction]:
@@ -44,7 +50,7 @@ def bureau_peers(unit: Jurisdiction) -> QuerySet[Jurisdiction]:
     bureau = nearest(station or unit, BUREAU_KINDS)
     if bureau is None:
         return Jurisdiction.objects.none()
-    peers = subtree(bureau).filter(kind__in=(Kind.UNIT, Kind.STATION))
+    peers = subtree(bureau).filter(kind__in=(Kind.UNIT, Kind.STATION), retired_at=None)
     if station is not None:
         peers = peers.exclude(pk=station.pk)
     return peers.order_by("-kind", "path")  # "unit" sorts after "station"
@@ -76,8 +82,9 @@ def roots_for(user: Any) -> list[Jurisdiction]:
 
 
 def police_units_for(user: Any) -> QuerySet[Jurisdiction]:
-    """Police bodies in the user's scope: where he may place staff."""
-    return _in_scope(user).filter(kind__in=POLICE_KINDS)
+    """Police bodies in the user's scope: where he may place staff (retired ones left
+    out: they keep their history but take no one new)."""
+    return _in_scope(user).filter(kind__in=POLICE_KINDS, retired_at=None)
 
 
 def jurisdiction_for(user: Any, pk: int) -> Jurisdiction:
@@ -101,3 +108,114 @@ def children_for(user: Any, node: Jurisdiction) -> QuerySet[Jurisdiction]:
 def coverage_of(node: Jurisdiction) -> QuerySet[Jurisdiction]:
     """Communities and grids a police district covers."""
     return node.covers.order_by("path")
+
+
+# --- maintaining the tree (fengqiao.jurisdictions.editing) -------------------------------
+
+
+def can_edit_tree(user: Any) -> bool:
+    """Whether the tree page offers the maintenance actions to ``user``."""
+    return bool(user.is_active and user.can(Capability.MANAGE_JURISDICTIONS))
+
+
+def editable_for(user: Any) -> QuerySet[Jurisdiction]:
+    """The nodes ``user`` may change: his scope, if he manages jurisdictions at all."""
+    return _in_scope(user) if can_edit_tree(user) else Jurisdiction.objects.none()
+
+
+def editable_node(user: Any, pk: int) -> Jurisdiction:
+    """A node ``user`` may change (``Jurisdiction.DoesNotExist`` otherwise: a 404)."""
+    return editable_for(user).select_related("parent", "lead_station", "named_officer").get(pk=pk)
+
+
+def move_targets(user: Any, node: Jurisdiction) -> QuerySet[Jurisdiction]:
+    """Active nodes of a kind ``node`` may hang under, outside its own subtree."""
+    kinds = [kind for kind in ALLOWED_PARENTS[node.kind] if kind is not None]
+    return (
+        editable_for(user)
+        .filter(kind__in=kinds, retired_at=None)
+        .exclude(path__within=node.path)
+        .exclude(pk=node.parent_id or 0)
+        .order_by("path")
+    )
+
+
+def merge_targets(user: Any, node: Jurisdiction) -> QuerySet[Jurisdiction]:
+    """Active nodes of the same kind that ``node`` may be merged into."""
+    return (
+        editable_for(user)
+        .filter(kind=node.kind, retired_at=None)
+        .exclude(path__within=node.path)
+        .order_by("path")
+    )
+
+
+def lead_station_choices(user: Any, station: Jurisdiction) -> QuerySet[Jurisdiction]:
+    """Active stations of the same bureau that may lead ``station`` (中心派出所)."""
+    bureau = nearest(station, BUREAU_KINDS)
+    stations = editable_for(user).filter(kind=Kind.STATION, retired_at=None)
+    if bureau is not None:
+        stations = stations.filter(path__within=bureau.path)
+    return stations.exclude(pk=station.pk).order_by("path")
+
+
+def coverage_choices(user: Any, district: Jurisdiction) -> QuerySet[Jurisdiction]:
+    """Communities and grids a district may cover: those under the townships where the
+    districts of its bureau already cover areas (a bureau's administrator sees no
+    administrative tree of his own; a province's communities would be tens of thousands of
+    boxes), plus what it covers now. A root-level administrator setting up a bureau that
+    covers nothing yet is offered every community and grid."""
+    areas = Jurisdiction.objects.filter(kind__in=(Kind.COMMUNITY, Kind.GRID))
+    if not can_edit_tree(user):
+        return areas.none()
+    bureau = nearest(district, BUREAU_KINDS) or district
+    # A community's ancestors end with its township, a grid's with township, community.
+    townships = set()
+    for node in Jurisdiction.objects.filter(covered_by__path__within=bureau.path).only(
+        "path", "kind"
+    ):
+        ids = node.ancestor_ids
+        township = ids[-1] if node.kind == Kind.COMMUNITY else ids[-2] if len(ids) > 1 else None
+        if township is not None:
+            townships.add(township)
+    if not townships and _sees_every_tree(user):
+        return areas.filter(retired_at=None).order_by("path")
+    paths = Jurisdiction.objects.filter(pk__in=townships).values_list("path", flat=True)
+    query = Q(pk__in=district.covers.values("pk"))
+    for path in paths:
+        query |= Q(path__within=path)
+    kept = Q(retired_at=None) | Q(pk__in=district.covers.values("pk"))
+    return areas.filter(query).filter(kept).order_by("path")
+
+
+def officer_choices(user: Any, node: Jurisdiction) -> QuerySet[Any]:
+    """Staff a police room may be named after: the accounts of its station (inactive ones
+    too: rooms are often named after retired or fallen officers)."""
+    from django.contrib.auth import get_user_model
+
+    if not can_edit_tree(user):
+        return get_user_model().objects.none()
+    station = nearest(node, (Kind.STATION,)) or node
+    return (
+        get_user_model()
+        .objects.filter(jurisdiction__path__within=station.path)
+        .order_by("-is_active", "full_name")
+    )
+
+
+def recent_changes_for(user: Any, *, limit: int = 20) -> list[TreeChange]:
+    """The latest tree changes in ``user``'s scope, newest first, with whether each was
+    undone (one query)."""
+    if not can_edit_tree(user):
+        return []
+    return list(
+        TreeChange.objects.filter(node__in=editable_for(user))
+        .select_related("node", "actor", "undoes")
+        .annotate(undone_count=Count("undone_by"))
+        .order_by("-at", "-pk")[:limit]
+    )
+
+
+def change_for(user: Any, pk: int) -> TreeChange:
+    """One tree change of a node in ``user``'s scope (``TreeChange.DoesNotExist`` else)."""
+    return TreeChange.objects.select_related("node").get(pk=pk, node__in=editable_for(user))

@@ -16,10 +16,12 @@ from django.utils.translation import gettext as _
 
 from fengqiao.audit import services as audit
 from fengqiao.core.text import join_list
+from fengqiao.jurisdictions import signals
 from fengqiao.jurisdictions.models import ALLOWED_PARENTS, Jurisdiction, Kind
 
 
-def _check_parent(kind: str, parent: Jurisdiction | None) -> None:
+def check_parent(kind: str, parent: Jurisdiction | None) -> None:
+    """Refuse ``kind`` under ``parent`` unless ALLOWED_PARENTS lets it hang there."""
     allowed = ALLOWED_PARENTS[kind]
     if (parent.kind if parent else None) not in allowed:
         raise ValidationError(
@@ -36,7 +38,7 @@ def create_jurisdiction(
     *, actor: Any, kind: str, name: str, parent: Jurisdiction | None = None, code: str = ""
 ) -> Jurisdiction:
     """Add a node under ``parent`` (or a root), with its materialised path."""
-    _check_parent(kind, parent)
+    check_parent(kind, parent)
     node = Jurisdiction(kind=kind, name=name.strip(), code=code.strip(), parent=parent)
     node.depth = parent.depth + 1 if parent else 0
     node.path = f"~new~{id(node)}"  # unique placeholder until the id is known
@@ -48,20 +50,44 @@ def create_jurisdiction(
     return node
 
 
-@transaction.atomic
-def move_jurisdiction(*, actor: Any, node: Jurisdiction, new_parent: Jurisdiction) -> Jurisdiction:
-    """Hang ``node`` and its whole subtree under ``new_parent`` (区划调整) in two UPDATEs."""
-    _check_parent(node.kind, new_parent)
-    if new_parent.path.startswith(node.path):
-        raise ValidationError(_("不能把辖区移到它自己的下级之下。"))
+def lineage(path: str) -> list[int]:
+    """The node ids of a materialised path, root first."""
+    return [int(part) for part in path.strip("/").split("/") if part]
+
+
+def move_subtree(node: Jurisdiction, new_parent: Jurisdiction) -> None:
+    """Rewrite the paths of ``node``'s subtree under ``new_parent`` (two UPDATEs) and tell
+    the rollups that the subtree's counts now go up another line (inside the caller's
+    transaction; no checks, no audit: the callers do both)."""
     old_path, new_path = node.path, f"{new_parent.path}{node.pk}/"
+    old_parent_path = old_path[: old_path.rstrip("/").rindex("/") + 1]
     depth_shift = new_parent.depth + 1 - node.depth
-    subtree = Jurisdiction.objects.filter(path__within=old_path)
-    subtree.update(
+    Jurisdiction.objects.filter(path__within=old_path).update(
         path=Concat(Value(new_path), Substr("path", len(old_path) + 1, Length("path"))),
         depth=F("depth") + depth_shift,
     )
     Jurisdiction.objects.filter(pk=node.pk).update(parent=new_parent)
+    node.path, node.depth, node.parent = new_path, node.depth + depth_shift, new_parent
+    signals.counts_moved.send(
+        sender=Jurisdiction,
+        node=node,
+        old_lineage=lineage(old_parent_path),
+        new_lineage=lineage(new_parent.path),
+    )
+
+
+@transaction.atomic
+def move_jurisdiction(*, actor: Any, node: Jurisdiction, new_parent: Jurisdiction) -> Jurisdiction:
+    """Hang ``node`` and its whole subtree under ``new_parent`` (区划调整) in two UPDATEs.
+    The browser's move (:func:`fengqiao.jurisdictions.editing.move`) adds scope, the
+    version check and the change log."""
+    check_parent(node.kind, new_parent)
+    if new_parent.path.startswith(node.path):
+        raise ValidationError(
+            _("不能把“%(node)s”移到它自己的下级“%(parent)s”之下。")
+            % {"node": node.name, "parent": new_parent.name}
+        )
+    move_subtree(node, new_parent)
     node.refresh_from_db()
     audit.record(actor=actor, action="update", obj=node, fields=["parent"])
     return node

@@ -8,3 +8,8 @@ class RollupsConfig(AppConfig):
 
     name = "fengqiao.rollups"
     label = "rollups"
+
+    def ready(self) -> None:
+        from fengqiao.rollups import tree
+
+        tree.connect()  # counts follow a moved or merged unit
