@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -258,3 +261,56 @@ def staff_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _staff_form_view(request, _staff_or_404(request, pk))
+
+
+class _OwnPasswordForm(SetPasswordForm):
+    """Django's set-password form (the settings' validators), saved by our services."""
+
+    def save(self, commit: bool = True) -> User:  # the services write, and audit
+        raise NotImplementedError
+
+
+@require_http_methods(["GET", "POST"])
+def activate(request: HttpRequest, token: str) -> HttpResponse:
+    """激活账号: the holder of a one-time link sets his own password. A used, expired or
+    wrong link says so, with no hint of whose it was."""
+    activation = services.activation_for(token)
+    if activation is None:
+        response = render(request, "accounts/activate.html", {"invalid": True}, status=410)
+        response["Cache-Control"] = "no-store"
+        return response
+    form = _OwnPasswordForm(activation.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.activate(token=token, password=form.cleaned_data["new_password1"])
+        except ValidationError as error:
+            form.add_error("new_password2", error)
+        else:
+            messages.success(request, _("账号已激活，请用新密码登录。"))
+            return redirect("accounts:login")
+    response = render(request, "accounts/activate.html", {"form": form, "person": activation.user})
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"  # the token is in this page's address
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def password_change(request: HttpRequest) -> HttpResponse:
+    """修改密码: required at the first login after an initial password, open any time."""
+    user: User = request.user  # type: ignore[assignment]
+    form = _OwnPasswordForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_own_password(user=user, password=form.cleaned_data["new_password1"])
+        except ValidationError as error:
+            form.add_error("new_password2", error)
+        else:
+            update_session_auth_hash(request, user)  # stay logged in with the new password
+            messages.success(request, _("密码已修改。"))
+            return redirect(settings.LOGIN_REDIRECT_URL)
+    return render(
+        request,
+        "accounts/password_change.html",
+        {"form": form, "required": user.must_change_password},
+    )
