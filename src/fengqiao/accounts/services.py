@@ -128,13 +128,13 @@ def update_staff(*, actor: User, user: User, expected_version: int, **changes: A
 # --- Activation links and initial passwords -------------------------------------------
 
 # No 0/O, 1/l/I: an initial password is read off a printed list and typed by hand.
-_PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzACDEFGHJKLMNPQRTUVWXY234679"
+_READABLE_CHARACTERS = "abcdefghjkmnpqrstuvwxyzACDEFGHJKLMNPQRTUVWXY234679"
 
 
 def initial_password() -> str:
     """A random initial password, 14 characters in groups of four and two dashes' worth
     of reading aid (``abcd-efgh-jkmn-pq``): ~79 bits, passes the password validators."""
-    chars = "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(14))
+    chars = "".join(secrets.choice(_READABLE_CHARACTERS) for _ in range(14))
     return "-".join(chars[i : i + 4] for i in range(0, 14, 4))
 
 

@@ -140,7 +140,6 @@ def _hand_over(actor: User, person: User, successor: User, work: OpenWork, reaso
     if reason:
         note = f"{note}（{reason}）"
     note = note[:200]
-    takes_over: Mediator | None = None
     if work.assignments or work.shifts:
         takes_over = Mediator.objects.filter(account=successor).first()
         if takes_over is None:
@@ -148,8 +147,25 @@ def _hand_over(actor: User, person: User, successor: User, work: OpenWork, reaso
                 _("%(name)s没有调解员档案，不能接手调解案件和值班：请先为他建立调解员档案，"
                   "或选择其他接手人。") % {"name": successor.full_name}
             )  # fmt: skip
+        _hand_over_mediation(actor, successor, takes_over, work, note)
+    for notice in work.notices:
+        notice.recipient = successor
+        notice.save(update_fields=["recipient", "updated_at"])
+        audit.record(actor=actor, action="update", obj=notice, fields=["recipient"], reason=note,
+                     scope_path=notice.case.scope_path)  # fmt: skip
+    for house in work.houses:
+        house.guardian_account, house.version = successor, house.version + 1
+        house.save(update_fields=["guardian_account", "version", "updated_at"])
+        audit.record(actor=actor, action="update", obj=house, fields=["guardian_account"],
+                     reason=note)  # fmt: skip
+
+
+def _hand_over_mediation(
+    actor: User, successor: User, takes_over: Mediator, work: OpenWork, note: str
+) -> None:
+    """His cases end for him and start for the successor (the case timelines say so);
+    his duty shifts are swaps, so the rota shows who was on it first."""
     for assignment in work.assignments:
-        assert takes_over is not None
         mediator_services.end_assignment(actor=actor, assignment=assignment, reason=note)
         try:
             mediator_services.assign(
@@ -163,18 +179,7 @@ def _hand_over(actor: User, person: User, successor: User, work: OpenWork, reaso
                    "why": "；".join(error.messages)}
             ) from None  # fmt: skip
     for shift in work.shifts:
-        assert takes_over is not None
         shift.swapped_from, shift.mediator, shift.swap_reason = shift.mediator, takes_over, note
         shift.save(update_fields=["swapped_from", "mediator", "swap_reason", "updated_at"])
         audit.record(actor=actor, action="update", obj=shift,
                      fields=["mediator", "swapped_from", "swap_reason"], reason=note)  # fmt: skip
-    for notice in work.notices:
-        notice.recipient = successor
-        notice.save(update_fields=["recipient", "updated_at"])
-        audit.record(actor=actor, action="update", obj=notice, fields=["recipient"], reason=note,
-                     scope_path=notice.case.scope_path)  # fmt: skip
-    for house in work.houses:
-        house.guardian_account, house.version = successor, house.version + 1
-        house.save(update_fields=["guardian_account", "version", "updated_at"])
-        audit.record(actor=actor, action="update", obj=house, fields=["guardian_account"],
-                     reason=note)  # fmt: skip

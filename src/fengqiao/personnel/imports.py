@@ -203,7 +203,7 @@ class _Units:
         elsewhere = Jurisdiction.objects.filter(Q(name=name) | Q(code=text))
         if elsewhere.filter(kind__in=POLICE_KINDS).exists():
             return _("单位“%(name)s”不在您的辖区内：您只能在“%(scope)s”及其下级单位开设账号。") % {
-                "name": text, "scope": self.actor.jurisdiction.name}  # fmt: skip
+                "name": text, "scope": getattr(self.actor.jurisdiction, "name", "")}  # fmt: skip
         if elsewhere.filter(kind__in=ADMINISTRATIVE_KINDS).exists():
             return _("“%(name)s”是行政区划，不是公安机关：请填写派出所、警务区等单位。") % {
                 "name": text}  # fmt: skip

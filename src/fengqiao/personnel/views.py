@@ -39,7 +39,7 @@ def _xlsx(content: bytes, filename: str) -> HttpResponse:
 def _run(request: HttpRequest, pk: int) -> StaffImport:
     require(request.user, Capability.MANAGE_STAFF)
     try:  # an import's rows are its importer's: nobody else's to read
-        return StaffImport.objects.get(pk=pk, created_by=request.user)
+        return StaffImport.objects.get(pk=pk, created_by_id=request.user.pk)
     except StaffImport.DoesNotExist:
         raise Http404 from None
 
@@ -68,7 +68,10 @@ def import_page(request: HttpRequest) -> HttpResponse:
         upload = request.FILES.get("file")
         if upload is None:
             messages.error(request, _("请选择要上传的文件。"))
-        elif context["mode"] not in ImportMode.values or context["credential"] not in Credentials.values:
+        elif (
+            context["mode"] not in ImportMode.values
+            or context["credential"] not in Credentials.values
+        ):
             messages.error(request, _("请选择导入方式和登录方式。"))
         else:
             suffix = Path(upload.name or "").suffix[:10]
@@ -96,8 +99,8 @@ def _result(
             if run.credentials == Credentials.LINK:
                 secret = request.build_absolute_uri(reverse("accounts:activate", args=[secret]))
             accounts.append((account.user, secret))
-            rows.append([account.user.full_name, account.user.jurisdiction.name,
-                         account.user.username, secret])  # fmt: skip
+            unit = getattr(account.user.jurisdiction, "name", "")
+            rows.append([account.user.full_name, unit, account.user.username, secret])
         # The list goes back with the download request, signed: the server keeps no copy.
         sheet = signing.dumps({"run": run.pk, "rows": rows}, salt=SHEET_SALT, compress=True)
     report = imports.Report.from_dict(run.report)
