@@ -359,3 +359,25 @@ def test_an_existing_must_change_account_cannot_use_the_api(client, world):
     User.objects.filter(pk=user.pk).update(must_change_password=True)
     assert login(client, user.username, PASSWORD)
     assert client.get("/api/v1/accounts/me").status_code == 403
+
+
+def test_a_lost_activation_link_is_reissued_and_the_old_one_stops(client, chief, tmp_path):
+    outcome = run_import(chief, xlsx_file(tmp_path, [row(1)]), credentials="link")
+    account = outcome.accounts[0]
+    client.force_login(chief)
+    page = client.post(reverse("accounts:activation_issue", args=[account.user.pk]))
+    link = re.search(r'<code class="secret">([^<]+)</code>', page.content.decode()).group(1)
+    assert client.get(reverse("accounts:activate", args=[account.secret])).status_code == 410
+    client.logout()
+    assert client.get(link).status_code == 200
+
+
+def test_the_edit_form_no_longer_deactivates_an_active_account(client, world):
+    officer = world.a[Role.CASE_OFFICER]
+    client.force_login(world.a[Role.STATION_CHIEF])
+    page = client.get(reverse("accounts:staff_edit", args=[officer.pk])).content.decode()
+    assert 'name="is_active"' not in page
+    assert (
+        reverse("personnel:deactivate", args=[officer.pk])
+        in client.get(reverse("accounts:staff_detail", args=[officer.pk])).content.decode()
+    )

@@ -15,6 +15,7 @@ urlpatterns = [
     path("staff/<int:pk>/", views.staff_detail, name="staff_detail"),
     path("staff/<int:pk>/edit/", views.staff_edit, name="staff_edit"),
     path("staff/<int:pk>/reveal/<str:field>/", views.staff_reveal, name="staff_reveal"),
+    path("staff/<int:pk>/activation/", views.activation_issue, name="activation_issue"),
     path("staff/<int:pk>/tokens/", views.token_issue, name="token_issue"),
     path("staff/<int:pk>/tokens/<int:token_pk>/revoke/", views.token_revoke, name="token_revoke"),
 ]

@@ -121,6 +121,7 @@ def _detail(request: HttpRequest, person: User, **extra: object) -> HttpResponse
             "personal": masked_fields(request, person, "accounts:staff_reveal"),
             "can_manage": request.user.can(Capability.MANAGE_STAFF),
             "api_tokens": selectors.api_tokens(user=request.user, account=person),
+            "awaits_activation": person.is_active and not person.has_usable_password(),
             **extra,
         },
     )
@@ -139,6 +140,21 @@ def token_issue(request: HttpRequest, pk: int) -> HttpResponse:
         response.status_code = 422
         return response
     response = _detail(request, person, new_token=token, new_secret=secret)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def activation_issue(request: HttpRequest, pk: int) -> HttpResponse:
+    """重新签发激活链接: for an account that has not set its password yet (the earlier
+    link lost or expired); the new link is in this one answer, the old ones stop working."""
+    person = _staff_or_404(request, pk, audited=True)
+    if not person.is_active or person.has_usable_password():
+        raise Http404
+    _activation, token = services.issue_activation(actor=request.user, user=person)
+    link = request.build_absolute_uri(reverse("accounts:activate", args=[token]))
+    response = _detail(request, person, activation_link=link)
     response["Cache-Control"] = "no-store"
     return response
 
