@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fengqiao.accounts.models import User
-from fengqiao.accounts.selectors import covers
+from fengqiao.accounts.selectors import STATION_LEVEL_KINDS, covers, scoped
 from fengqiao.audit import services as audit
 from fengqiao.core.roles import Capability, require
 from fengqiao.disputes.mediators import services as mediator_services
@@ -86,14 +86,25 @@ def open_work(*, user: User, person: User) -> OpenWork:
     return work
 
 
-def successors_for(*, user: User, person: User) -> list[User]:
-    """Who may take over: active accounts in ``user``'s scope, ``person`` excepted,
-    those of ``person``'s own unit first."""
-    require(user, Capability.MANAGE_STAFF)
-    from fengqiao.accounts.selectors import scoped
+SUCCESSORS_LISTED = 500
 
+
+def successors_for(*, user: User, person: User) -> list[User]:
+    """Who may take over: active accounts in ``user``'s scope, ``person`` excepted, from
+    his own station (or unit) down, those of his own unit first. A province's admin
+    deactivating an officer is offered the officer's colleagues, not the province."""
+    require(user, Capability.MANAGE_STAFF)
+    near = person.jurisdiction
+    while near is not None and near.kind in STATION_LEVEL_KINDS[1:] and near.parent_id:
+        near = near.parent  # a district's officer: his whole station
     staff = scoped(User.objects.filter(is_active=True).exclude(pk=person.pk), user=user)
-    people = list(staff.select_related("jurisdiction").order_by("jurisdiction__path", "full_name"))
+    if near is not None:
+        staff = staff.filter(jurisdiction__path__within=near.path)
+    people = list(
+        staff.select_related("jurisdiction").order_by("jurisdiction__path", "full_name")[
+            :SUCCESSORS_LISTED
+        ]
+    )
     people.sort(key=lambda p: p.jurisdiction_id != person.jurisdiction_id)
     return people
 
