@@ -255,6 +255,8 @@ def test_result_page_shows_secrets_once_and_the_list_downloads_once(client, chie
     assert client.post(url, {"sheet": sheet}).status_code == 410
     later = client.get(reverse("personnel:result", args=[run.pk])).content.decode()
     assert listed[1][3] not in later  # never shown again
+    stored = [*StaffImport.objects.values_list(), *AuditEvent.objects.values_list()]
+    assert listed[1][3] not in str(stored)  # nor kept anywhere in clear
     created = User.objects.get(full_name="民警1")
     assert AuditEvent.objects.filter(object_type="accounts.user", object_id=str(created.pk),
                                      action="create").exists()  # fmt: skip
