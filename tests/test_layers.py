@@ -26,6 +26,7 @@ LAYERS: list[set[str]] = [
     {"registry"},
     {"incidents"},
     {"disputes"},
+    {"personnel"},  # staff import (the ledger import's reader) and hand-over (the domains' work)
     {"scoring"},
     {"home"},  # 我的工作: composes the domains' selectors; mounted by dashboards' root url
     {"api", "dashboards", "demo", "portal", "ops", "setup"},

@@ -14,6 +14,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 urlpatterns = [
     path("dashboard/reports/", include("fengqiao.dashboards.report_urls")),
     path("", include("fengqiao.dashboards.urls")),
+    path("accounts/staff/", include("fengqiao.personnel.urls")),
     path("accounts/", include("fengqiao.accounts.urls")),
     path("setup/", include("fengqiao.setup.urls")),
     path("jurisdictions/", include("fengqiao.jurisdictions.urls")),

@@ -9,6 +9,7 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils.translation import gettext_lazy as _
 
 from fengqiao.accounts.models import Post, StaffKind, User
+from fengqiao.accounts.services import assignable_roles
 from fengqiao.core.masking import mask
 from fengqiao.core.roles import Role
 from fengqiao.core.validators import validate_id_number, validate_mobile
@@ -63,11 +64,11 @@ class StaffForm(forms.Form):
                 current = mask(kind, getattr(person, name))
                 self.fields[name].help_text = keep % {"value": current or "—"}
                 self.fields[name].widget.attrs["placeholder"] = current
+        if person is not None and person.is_active:
+            # Deactivating is the hand-over page's job (停用与交接): his open work first.
+            del self.fields["is_active"]
         # Only an administrator may make administrators: don't offer what will be refused.
-        self.fields["role"].choices = [("", "---------")] + [
-            (value, label) for value, label in Role.choices
-            if value != Role.ADMIN or actor.role == Role.ADMIN
-        ]  # fmt: skip
+        self.fields["role"].choices = [("", "---------"), *assignable_roles(actor)]
         field = self.fields["jurisdiction"]
         field.queryset = jurisdictions
         field.label_from_instance = lambda node: f"{'　' * node.depth}{node.name}"

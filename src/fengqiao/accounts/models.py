@@ -55,6 +55,9 @@ class User(AbstractUser):
     )
     phone = models.CharField(_("手机号"), max_length=11, blank=True, validators=[validate_mobile])
     version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
+    # An account opened with an initial password (a batch import's) must choose its own
+    # before anything else: the password was on a printed list (PasswordChangeRequired).
+    must_change_password = models.BooleanField(_("须修改密码"), default=False)
 
     # field → kind of identifier (core.masking): masked everywhere, revealed with a reason
     PERSONAL_FIELDS = {"id_number": "id_number", "phone": "phone"}
@@ -99,6 +102,39 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def scope_path(self) -> str:
+        return self.user.scope_path
+
+
+ACTIVATION_DAYS = 7
+
+
+class AccountActivation(models.Model):
+    """激活链接: a one-time link by which a new account sets its own password. Only a
+    digest of the token is kept (the link is shown once, to whoever opened the account);
+    it works once and for :data:`ACTIVATION_DAYS` days."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("账号"), on_delete=models.CASCADE, related_name="activations"
+    )
+    digest = models.CharField(max_length=64, unique=True, editable=False)  # SHA-256, hex
+    created_at = models.DateTimeField(_("签发时间"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        User, verbose_name=_("签发人"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    expires_at = models.DateTimeField(_("失效时间"))
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("激活链接")
+        verbose_name_plural = _("激活链接")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.created_at:%Y-%m-%d})"
 
     @property
     def scope_path(self) -> str:

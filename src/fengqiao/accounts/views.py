@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
@@ -118,6 +121,7 @@ def _detail(request: HttpRequest, person: User, **extra: object) -> HttpResponse
             "personal": masked_fields(request, person, "accounts:staff_reveal"),
             "can_manage": request.user.can(Capability.MANAGE_STAFF),
             "api_tokens": selectors.api_tokens(user=request.user, account=person),
+            "awaits_activation": person.is_active and not person.has_usable_password(),
             **extra,
         },
     )
@@ -136,6 +140,21 @@ def token_issue(request: HttpRequest, pk: int) -> HttpResponse:
         response.status_code = 422
         return response
     response = _detail(request, person, new_token=token, new_secret=secret)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def activation_issue(request: HttpRequest, pk: int) -> HttpResponse:
+    """重新签发激活链接: for an account that has not set its password yet (the earlier
+    link lost or expired); the new link is in this one answer, the old ones stop working."""
+    person = _staff_or_404(request, pk, audited=True)
+    if not person.is_active or person.has_usable_password():
+        raise Http404
+    _activation, token = services.issue_activation(actor=request.user, user=person)
+    link = request.build_absolute_uri(reverse("accounts:activate", args=[token]))
+    response = _detail(request, person, activation_link=link)
     response["Cache-Control"] = "no-store"
     return response
 
@@ -258,3 +277,56 @@ def staff_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _staff_form_view(request, _staff_or_404(request, pk))
+
+
+class _OwnPasswordForm(SetPasswordForm):
+    """Django's set-password form (the settings' validators), saved by our services."""
+
+    def save(self, commit: bool = True) -> User:  # the services write, and audit
+        raise NotImplementedError
+
+
+@require_http_methods(["GET", "POST"])
+def activate(request: HttpRequest, token: str) -> HttpResponse:
+    """激活账号: the holder of a one-time link sets his own password. A used, expired or
+    wrong link says so, with no hint of whose it was."""
+    activation = services.activation_for(token)
+    if activation is None:
+        response = render(request, "accounts/activate.html", {"invalid": True}, status=410)
+        response["Cache-Control"] = "no-store"
+        return response
+    form = _OwnPasswordForm(activation.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.activate(token=token, password=form.cleaned_data["new_password1"])
+        except ValidationError as error:
+            form.add_error("new_password2", error)
+        else:
+            messages.success(request, _("账号已激活，请用新密码登录。"))
+            return redirect("accounts:login")
+    response = render(request, "accounts/activate.html", {"form": form, "person": activation.user})
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"  # the token is in this page's address
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def password_change(request: HttpRequest) -> HttpResponse:
+    """修改密码: required at the first login after an initial password, open any time."""
+    user: User = request.user  # type: ignore[assignment]
+    form = _OwnPasswordForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_own_password(user=user, password=form.cleaned_data["new_password1"])
+        except ValidationError as error:
+            form.add_error("new_password2", error)
+        else:
+            update_session_auth_hash(request, user)  # stay logged in with the new password
+            messages.success(request, _("密码已修改。"))
+            return redirect(settings.LOGIN_REDIRECT_URL)
+    return render(
+        request,
+        "accounts/password_change.html",
+        {"form": form, "required": user.must_change_password},
+    )
