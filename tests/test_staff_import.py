@@ -172,14 +172,17 @@ def test_bureau_admin_cannot_open_a_province_admin(world, tmp_path):
     assert outcome.accounts == []
 
 
-def test_merged_header_cells_are_explained(chief, tmp_path):
+def test_a_title_row_above_the_headers_is_skipped_and_merged_headers_explained(chief, tmp_path):
     book = Workbook()
     sheet = book.active
     sheet.append(["甲派出所人员名册", None, None])
     sheet.merge_cells("A1:C1")
     sheet.append(HEADERS)
     sheet.append(row(1))
-    path = tmp_path / "merged.xlsx"
+    path = tmp_path / "titled.xlsx"
+    book.save(path)
+    assert run_import(chief, path).report.error_count == 0
+    sheet.merge_cells("A2:B2")
     book.save(path)
     outcome = run_import(chief, path)
     assert "表头有合并单元格" in outcome.report.errors[0].reason

@@ -325,7 +325,8 @@ def import_staff(
             run.headers = list(table.headers)
             mapping, missing = _mapping(table.headers)
             state = _State(actor, SPEC, report, table.headers, mapping)
-            header_merges = [c for r, c in table.merged_ranges() if r == 1]
+            merges = table.merged_ranges()  # below a title row, if any (it is skipped)
+            header_merges = [c for r, c in merges if r == table.header_row]
             if header_merges:
                 report.add(1, "", _("表头有合并单元格（第 %(cols)s 列）：请取消合并，每列一个表头，"
                                     "表头放在第 1 行。") % {
@@ -334,7 +335,7 @@ def import_staff(
                 report.add(1, "", _("缺少必填列：%(cols)s。请使用导入模板的表头。")
                            % {"cols": "、".join(missing)})  # fmt: skip
             else:
-                merged_rows = {r for r, _c in table.merged_ranges() if r > 1}
+                merged_rows = {r for r, _c in merges if r > table.header_row}
                 for number, values in table.rows():
                     if number > MAX_ROWS + 1:
                         raise ImportFileError(
