@@ -57,7 +57,8 @@ class User(AbstractUser):
     version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
     # An account opened with an initial password (a batch import's) must choose its own
     # before anything else: the password was on a printed list (PasswordChangeRequired).
-    must_change_password = models.BooleanField(_("须修改密码"), default=False)
+    # db_default: the province generator inserts users without the model
+    must_change_password = models.BooleanField(_("须修改密码"), default=False, db_default=False)
 
     # field → kind of identifier (core.masking): masked everywhere, revealed with a reason
     PERSONAL_FIELDS = {"id_number": "id_number", "phone": "phone"}
