@@ -15,7 +15,7 @@ importer's scope holds, is a new standard address.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from fengqiao.addresses import selectors as address_selectors
@@ -41,11 +41,9 @@ class Settled:
     code: str | None  # the existing address meant (confident), else None
     candidates: list[dict[str, Any]]  # [{"code", "score", "differs"}], best first
     elements: dict[str, str]  # the parser's reading below the community
-    community_name: str  # as written in the text, "" if none
     group: str  # the compound, else the road: the review queue's grouping
     clean: bool  # read whole into road + door or compound + building, nothing left over
-    community: Jurisdiction | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    community: Jurisdiction | None = None  # the community the text names, if in scope
 
     @property
     def maybe_existing(self) -> bool:
@@ -121,7 +119,7 @@ class TextSettler:
             top = candidates[0] if candidates else None
             code = top.code if top is not None and top.confident else None
             if i not in read:
-                out.append(Settled(text, code, [], {}, "", "", clean=True))
+                out.append(Settled(text, code, [], {}, "", clean=True))
                 continue
             parsed = parse_text(text)
             elements = {name: getattr(parsed, name) for name in LOCAL_ELEMENTS}
@@ -138,7 +136,6 @@ class TextSettler:
                         for c in candidates
                     ],
                     elements=elements,
-                    community_name=parsed.community,
                     group=(elements["compound"] or elements["road"])[:100],
                     clean=clean,
                     community=self.community_named(parsed.community),
@@ -178,13 +175,14 @@ class TextSettler:
                 )
             }
             if len(found) == 1:
-                settled.community = self._by_pk().get(found.pop())
+                settled.community = self.by_pk().get(found.pop())
             elif not found and only is not None:
                 settled.community = only
 
-    def _by_pk(self) -> dict[int, Jurisdiction]:
+    # the scope's communities, each once
+    def by_pk(self) -> dict[int, Jurisdiction]:
         return {c.pk: c for found in self.communities().values() for c in found}
 
     def _only_community(self) -> Jurisdiction | None:
-        distinct = self._by_pk()
+        distinct = self.by_pk()
         return next(iter(distinct.values())) if len(distinct) == 1 else None

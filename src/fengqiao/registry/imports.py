@@ -61,7 +61,7 @@ from fengqiao.core.validators import (
     validate_mobile,
     validate_uscc,
 )
-from fengqiao.jurisdictions.models import Jurisdiction, Kind
+from fengqiao.jurisdictions.models import Jurisdiction
 from fengqiao.registry import population, selectors
 from fengqiao.registry.address_texts import Settled, TextSettler
 from fengqiao.registry.import_models import AddressReview
@@ -801,7 +801,6 @@ class ImportState:
     mapping: Mapping
     addresses: dict[str, _AddressInfo | None] = field(default_factory=dict)
     seen: set[Any] = field(default_factory=set)
-    communities: dict[str, list[Jurisdiction]] | None = None
     districts: dict[int, Jurisdiction | None] = field(default_factory=dict)
     plan: list[tuple[FieldSpec, int | None]] = field(default_factory=list)
     settler: TextSettler | None = None
@@ -1019,20 +1018,6 @@ def _check_organisations(state: ImportState, batch: list[ParsedRow]) -> None:
 _ELEMENTS = ("road", "door_number", "compound", "building", "unit", "floor", "room")
 
 
-def _communities(state: ImportState) -> dict[str, list[Jurisdiction]]:
-    """Communities covered by a police district in the user's subtree, by name and code."""
-    if state.communities is None:
-        scope = state.user.jurisdiction
-        found = Jurisdiction.objects.filter(
-            kind=Kind.COMMUNITY, covered_by__path__within=scope.path
-        ).distinct()
-        state.communities = {}
-        for community in found:
-            for key in {community.name, community.code} - {""}:
-                state.communities.setdefault(key, []).append(community)
-    return state.communities
-
-
 def _district_of(state: ImportState, community: Jurisdiction) -> Jurisdiction | None:
     if community.pk not in state.districts:
         try:
@@ -1085,7 +1070,7 @@ def _settle_address_texts(state: ImportState, batch: list[ParsedRow]) -> None:
 
 def _check_addresses(state: ImportState, batch: list[ParsedRow]) -> None:
     _settle_address_texts(state, batch)
-    communities = _communities(state)
+    communities = state.settler.communities() if state.settler else {}
     candidates: list[tuple[ParsedRow, Jurisdiction]] = []
     for parsed in batch:
         if not parsed.ok or "_existing" in parsed.values or "_review" in parsed.values:
@@ -1499,7 +1484,7 @@ def row_from_payload(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
     values = dict(payload)
     for target in spec_for(kind).fields:
         value = values.get(target.name)
-        if target.convert in (date_value,) and isinstance(value, str) and value:
+        if target.convert is date_value and isinstance(value, str) and value:
             values[target.name] = dt.date.fromisoformat(value)
         elif target.convert is decimal_value and isinstance(value, str) and value:
             values[target.name] = Decimal(value)

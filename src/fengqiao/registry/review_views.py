@@ -55,8 +55,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 def _communities(user: Any) -> list[Jurisdiction]:
-    found = {c.pk: c for cs in TextSettler(user).communities().values() for c in cs}
-    return sorted(found.values(), key=lambda c: c.path)
+    return sorted(TextSettler(user).by_pk().values(), key=lambda c: c.path)
 
 
 def _row_summary(item: AddressReview) -> str:
